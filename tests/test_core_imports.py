@@ -1,0 +1,39 @@
+"""DESIGN.md: the core never imports textual or screens (proved in a fresh process)."""
+
+import subprocess
+import sys
+
+CORE_MODULES = [
+    "tpsdesk.policy",
+    "tpsdesk.businesstime",
+    "tpsdesk.deadlines",
+    "tpsdesk.models",
+    "tpsdesk.store",
+    "tpsdesk.services.common",
+    "tpsdesk.services.escalations",
+    "tpsdesk.services.setup",
+    "tpsdesk.cli",
+]
+
+
+def test_core_does_not_import_textual_or_screens() -> None:
+    code = (
+        "import importlib, pkgutil, sys, tpsdesk, tpsdesk.services, tpsdesk.commands\n"
+        "names = [m.name for p in (tpsdesk, tpsdesk.services, tpsdesk.commands) for m in pkgutil.iter_modules(p.__path__, p.__name__ + '.')]\n"
+        "names = [n for n in names if n != 'tpsdesk.commands.tui' and not n.startswith('tpsdesk.migrations')]\n"
+        f"names += {CORE_MODULES!r}\n"
+        "[importlib.import_module(n) for n in names]\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'screens'))\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"core imported UI modules: {out.stdout}"
+
+
+def test_due_path_loads_no_database_library() -> None:
+    code = (
+        "import sys, tpsdesk.cli, tpsdesk.deadlines, tpsdesk.businesstime, tpsdesk.policy\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'sqlmodel', 'alembic', 'psycopg'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -1,0 +1,60 @@
+"""Escalation services: raise, claim (E11), permissions (R5, R6, W5), notes (D3), overdue (E12)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tpsdesk.errors import Conflict, PermissionDenied, ValidationError
+from tpsdesk.services import escalations as esc_svc
+
+
+def test_e11_claim_is_exclusive_and_names_holder(desk, floor) -> None:
+    v = esc_svc.raise_escalation(desk, floor.tps, category="death", crn="123456789A", summary="partner death")
+    esc_svc.claim(desk, floor.sp, v.id)
+    with pytest.raises(Conflict, match="Sue Senior"):
+        esc_svc.claim(desk, floor.sso, v.id)
+    assert esc_svc.show(desk, floor.sp, v.id).escalation.owner == floor.sp
+
+
+def test_r6_tl_cannot_claim_and_so_raises_only_arrears(desk, floor) -> None:
+    v = esc_svc.raise_escalation(desk, floor.tps, category="review", crn="123456789A")
+    with pytest.raises(PermissionDenied, match="TL may not"):
+        esc_svc.claim(desk, floor.tl, v.id)
+    with pytest.raises(PermissionDenied, match="S4"):
+        esc_svc.raise_escalation(desk, floor.so, category="review", crn="123456789A")
+
+
+def test_w5_plain_tps_cannot_claim_but_pool_tps_can(desk, floor) -> None:
+    v = esc_svc.raise_escalation(desk, floor.tps, category="review", crn="123456789A")
+    with pytest.raises(PermissionDenied, match="W5"):
+        esc_svc.claim(desk, floor.tps, v.id)
+    assert esc_svc.claim(desk, floor.pool, v.id).owner == floor.pool
+
+
+def test_e1_arrears_needs_stop_payment_doc(desk, floor) -> None:
+    with pytest.raises(ValidationError, match="stop-payment DOC"):
+        esc_svc.raise_escalation(desk, floor.tps, category="arrears", crn="123456789A")
+
+
+def test_e3_death_due_24_hours_and_overdue_after(desk, floor, clock) -> None:
+    v = esc_svc.raise_escalation(desk, floor.tps, category="death", crn="123456789A")
+    assert v.due_at == datetime(2026, 9, 26, 0, 0, tzinfo=UTC)
+    assert esc_svc.overdue(desk, floor.sp) == []
+    clock.advance(hours=25)
+    assert [o.id for o in esc_svc.overdue(desk, floor.sp)] == [v.id]
+    esc_svc.claim(desk, floor.sp, v.id, note="coding checked, referring")
+    assert esc_svc.overdue(desk, floor.sp) == []
+
+
+def test_d3_notes_are_append_only_and_keep_text(desk, floor) -> None:
+    v = esc_svc.raise_escalation(desk, floor.tps, category="review", crn="123456789A")
+    hostile = "[/] [bold]x [0] trailing\\"
+    n = esc_svc.add_note(desk, floor.tps, v.id, hostile)
+    fix = esc_svc.add_note(desk, floor.tps, v.id, "corrected", kind="correction", refers_to=n.id)
+    detail = esc_svc.show(desk, floor.sp, v.id)
+    texts = [x.text for x in detail.notes]
+    assert hostile in texts and "corrected" in texts
+    assert fix.refers_to == n.id
+    assert [e.kind for e in detail.events][:1] == ["raised"]

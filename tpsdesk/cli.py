@@ -1,0 +1,160 @@
+"""The ``tpsdesk`` command. ``tpsdesk`` alone starts the TUI (the one lazy
+import of ``screens`` in the core); every other sub-command lives in
+``tpsdesk/commands/`` and is imported only when called, so ``tpsdesk due``
+loads no database library.
+
+Exit codes: 0 done; 1 unexpected failure (logged, short message); 2 bad input
+or unknown id/user/site; 3 refused by the permission matrix; 4 conflict.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+from typing import Any
+
+import click
+
+from tpsdesk import __version__
+from tpsdesk.errors import TpsError
+
+# name -> "module:attribute"; imported on first use.
+COMMANDS: dict[str, str] = {
+    "due": "tpsdesk.commands.due:due",
+    "db": "tpsdesk.commands.db:db",
+    "demo": "tpsdesk.commands.demo:demo",
+    "overdue": "tpsdesk.commands.escalation:overdue",
+    "escalation": "tpsdesk.commands.escalation:escalation",
+    "staff": "tpsdesk.commands.setup:staff",
+    "site": "tpsdesk.commands.setup:site",
+    "centre": "tpsdesk.commands.setup:centre",
+    "contact": "tpsdesk.commands.contact:contact",
+    "doc": "tpsdesk.commands.doc:doc",
+    "feedback": "tpsdesk.commands.feedback:feedback",
+    "summary": "tpsdesk.commands.summary:summary",
+    "tui": "tpsdesk.commands.tui:tui",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        target = COMMANDS.get(name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        try:
+            return getattr(importlib.import_module(module), attr)
+        except ModuleNotFoundError as exc:
+            if exc.name == module:
+                return None  # not built yet in this version
+            raise
+
+
+class Context:
+    """What global options give every sub-command; the Desk is made on first use."""
+
+    def __init__(self, db: str | None, user: str | None, site: str | None) -> None:
+        self.db = db
+        self._user = user
+        self.site = site or os.environ.get("TPSDESK_SITE")
+        self._desk: Any = None
+
+    @property
+    def user(self) -> str:
+        if self._user:
+            return self._user
+        env = os.environ.get("TPSDESK_USER")
+        if env:
+            return env
+        import getpass
+
+        return getpass.getuser()
+
+    def desk(self, *, migrate: bool = False, require_current: bool = True) -> Any:
+        """The Desk; read-only commands never migrate, they ask for 'db upgrade'."""
+        if self._desk is None:
+            from tpsdesk.services.common import Desk
+            from tpsdesk.store import Store
+
+            store = Store(self.db)
+            if migrate:
+                store.upgrade()
+            elif require_current:
+                store.require_current()
+            self._desk = Desk(store)
+        return self._desk
+
+
+def emit(data: Any, as_json: bool, text: str | None = None) -> None:
+    """Print ``data`` as JSON, or ``text`` for people."""
+    if as_json:
+        click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+    elif text is not None:
+        click.echo(text)
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", metavar="URL", help="Database: a SQLite path or an SQLAlchemy URL (env TPSDESK_DB).")
+@click.option("--user", metavar="LOGON", help="Act as this staff logon (env TPSDESK_USER; default: OS user).")
+@click.option("--site", metavar="CODE", help="Site code for deadlines and new items (env TPSDESK_SITE).")
+@click.version_option(__version__, prog_name="tpsdesk")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, user: str | None, site: str | None) -> None:
+    """tpsdesk: the Technical Peer Support desk. Run without a command to open the app."""
+    ctx.obj = Context(db, user, site)
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(cli.get_command(ctx, "tui") or _no_tui)
+
+
+@click.command()
+def _no_tui() -> None:
+    raise click.ClickException("the terminal app is not installed in this build")
+
+
+def _log_unexpected(exc: BaseException) -> str:
+    import logging
+    from pathlib import Path
+
+    from platformdirs import user_log_dir
+
+    folder = Path(user_log_dir("tpsdesk"))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        logging.basicConfig(filename=folder / "tpsdesk.log", level=logging.ERROR)
+        logging.getLogger("tpsdesk").exception("unexpected failure", exc_info=exc)
+        return str(folder / "tpsdesk.log")
+    except OSError:
+        return "(log unavailable)"
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: typed errors become one line and an exit code; never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="tpsdesk", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except TpsError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # the last resort: log it, say it briefly
+        where = _log_unexpected(exc)
+        click.echo(f"error: unexpected failure ({type(exc).__name__}); details in {where}", err=True)
+        sys.exit(1)
+    sys.exit(0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

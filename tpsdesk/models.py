@@ -1,0 +1,272 @@
+"""SQLModel tables. Instants are stored in UTC (C1); SQLite drops the zone,
+so ``UTCDateTime`` normalises on write and attaches UTC on read.
+
+Every mutable row carries a version counter (E11): SQLAlchemy's
+``version_id_col`` raises on a stale write, which the services turn into
+``Conflict``. Notes and events are append-only (D3).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Index, Integer, Text, TypeDecorator
+from sqlmodel import Field, SQLModel
+
+STATUSES = ("new", "in-progress", "referred", "awaiting-follow-up", "finalised")
+OPEN_STATUSES = STATUSES[:-1]
+# Sort rank of the queue (S3): stop-payment first, then after-hours, then the rest.
+RANK_URGENT, RANK_AFTER_HOURS, RANK_NORMAL, RANK_CLOSED = 0, 1, 2, 3
+FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on both SQLite and PostgreSQL (C1)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime written to the database; store aware UTC instants")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utc_col(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable, index=index)
+
+
+def version_column() -> Column[int]:
+    return Column("version", Integer, nullable=False, server_default="1")
+
+
+class Centre(SQLModel, table=True):
+    __tablename__ = "centre"
+    _version = version_column()
+    __mapper_args__ = {"version_id_col": _version}
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=20)
+    name: str
+    channel: str = Field(max_length=20)  # smart-centre | comp-recovery
+    sp_mailbox: str = ""  # E5a: the SP positional mailbox
+    version: int = Field(default=1, sa_column=_version)
+
+
+class Site(SQLModel, table=True):
+    __tablename__ = "site"
+    _version = version_column()
+    __mapper_args__ = {"version_id_col": _version}
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=20)
+    name: str
+    centre_id: int = Field(foreign_key="centre.id", index=True)
+    zone: str = "Australia/Sydney"
+    state: str = "NSW"
+    open_time: str = "08:00"
+    cob_time: str = "17:00"
+    extra_holidays: str = ""  # comma-separated ISO dates (C3)
+    removed_holidays: str = ""
+    version: int = Field(default=1, sa_column=_version)
+
+
+class Staff(SQLModel, table=True):
+    __tablename__ = "staff"
+    _version = version_column()
+    __mapper_args__ = {"version_id_col": _version}
+
+    id: int | None = Field(default=None, primary_key=True)
+    logon: str = Field(unique=True, max_length=40)
+    name: str
+    role: str = Field(max_length=8)  # SO | TPS | SP | SSO | TL
+    centre_id: int = Field(foreign_key="centre.id", index=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    team_leader_id: int | None = Field(default=None, foreign_key="staff.id")
+    sp_pool: bool = False  # W5
+    email: str = ""
+    active: bool = True
+    version: int = Field(default=1, sa_column=_version)
+
+
+class Escalation(SQLModel, table=True):
+    __tablename__ = "escalation"
+    _version = version_column()
+    __mapper_args__ = {"version_id_col": _version}
+    __table_args__ = (
+        Index("ix_escalation_queue", "rank", "sort_at", "id"),
+        Index("ix_escalation_centre_queue", "centre_id", "rank", "sort_at", "id"),
+        Index("ix_escalation_owner_queue", "owner_id", "rank", "sort_at", "id"),
+        Index("ix_escalation_open_next", "closed", "next_action_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    category: str = Field(max_length=12, index=True)
+    centre_id: int = Field(foreign_key="centre.id")
+    site_id: int = Field(foreign_key="site.id", index=True)
+    crn: str = Field(default="", max_length=10, index=True)
+    summary: str = ""
+    raised_by_id: int = Field(foreign_key="staff.id")
+    raised_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    owner_id: int | None = Field(default=None, foreign_key="staff.id")
+    status: str = Field(default="new", max_length=20, index=True)
+    closed: bool = False  # finalised; kept as a flag so open items are an index range
+    # Deadlines (E12): due_at is the earliest unmet deadline, next_follow_up_at the
+    # next follow-up; next_action_at the earlier of the two, indexed for "overdue".
+    due_at: datetime | None = utc_col()
+    after_hours: bool = False
+    next_follow_up_at: datetime | None = utc_col()
+    next_action_at: datetime | None = utc_col()
+    rank: int = Field(default=RANK_NORMAL)
+    sort_at: datetime = Field(default=FAR_FUTURE, sa_type=UTCDateTime, nullable=False)
+    actioned_at: datetime | None = utc_col()
+    referred_at: datetime | None = utc_col()
+    last_follow_up_at: datetime | None = utc_col()
+    referral_target: str = ""  # ict | policy-advisor | helpdesk | actdoc
+    referral_ref: str = ""  # form reference or ACTDOC "where"
+    service_first: str = ""  # ICT incident number (E1, E5b)
+    nnu_ref: str = ""
+    eped: date | None = None  # E10
+    enq1: str = ""  # E4: FCSO/SAC
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    doc_id: int | None = Field(default=None, foreign_key="stop_payment_doc.id")
+    about_staff_id: int | None = Field(default=None, foreign_key="staff.id")  # E7
+    # D1 (past day one) and D2 (information received, not processed)
+    action_taken: str = ""
+    resources_used: str = ""
+    so_action: str = ""
+    why_not_day_one: str = ""
+    file_note_done: bool = False
+    d2_doc_required: bool = False
+    d2_doc_done: bool = False
+    d2_record_checked: bool = False
+    callback_required: bool = False  # W3
+    nonstandard_work: bool = False  # W4
+    within_so_scope: bool = False  # W1
+    finalised_at: datetime | None = utc_col()
+    final_reason: str = ""
+    updated_at: datetime | None = utc_col()
+    updated_by_id: int | None = Field(default=None, foreign_key="staff.id")
+    version: int = Field(default=1, sa_column=_version)
+
+
+class Note(SQLModel, table=True):
+    """Append-only (D3): a correction is a new note that refers to the old."""
+
+    __tablename__ = "note"
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int = Field(foreign_key="escalation.id", index=True)
+    author_id: int = Field(foreign_key="staff.id")
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    kind: str = Field(default="note", max_length=20)  # note | review | follow-up | file-note | correction
+    text: str = Field(sa_type=Text)
+    refers_to_id: int | None = Field(default=None, foreign_key="note.id")
+
+
+class Event(SQLModel, table=True):
+    """History (D3): who, when, what. Append-only."""
+
+    __tablename__ = "event"
+    id: int | None = Field(default=None, primary_key=True)
+    escalation_id: int | None = Field(default=None, foreign_key="escalation.id", index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
+    actor_id: int | None = Field(default=None, foreign_key="staff.id")
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    kind: str = Field(max_length=30)
+    detail: str = Field(default="", sa_type=Text)  # JSON
+
+
+class Contact(SQLModel, table=True):
+    """A request for TPS help (I1 to I8)."""
+
+    __tablename__ = "contact"
+    _version = version_column()
+    __mapper_args__ = {"version_id_col": _version}
+
+    id: int | None = Field(default=None, primary_key=True)
+    centre_id: int = Field(foreign_key="centre.id", index=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    channel: str = Field(max_length=20)
+    requester_kind: str = Field(default="so", max_length=24)
+    requester_id: int | None = Field(default=None, foreign_key="staff.id")
+    requester_name: str
+    requester_logon: str = ""
+    recorded_by_id: int = Field(foreign_key="staff.id")
+    reason: str = Field(max_length=30)
+    references: str = Field(default="[]", sa_type=Text)  # JSON list (I1)
+    reference_other: str = ""
+    confirmed_no_answer: bool = False
+    help_required: str = Field(sa_type=Text)
+    crn: str = Field(default="", max_length=10)
+    branch_detail: str = Field(default="", sa_type=Text)  # I5/I6 answers, JSON
+    opened_at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    outcomes: str = Field(default="[]", sa_type=Text)  # JSON list (I8)
+    outcome_at: datetime | None = utc_col()
+    tps_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
+    nnu_ref: str = ""
+    service_first: str = ""
+    escalation_id: int | None = Field(default=None)
+    status: str = Field(default="open", max_length=12)  # open | complete
+    version: int = Field(default=1, sa_column=_version)
+
+
+class StopPaymentDoc(SQLModel, table=True):
+    """A stop-payment DOC (S1, S5)."""
+
+    __tablename__ = "stop_payment_doc"
+    id: int | None = Field(default=None, primary_key=True)
+    centre_id: int = Field(foreign_key="centre.id")
+    site_id: int = Field(foreign_key="site.id")
+    crn: str = Field(max_length=10, index=True)
+    payment_type: str
+    amount_cents: int
+    period_from: date
+    period_to: date
+    reason: str = Field(sa_type=Text)
+    ar_checked: bool = False
+    text: str = Field(sa_type=Text)
+    created_by_id: int = Field(foreign_key="staff.id")
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    escalation_id: int | None = Field(default=None)
+    ict_requested_at: datetime | None = utc_col()
+
+
+class Outbox(SQLModel, table=True):
+    """Messages to send (I7); delivery is a later job."""
+
+    __tablename__ = "outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    kind: str = Field(max_length=30)
+    recipient: str
+    subject: str
+    body: str = Field(sa_type=Text)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    sent_at: datetime | None = utc_col()
+
+
+class Feedback(SQLModel, table=True):
+    """Feedback on technical correctness, or a conduct concern (E7, I10)."""
+
+    __tablename__ = "feedback"
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=12)  # feedback | conduct
+    channel: str = Field(max_length=20)
+    raised_by_id: int = Field(foreign_key="staff.id")
+    about_staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    to_staff_id: int | None = Field(default=None, foreign_key="staff.id", index=True)
+    route: str = ""
+    text: str = Field(sa_type=Text)
+    created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    escalation_id: int | None = Field(default=None)

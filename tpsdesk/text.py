@@ -1,0 +1,59 @@
+"""Plain-text hygiene for user input: control characters, CRNs, masking (X2)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from tpsdesk.errors import ValidationError
+
+_CRN = re.compile(r"^(\d{9})([A-Za-z])$")
+# Keep tab and newline in free text; drop every other control or format char.
+_KEEP = {"\n", "\t"}
+
+
+def clean(value: str | None, *, multiline: bool = True) -> str:
+    """Strip control characters (DESIGN.md: on save); keep the text otherwise byte for byte."""
+    if value is None:
+        return ""
+    out = []
+    for ch in value.replace("\r\n", "\n").replace("\r", "\n"):
+        if ch in _KEEP and (multiline or ch == "\t"):
+            out.append(ch)
+        elif unicodedata.category(ch) in ("Cc", "Cs") or ch in ("\u2028", "\u2029"):
+            continue
+        else:
+            out.append(ch)
+    text = "".join(out)
+    return text if multiline else text.replace("\t", " ")
+
+
+def required(field: str, value: str | None, *, what: str | None = None, multiline: bool = False) -> str:
+    text = clean(value, multiline=multiline).strip()
+    if not text:
+        raise ValidationError(field, f"{what or field} is required")
+    return text
+
+
+def normalise_crn(value: str | None, *, field: str = "crn", optional: bool = False) -> str:
+    """A CRN is nine digits and a letter; spaces are allowed (``123 456 789A``).
+
+    The check letter's algorithm is not public, so only the form is checked.
+    """
+    raw = clean(value, multiline=False).strip()
+    if not raw:
+        if optional:
+            return ""
+        raise ValidationError(field, "the CRN is required: nine digits and a letter, e.g. 123456789A")
+    compact = raw.replace(" ", "")
+    match = _CRN.match(compact)
+    if not match:
+        raise ValidationError(field, f"{raw!r} is not a CRN: nine digits and a letter, e.g. 123456789A")
+    return match.group(1) + match.group(2).upper()
+
+
+def mask_crn(crn: str, keep: int = 4) -> str:
+    """``******789A``: exports hide customer identifiers by default (X2)."""
+    if not crn:
+        return ""
+    return "*" * max(len(crn) - keep, 0) + crn[-keep:]
