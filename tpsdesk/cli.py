@@ -34,7 +34,6 @@ COMMANDS: dict[str, str] = {
     "doc": "tpsdesk.commands.doc:doc",
     "feedback": "tpsdesk.commands.feedback:feedback",
     "summary": "tpsdesk.commands.summary:summary",
-    "tui": "tpsdesk.commands.tui:tui",
 }
 
 
@@ -108,12 +107,18 @@ def cli(ctx: click.Context, db: str | None, user: str | None, site: str | None) 
     """tpsdesk: the Technical Peer Support desk. Run without a command to open the app."""
     ctx.obj = Context(db, user, site)
     if ctx.invoked_subcommand is None:
-        ctx.invoke(cli.get_command(ctx, "tui") or _no_tui)
+        ctx.invoke(tui)
 
 
-@click.command()
-def _no_tui() -> None:
-    raise click.ClickException("the terminal app is not installed in this build")
+@cli.command()
+@click.pass_obj
+def tui(obj: Context) -> None:
+    """Open the terminal app (the default when no command is given)."""
+    try:
+        from screens.app import run  # the core's one lazy import of the UI
+    except ImportError as exc:
+        raise click.ClickException(f"the terminal app is not available in this build: {exc}") from exc
+    run(db=obj.db, user=obj._user, site=obj.site)
 
 
 def _log_unexpected(exc: BaseException) -> str:

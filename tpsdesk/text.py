@@ -7,7 +7,7 @@ import unicodedata
 
 from tpsdesk.errors import ValidationError
 
-_CRN = re.compile(r"^(\d{9})([A-Za-z])$")
+_CRN = re.compile(r"^([0-9]{9})([A-Za-z])$")  # ASCII only: \\d would take other scripts' digits
 # Keep tab and newline in free text; drop every other control or format char.
 _KEEP = {"\n", "\t"}
 
