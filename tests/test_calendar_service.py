@@ -1,0 +1,189 @@
+"""The follow-up calendar's core: what falls due on each local day (E1, E3, E4, E9, E10, E12, C9, R1)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from tpsdesk.models import Escalation, StopPaymentDoc
+from tpsdesk.services import calendar as cal_svc
+from tpsdesk.services import escalations as esc_svc
+from tpsdesk.services.common import Desk, actor_for, refresh_deadlines
+
+CRN = "123456789A"
+
+
+def refer(desk: Desk, logon: str, escalation_id: int) -> None:
+    """Refer an item now (sets what the workflow service's refer sets: E12)."""
+    with desk.store.write() as session:
+        actor = actor_for(session, logon)
+        esc = session.get(Escalation, escalation_id)
+        assert esc is not None
+        esc.status = "referred"
+        esc.referred_at = desk.now()
+        esc.referral_target = "ict"
+        esc.owner_id = esc.owner_id or actor.id
+        refresh_deadlines(desk, session, esc)
+
+
+def set_eped(desk: Desk, escalation_id: int, eped: date) -> None:
+    with desk.store.write() as session:
+        esc = session.get(Escalation, escalation_id)
+        assert esc is not None
+        esc.eped = eped
+        refresh_deadlines(desk, session, esc)
+
+
+def stop_payment_doc(desk: Desk, logon: str) -> int:
+    with desk.store.write() as session:
+        actor = actor_for(session, logon)
+        doc = StopPaymentDoc(
+            centre_id=actor.centre_id,
+            site_id=actor.site_id,
+            crn=CRN,
+            payment_type="Family Tax Benefit",
+            amount_cents=12345,
+            period_from=date(2026, 9, 1),
+            period_to=date(2026, 9, 14),
+            reason="income estimate was coded twice in error",
+            ar_checked=True,
+            text="DOC",
+            created_by_id=actor.id,
+            created_at=desk.now(),
+        )
+        session.add(doc)
+        session.flush()
+        return doc.id or 0
+
+
+def test_e3_death_deadline_lands_on_next_local_day(desk, floor) -> None:
+    v = esc_svc.raise_escalation(desk, floor.tps, category="death", crn=CRN, summary="partner death")
+    counts = cal_svc.month_counts(desk, floor.sp, 2026, 9)
+    assert set(counts) == {date(2026, 9, 26)}
+    assert counts[date(2026, 9, 26)].normal == 1
+    [item] = cal_svc.day_agenda(desk, floor.sp, date(2026, 9, 26))
+    assert (item.escalation_id, item.what, item.rule, item.crn) == (v.id, "deadline", "E3", CRN)
+    assert item.local.hour == 10 and not item.overdue
+
+
+def test_e9_weekly_follow_up_chain_lands_seven_days_on(desk, floor, clock) -> None:
+    v = esc_svc.raise_escalation(desk, floor.tps, category="policy", summary="reference conflict")
+    esc_svc.claim(desk, floor.sp, v.id)
+    refer(desk, floor.sp, v.id)
+    october = cal_svc.month_counts(desk, floor.sp, 2026, 10)
+    assert set(october) == {date(2026, 10, 2)}
+    [item] = cal_svc.day_agenda(desk, floor.sp, date(2026, 10, 2))
+    assert (item.what, item.rule, item.owner) == ("follow-up", "E9", floor.sp)
+    # Follow-up recorded an hour after it fell due: the next is 7 local days on,
+    # at the same local clock time across the DST change of 4 Oct (C5).
+    clock.set(datetime(2026, 10, 2, 1, 0, tzinfo=UTC))
+    esc_svc.record_follow_up(desk, floor.sp, v.id, "ICT still investigating")
+    october = cal_svc.month_counts(desk, floor.sp, 2026, 10)
+    assert set(october) == {date(2026, 10, 9)}
+    [item] = cal_svc.day_agenda(desk, floor.sp, date(2026, 10, 9))
+    assert (item.local.hour, item.rule) == (11, "E9")
+
+
+def test_e10_eped_marks_its_day_and_weekly_follow_up_continues(desk, floor) -> None:
+    v = esc_svc.raise_escalation(desk, floor.tps, category="system", crn=CRN, summary="rate wrong")
+    esc_svc.claim(desk, floor.sp, v.id)
+    refer(desk, floor.sp, v.id)
+    set_eped(desk, v.id, date(2026, 10, 10))  # a Saturday
+    october = cal_svc.month_counts(desk, floor.sp, 2026, 10)
+    assert october[date(2026, 10, 2)].total == 1  # weekly follow-up first (E10)
+    assert (october[date(2026, 10, 10)].eped, october[date(2026, 10, 10)].total) == (1, 0)
+    [marker] = cal_svc.day_agenda(desk, floor.sp, date(2026, 10, 10))
+    assert (marker.what, marker.rule, marker.escalation_id) == ("EPED", "E10", v.id)
+
+
+def test_e10_eped_before_the_weekly_follow_up_is_the_next_follow_up(desk, floor) -> None:
+    v = esc_svc.raise_escalation(desk, floor.tps, category="system", crn=CRN)
+    esc_svc.claim(desk, floor.sp, v.id)
+    refer(desk, floor.sp, v.id)
+    set_eped(desk, v.id, date(2026, 9, 29))  # Tuesday, before the weekly follow-up of 2 Oct
+    day = cal_svc.month_counts(desk, floor.sp, 2026, 9)[date(2026, 9, 29)]
+    assert (day.eped, day.normal) == (1, 1)
+    [item] = cal_svc.day_agenda(desk, floor.sp, date(2026, 9, 29))
+    assert (item.what, item.rule, item.local.hour) == ("EPED follow-up", "E10", 17)
+    assert date(2026, 10, 2) not in cal_svc.month_counts(desk, floor.sp, 2026, 10)
+
+
+def test_e4_fcso_on_the_15th_day(desk, floor) -> None:
+    esc_svc.raise_escalation(desk, floor.tps, category="fcso", crn=CRN)
+    [item] = cal_svc.day_agenda(desk, floor.sp, date(2026, 10, 9))
+    assert (item.rule, item.what, item.local.hour) == ("E4", "deadline", 17)
+
+
+def test_e12_overdue_day_counts_as_overdue(desk, floor, clock) -> None:
+    esc_svc.raise_escalation(desk, floor.tps, category="death", crn=CRN)
+    clock.advance(hours=48)
+    counts = cal_svc.month_counts(desk, floor.sp, 2026, 9)
+    assert counts[date(2026, 9, 26)].overdue == 1
+    assert counts[date(2026, 9, 26)].normal == 0
+    [item] = cal_svc.day_agenda(desk, floor.sp, date(2026, 9, 26))
+    assert item.overdue
+
+
+def test_s3_arrears_due_today_is_urgent_and_listed_first(desk, floor) -> None:
+    esc_svc.raise_escalation(desk, floor.tps, category="review", crn=CRN)  # follow-up 2 Oct
+    death = esc_svc.raise_escalation(desk, floor.tps, category="death", crn=CRN)  # due 26 Sep
+    arrears = esc_svc.raise_escalation(
+        desk, floor.tps, category="arrears", crn=CRN, doc_id=stop_payment_doc(desk, floor.tps)
+    )
+    counts = cal_svc.month_counts(desk, floor.sp, 2026, 9)
+    assert counts[date(2026, 9, 25)].urgent == 1  # before COB today (E1, C6)
+    assert counts[date(2026, 9, 26)].normal == 1
+    assert cal_svc.month_counts(desk, floor.sp, 2026, 10)[date(2026, 10, 2)].normal == 1
+    assert [i.escalation_id for i in cal_svc.day_agenda(desk, floor.sp, date(2026, 9, 25))] == [arrears.id]
+    assert cal_svc.day_agenda(desk, floor.sp, date(2026, 9, 26))[0].escalation_id == death.id
+
+
+def test_e9_referred_arrears_shows_due_and_follow_up_on_both_days(desk, floor) -> None:
+    v = esc_svc.raise_escalation(desk, floor.tps, category="arrears", crn=CRN, doc_id=stop_payment_doc(desk, floor.tps))
+    esc_svc.claim(desk, floor.sp, v.id)
+    refer(desk, floor.sp, v.id)
+    assert [i.what for i in cal_svc.day_agenda(desk, floor.sp, date(2026, 9, 25))] == ["deadline"]
+    assert [(i.what, i.rule) for i in cal_svc.day_agenda(desk, floor.sp, date(2026, 10, 2))] == [("follow-up", "E9")]
+
+
+def test_today_entry_is_counted_as_due_today(desk, floor) -> None:
+    esc_svc.raise_escalation(
+        desk, floor.tps, category="fcso", crn=CRN, raised_at=datetime(2026, 9, 11, 0, 0, tzinfo=UTC)
+    )
+    day = cal_svc.month_counts(desk, floor.sp, 2026, 9)[date(2026, 9, 25)]
+    assert (day.today, day.overdue) == (1, 0)
+
+
+def test_r1_so_sees_only_their_own_items(desk, floor) -> None:
+    esc_svc.raise_escalation(desk, floor.tps, category="death", crn=CRN)
+    mine = esc_svc.raise_escalation(
+        desk, floor.so, category="arrears", crn=CRN, doc_id=stop_payment_doc(desk, floor.so)
+    )
+    so_view = cal_svc.month_counts(desk, floor.so, 2026, 9)
+    assert set(so_view) == {date(2026, 9, 25)}
+    assert [i.escalation_id for i in cal_svc.day_agenda(desk, floor.so, date(2026, 9, 25))] == [mine.id]
+    assert sum(c.total for c in cal_svc.month_counts(desk, floor.sp, 2026, 9).values()) == 2
+    assert cal_svc.month_counts(desk, floor.cr_sso, 2026, 9) == {}  # another Centre
+
+
+def test_c9_days_are_the_viewers_local_days(desk, floor, clock) -> None:
+    clock.set(datetime(2026, 9, 25, 15, 0, tzinfo=UTC))  # Sat 01:00 Sydney, Fri 23:00 Perth
+    esc_svc.raise_escalation(desk, floor.tps, category="death", crn=CRN)  # due Sun 01:00 Sydney
+    assert set(cal_svc.month_counts(desk, floor.sp, 2026, 9)) == {date(2026, 9, 27)}
+    assert set(cal_svc.month_counts(desk, floor.per_sp, 2026, 9)) == {date(2026, 9, 26)}
+
+
+def test_c3_month_lists_site_public_holidays(desk, floor) -> None:
+    data = cal_svc.month(desk, floor.sp, 2026, 10)
+    assert data.holidays == {date(2026, 10, 5): "Labor Day"}
+    assert data.today == date(2026, 9, 25)
+    assert cal_svc.month(desk, floor.per_sp, 2026, 9).holidays.get(date(2026, 9, 28), "").startswith("King")
+
+
+def test_finalised_items_leave_the_calendar(desk, floor) -> None:
+    v = esc_svc.raise_escalation(desk, floor.tps, category="death", crn=CRN)
+    with desk.store.write() as session:
+        esc = session.get(Escalation, v.id)
+        assert esc is not None
+        esc.closed, esc.status = True, "finalised"
+        refresh_deadlines(desk, session, esc)
+    assert cal_svc.month_counts(desk, floor.sp, 2026, 9) == {}

@@ -1,0 +1,293 @@
+"""The follow-up calendar: what falls due on each local day (E3, E4, E9, E10, E12, C1, C9).
+
+Days are the viewer's: the local dates of the actor's site. An open item
+appears on the day of its deadline (``due_at``) and of its next follow-up or
+review (``next_follow_up_at``) when they differ, and on its EPED (E10). The
+month is read with one range scan on the indexed ``next_action_at`` (E12)
+plus one on the EPED categories, never a walk over every row.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, select
+
+from tpsdesk.businesstime import SiteCalendar
+from tpsdesk.deadlines import date_deadline
+from tpsdesk.errors import ValidationError
+from tpsdesk.models import Escalation, Site
+from tpsdesk.policy import Policy
+from tpsdesk.services.common import Actor, Desk, actor_for
+from tpsdesk.services.escalations import Owner, _visible
+
+# Urgency of one due entry, most pressing first. S3 puts stop-payment at the top
+# of every calendar; the day's count takes the first bucket that applies.
+URGENCIES = ("overdue", "urgent", "today", "normal")
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaItem:
+    """One thing due on one day for one escalation."""
+
+    escalation_id: int
+    category: str
+    category_label: str
+    crn: str
+    what: str  # deadline | follow-up | review | EPED | EPED follow-up
+    rule: str  # E1, E3, E4, E9, E10 ...
+    label: str
+    at: datetime  # the instant (UTC)
+    local: datetime  # the instant in the viewer's zone
+    day: date  # the calendar day it is shown on
+    overdue: bool
+    urgent: bool
+    owner: str | None
+    site: str
+    status: str
+    summary: str
+    eped: date | None = None
+
+    @property
+    def counts(self) -> bool:
+        """An EPED marker only marks the day; everything else is a due entry."""
+        return self.what != "EPED"
+
+    def urgency(self, today: date) -> str:
+        if self.overdue:
+            return "overdue"
+        if self.urgent:
+            return "urgent"
+        if self.day == today:
+            return "today"
+        return "normal"
+
+
+@dataclass(slots=True)
+class DayCounts:
+    """How many due entries fall on a day, split by urgency, and its EPEDs."""
+
+    overdue: int = 0
+    urgent: int = 0
+    today: int = 0
+    normal: int = 0
+    eped: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.overdue + self.urgent + self.today + self.normal
+
+    def add(self, item: AgendaItem, today: date) -> None:
+        if item.what.startswith("EPED") and item.day == item.eped:
+            self.eped += 1
+        if item.counts:
+            bucket = item.urgency(today)
+            setattr(self, bucket, getattr(self, bucket) + 1)
+
+
+@dataclass(slots=True)
+class MonthData:
+    """Everything the month grid shows, in the viewer's local time."""
+
+    year: int
+    month: int
+    zone: str
+    site: str
+    state: str
+    now: datetime
+    today: date
+    days: dict[date, DayCounts] = field(default_factory=dict)
+    items: dict[date, list[AgendaItem]] = field(default_factory=dict)
+    holidays: dict[date, str] = field(default_factory=dict)
+
+    @property
+    def first(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def last(self) -> date:
+        return _next_month(self.first) - timedelta(days=1)
+
+
+def _next_month(d: date) -> date:
+    return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+
+
+def _viewer(session: Session, desk: Desk, actor: Actor) -> tuple[Site, SiteCalendar]:
+    site = session.get(Site, actor.site_id)
+    assert site is not None
+    return site, desk.calendar(site)
+
+
+def _rows(
+    session: Session, desk: Desk, actor: Actor, start: datetime, end: datetime, first: date, last: date
+) -> list[Any]:
+    """Open, visible items with a deadline, follow-up or EPED in the window."""
+    base = (
+        select(
+            Escalation.id,
+            Escalation.category,
+            Escalation.crn,
+            Escalation.summary,
+            Escalation.status,
+            Escalation.site_id,
+            Escalation.due_at,
+            Escalation.next_follow_up_at,
+            Escalation.next_action_at,
+            Escalation.eped,
+            Escalation.after_hours,
+            Owner.logon,
+            Site.code,
+        )
+        .join(Site, Site.id == Escalation.site_id)
+        .outerjoin(Owner, Owner.id == Escalation.owner_id)
+    )
+    base = _visible(base, desk, actor).where(Escalation.closed == False)  # noqa: E712
+
+    def within(column: Any) -> Any:
+        return and_(column >= start, column < end)
+
+    # next_action_at is the earlier of due and follow-up (E12), so anything due in
+    # the window has next_action_at < end: one range scan on ix_escalation_open_next.
+    by_action = base.where(
+        Escalation.next_action_at < end,  # type: ignore[operator]
+        or_(
+            Escalation.next_action_at >= start,  # type: ignore[operator]
+            within(Escalation.due_at),
+            within(Escalation.next_follow_up_at),
+        ),
+    )
+    rows = {r[0]: r for r in session.exec(by_action).all()}
+    eped_cats = [k for k, c in desk.policy.categories.items() if c.followup.eped]
+    if eped_cats:
+        by_eped = base.where(col(Escalation.category).in_(eped_cats), col(Escalation.eped).between(first, last))
+        for r in session.exec(by_eped).all():
+            rows.setdefault(r[0], r)
+    return list(rows.values())
+
+
+def _items_of(
+    row: Any, policy: Policy, viewer: SiteCalendar, cals: dict[int, SiteCalendar], now: datetime
+) -> list[AgendaItem]:
+    """The entries of one escalation: deadline, follow-up/review, EPED (E1..E10)."""
+    esc_id, category, crn, summary, status, site_id, due_at, nfu, _next, eped, _ah, owner, site_code = row
+    cat = policy.categories[category]
+    tz = viewer.tz
+    common = dict(
+        escalation_id=esc_id, category=category, category_label=cat.short, crn=crn, owner=owner,
+        site=site_code, status=status, summary=summary, urgent=cat.urgent, eped=eped,
+    )  # fmt: skip
+    out: list[AgendaItem] = []
+    if due_at is not None:
+        dl = cat.deadlines[0] if len(cat.deadlines) == 1 else None
+        rule = dl.rule if dl else cat.rule
+        label = dl.label if dl and dl.label else "deadline"
+        local = due_at.astimezone(tz)
+        out.append(
+            AgendaItem(
+                what="deadline",
+                rule=rule,
+                label=label,
+                at=due_at,
+                local=local,
+                day=local.date(),
+                overdue=due_at < now,
+                **common,
+            )
+        )
+    eped_due = date_deadline(cals[site_id], eped, None) if (eped and cat.followup.eped) else None
+    if nfu is not None and nfu != due_at:
+        fu = cat.followup
+        what = "review" if fu.kind == "review" else "follow-up"
+        rule = fu.rule
+        label = f"{what} every {fu.days} days"
+        if eped_due is not None and nfu == eped_due:
+            what, rule, label = "EPED follow-up", "E10", f"follow up by the customer's EPED {eped:%d %b %Y}"
+        local = nfu.astimezone(tz)
+        out.append(
+            AgendaItem(
+                what=what, rule=rule, label=label, at=nfu, local=local, day=local.date(), overdue=nfu < now, **common
+            )
+        )
+    if eped is not None and cat.followup.eped and not any(i.day == eped and i.what.startswith("EPED") for i in out):
+        # The EPED itself marks its own date, even on a weekend (E10); its follow-up is due at COB (C7).
+        at = eped_due or cals[site_id].cob_on(eped)
+        label = f"customer's EPED (follow up by {at.astimezone(tz):%a %d %b %H:%M})"
+        out.append(
+            AgendaItem(
+                what="EPED", rule="E10", label=label, at=at, local=at.astimezone(tz), day=eped, overdue=False, **common
+            )
+        )
+    return out
+
+
+def sort_key(item: AgendaItem) -> tuple[int, int, datetime, int]:
+    """Stop-payment first (S3), then overdue, then by time."""
+    return (0 if item.urgent else 1, 0 if item.overdue else 1, item.at, item.escalation_id)
+
+
+def _collect(desk: Desk, logon: str, first: date, last: date) -> MonthData:
+    if last < first:
+        raise ValidationError("day", "the last day is before the first")
+    with desk.store.read() as session:
+        actor = actor_for(session, logon)
+        site, viewer = _viewer(session, desk, actor)
+        now = desk.now()
+        start = viewer.at(first, time(0))
+        end = viewer.at(last + timedelta(days=1), time(0))
+        rows = _rows(session, desk, actor, start, end, first, last)
+        cals: dict[int, SiteCalendar] = {}
+        for site_id in {r[5] for r in rows}:
+            s = session.get(Site, site_id)
+            assert s is not None
+            cals[site_id] = desk.calendar(s)
+    data = MonthData(first.year, first.month, viewer.zone_name, site.code, viewer.state, now, viewer.local(now).date())
+    by_day: dict[date, list[AgendaItem]] = defaultdict(list)
+    for row in rows:
+        for item in _items_of(row, desk.policy, viewer, cals, now):
+            if first <= item.day <= last:
+                by_day[item.day].append(item)
+    for day, items in sorted(by_day.items()):
+        items.sort(key=sort_key)
+        data.items[day] = items
+        counts = DayCounts()
+        for item in items:
+            counts.add(item, data.today)
+        data.days[day] = counts
+    d = first
+    while d <= last:
+        name = viewer.holiday_name(d)
+        if name:
+            data.holidays[d] = name
+        d += timedelta(days=1)
+    return data
+
+
+def month(desk: Desk, logon: str, year: int, month_no: int) -> MonthData:
+    """The month grid's data: counts, agenda items and public holidays per local day."""
+    if not 1 <= month_no <= 12:
+        raise ValidationError("month", f"month {month_no} is not 1 to 12")
+    first = date(year, month_no, 1)
+    return _collect(desk, logon, first, _next_month(first) - timedelta(days=1))
+
+
+def month_counts(desk: Desk, logon: str, year: int, month_no: int) -> dict[date, DayCounts]:
+    """Counts of due entries per local day of the month (days with nothing are absent)."""
+    return month(desk, logon, year, month_no).days
+
+
+def day_agenda(desk: Desk, logon: str, day: date) -> list[AgendaItem]:
+    """What is due on one local day, stop-payment and overdue first (S3)."""
+    return _collect(desk, logon, day, day).items.get(day, [])
+
+
+def today(desk: Desk, logon: str) -> date:
+    """The viewer's local date now (for the calendar's `t`)."""
+    with desk.store.read() as session:
+        actor = actor_for(session, logon)
+        _site, viewer = _viewer(session, desk, actor)
+    return viewer.local(desk.now()).date()
