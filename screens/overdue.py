@@ -1,0 +1,117 @@
+"""Quick overdue lookup (F7, or 'o' where no text field has focus): most overdue first.
+
+Type to filter (id, CRN or words of the summary); Enter opens the item in the queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Input, Label
+
+from screens.widgets.formatting import relative, urgency
+from tpsdesk.errors import TpsError
+from tpsdesk.services.views import EscalationView
+
+if TYPE_CHECKING:
+    from screens.app import TpsApp
+
+LIMIT = 200
+
+
+@dataclass
+class OverdueLoaded(Message):
+    rows: list[EscalationView] = field(default_factory=list)
+    now: datetime | None = None
+    error: str = ""
+
+
+class OverdueScreen(ModalScreen[None]):
+    """A filterable list of overdue escalations (escalations.overdue, an index range scan)."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="overdue.close", tooltip="Close the overdue lookup"),
+        Binding("enter", "open", "Open", id="overdue.open", tooltip="Open the highlighted item in the queue"),
+        Binding("down", "cursor(1)", "Down", show=False, id="overdue.down", tooltip="Next item"),
+        Binding("up", "cursor(-1)", "Up", show=False, id="overdue.up", tooltip="Previous item"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="overdue", classes="dialog"):
+            yield Label("Overdue items, most overdue first", markup=False, classes="dialog-title", id="overdue-title")
+            yield Input(placeholder="Filter: id, CRN or words (Enter opens)", id="overdue-filter")
+            yield DataTable(id="overdue-table", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Id", "Urgency", "Category", "CRN", "Owner", "Overdue by", "Summary")
+        self.query_one(Input).focus()
+        self.load("")
+
+    @on(Input.Changed, "#overdue-filter")
+    def _filter(self, event: Input.Changed) -> None:
+        self.load(event.value)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="overdue")
+    def load(self, text: str) -> None:
+        from tpsdesk.services import escalations
+
+        app: TpsApp = self.app  # type: ignore[assignment]
+        try:
+            rows = escalations.overdue(app.desk, app.user, limit=LIMIT, text=text.strip() or None)
+        except TpsError as exc:
+            self.post_message(OverdueLoaded(error=str(exc)))
+            return
+        self.post_message(OverdueLoaded(rows, app.desk.now()))
+
+    def on_overdue_loaded(self, message: OverdueLoaded) -> None:
+        if message.error:
+            self.app.notify(message.error, severity="error", markup=False)
+            return
+        table = self.query_one(DataTable)
+        table.clear()
+        now = message.now or datetime.now().astimezone()
+        for v in message.rows:
+            word, style = urgency(v, now)
+            due = v.next_action_at
+            table.add_row(
+                Text(str(v.id)),
+                Text(word, style=style),
+                Text(v.category),
+                Text(v.crn),
+                Text(v.owner or "-"),
+                Text(relative(due, now) if due else "", style=style),
+                Text(v.summary.splitlines()[0][:60] if v.summary else ""),
+                key=str(v.id),
+            )
+        more = "+" if len(message.rows) >= LIMIT else ""
+        self.query_one("#overdue-title", Label).update(
+            f"Overdue items, most overdue first: {len(message.rows)}{more} (Enter opens, Esc closes)"
+        )
+
+    def action_cursor(self, step: int) -> None:
+        table = self.query_one(DataTable)
+        table.move_cursor(row=max(0, table.cursor_row + step))
+
+    def action_open(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            self.app.notify("nothing overdue matches", markup=False)
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        app: TpsApp = self.app  # type: ignore[assignment]
+        self.dismiss(None)
+        if key:
+            app.open_escalation(int(key))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

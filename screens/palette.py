@@ -1,0 +1,69 @@
+"""Command palette (ctrl+p): every screen by name, and any escalation by id or CRN."""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from tpsdesk.errors import TpsError
+
+if TYPE_CHECKING:
+    from screens.app import TpsApp
+
+
+def _looks_like_lookup(query: str) -> bool:
+    """An id ("42") or a CRN prefix ("123 456" / "123456789A") goes to the database."""
+    compact = query.replace(" ", "")
+    return bool(compact) and compact[0].isdigit()
+
+
+class DeskCommands(Provider):
+    """Go to a screen; open an escalation found by id or CRN (escalations.find)."""
+
+    def _entries(self) -> list[tuple[str, str, str]]:
+        from screens.app import SCREENS
+
+        out = [(f"Go to {spec.title}", name, f"{spec.key.upper()}") for name, spec in SCREENS.items()]
+        out.append(("Quick overdue lookup", "overdue", "F7"))
+        return out
+
+    def _go(self, name: str) -> None:
+        app: TpsApp = self.app  # type: ignore[assignment]
+        if name == "overdue":
+            app.action_overdue()
+        else:
+            app.show_screen(name)
+
+    async def discover(self) -> Hits:
+        for label, name, key in self._entries():
+            yield DiscoveryHit(label, partial(self._go, name), help=f"key {key}")
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for label, name, key in self._entries():
+            score = matcher.match(label)
+            if score > 0:
+                yield Hit(score, matcher.highlight(label), partial(self._go, name), text=label, help=f"key {key}")
+        if not _looks_like_lookup(query):
+            return
+        app: TpsApp = self.app  # type: ignore[assignment]
+        if not app.user:
+            return
+        from tpsdesk.services import escalations
+
+        try:
+            # A thread keeps the palette responsive while the database answers.
+            found = await asyncio.to_thread(escalations.find, app.desk, app.user, query.strip(), limit=10)
+        except TpsError:
+            return
+        for view in found:
+            label = Text(f"Open escalation {view.id} · {view.category} · ")
+            label.append(view.crn or "no CRN")  # user data: appended as plain text, never markup
+            summary = view.summary.splitlines()[0][:40] if view.summary else ""
+            if summary:
+                label.append(f" · {summary}")
+            yield Hit(1.0, label, partial(app.open_escalation, view.id), text=label.plain, help=view.status)
