@@ -1,0 +1,277 @@
+"""The Team Leader's floor dashboard (T1, R4): call volumes, workloads, overdue items.
+
+Figures are for the actor's Centre and come from aggregate SQL (GROUP BY over
+index ranges), never from walking every row in Python. Only staff whose role
+may ``see_all`` (R6: TL, SP, SSO by default) get them; others are refused
+with the reason (R5).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func
+from sqlmodel import Session, col, select
+
+from tpsdesk.errors import PermissionDenied, ValidationError
+from tpsdesk.models import RANK_CLOSED, Centre, Contact, Escalation, Site, Staff
+from tpsdesk.policy import ROLES
+from tpsdesk.services.common import Actor, Desk, actor_for, allowed, can_work
+
+ROLE_WORDS = {
+    "SO": "Service Officers",
+    "TPS": "TPS officers",
+    "SP": "Senior Practitioners",
+    "SSO": "SSOs",
+    "TL": "Team Leaders",
+}
+HOUR = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class HourCount:
+    start: datetime  # local (the viewer's site zone)
+    count: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.start:%H:%M}"
+
+
+@dataclass(frozen=True, slots=True)
+class PersonCount:
+    logon: str | None  # None: contacts not yet taken by a TPS officer
+    name: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerLoad:
+    logon: str | None  # None: unclaimed
+    name: str
+    open: int
+    overdue: int
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryCount:
+    category: str
+    label: str
+    count: int
+
+
+@dataclass
+class Dashboard:
+    centre: str
+    centre_name: str
+    channel: str
+    zone: str
+    now: datetime  # local
+    window_start: datetime  # local
+    window_end: datetime  # local
+    hours: list[HourCount] = field(default_factory=list)
+    per_tps: list[PersonCount] = field(default_factory=list)
+    owners: list[OwnerLoad] = field(default_factory=list)
+    overdue_by_category: list[CategoryCount] = field(default_factory=list)
+    raised_today: int = 0
+    finalised_today: int = 0
+    after_hours_open: int = 0
+    stop_payment_open: int = 0
+
+    @property
+    def contacts_total(self) -> int:
+        return sum(h.count for h in self.hours)
+
+    @property
+    def open_total(self) -> int:
+        return sum(o.open for o in self.owners)
+
+    @property
+    def overdue_total(self) -> int:
+        return sum(o.overdue for o in self.owners)
+
+    @property
+    def unclaimed(self) -> int:
+        return sum(o.open for o in self.owners if o.logon is None)
+
+
+def refusal(desk: Desk, actor: Actor) -> str | None:
+    """None when the actor may see the dashboard, else why not (R4, R6)."""
+    if allowed(desk.policy, actor, "see_all") is None:
+        return None
+    roles = [r for r in ROLES if desk.policy.permission(actor.channel, r, "see_all") == "yes"]
+    who = (
+        ", ".join(ROLE_WORDS.get(r, r) for r in roles[:-1])
+        + (" and " if len(roles) > 1 else "")
+        + ROLE_WORDS.get(roles[-1], roles[-1])
+        if roles
+        else "nobody"
+    )
+    return f"refused: only {who} see the floor dashboard (R4, R6); a {actor.role} sees their own items in the queue and calendar"
+
+
+def _window(now_local: datetime, open_t: time, cob_t: time, window_hours: int | None) -> tuple[datetime, datetime]:
+    """The current shift, open to COB (extended to now if later), or the last N hours."""
+    tz = now_local.tzinfo
+    top = now_local.replace(minute=0, second=0, microsecond=0)
+    end_now = top + HOUR
+    if window_hours is not None:
+        if not 1 <= window_hours <= 48:
+            raise ValidationError("window_hours", "the window is 1 to 48 hours")
+        return end_now - window_hours * HOUR, end_now
+    day = now_local.date()
+    start = datetime.combine(day, open_t, tzinfo=tz)
+    end = datetime.combine(day, cob_t, tzinfo=tz)
+    if cob_t.minute:
+        end = end.replace(minute=0) + HOUR
+    return start.replace(minute=0), max(end, end_now)
+
+
+def _hours(session: Session, centre_id: int, start: datetime, end: datetime) -> list[HourCount]:
+    """Contacts per local hour: one GROUP BY over a portable CASE of hour buckets."""
+    edges: list[datetime] = []
+    t = start
+    while t < end:
+        edges.append(t)
+        t = t + HOUR
+    if not edges:
+        return []
+    bucket = case(
+        *[(and_(Contact.opened_at >= e, Contact.opened_at < e + HOUR), i) for i, e in enumerate(edges)], else_=-1
+    )
+    stmt = (
+        select(bucket, func.count(col(Contact.id)))
+        .where(Contact.centre_id == centre_id, Contact.opened_at >= start, Contact.opened_at < end)  # type: ignore[operator]
+        .group_by(bucket)
+    )
+    counts = {int(b): int(n) for b, n in session.exec(stmt).all()}
+    return [HourCount(e, counts.get(i, 0)) for i, e in enumerate(edges)]
+
+
+def _per_tps(session: Session, actor: Actor, start: datetime, end: datetime) -> list[PersonCount]:
+    """Contacts per TPS officer in the window; every active TPS officer is listed, idle ones with 0."""
+    stmt = (
+        select(Contact.tps_id, func.count(col(Contact.id)))
+        .where(Contact.centre_id == actor.centre_id, Contact.opened_at >= start, Contact.opened_at < end)  # type: ignore[operator]
+        .group_by(Contact.tps_id)
+    )
+    counts: dict[int | None, int] = {tps_id: int(n) for tps_id, n in session.exec(stmt).all()}
+    staff_ids = {i for i in counts if i is not None}
+    tps_rows = session.exec(
+        select(Staff).where(Staff.centre_id == actor.centre_id, Staff.active == True, Staff.role == "TPS")  # noqa: E712
+    ).all()
+    people = {s.id: s for s in tps_rows}
+    if staff_ids - set(people):
+        people.update(
+            {s.id: s for s in session.exec(select(Staff).where(col(Staff.id).in_(staff_ids - set(people)))).all()}
+        )
+    out = [PersonCount(s.logon, s.name, counts.get(sid, 0)) for sid, s in people.items()]
+    out.sort(key=lambda p: (-p.count, p.logon or ""))
+    if counts.get(None):
+        out.append(PersonCount(None, "not yet taken by TPS", counts[None]))
+    return out
+
+
+def _open_items(session: Session, desk: Desk, actor: Actor, now: datetime) -> tuple[list[OwnerLoad], int, int]:
+    """Open escalations and overdue items per owner (E12), plus after-hours and stop-payment (S3)."""
+    urgent = [k for k, c in desk.policy.categories.items() if c.urgent] or [""]
+    late = case((Escalation.next_action_at < now, 1), else_=0)  # type: ignore[operator]
+    stmt = (
+        select(
+            Escalation.owner_id,
+            func.count(col(Escalation.id)),
+            func.sum(late),
+            func.sum(case((col(Escalation.after_hours).is_(True), 1), else_=0)),
+            func.sum(case((col(Escalation.category).in_(urgent), 1), else_=0)),
+        )
+        # rank < closed lets the planner use the Centre's queue index.
+        .where(Escalation.centre_id == actor.centre_id, Escalation.rank < RANK_CLOSED, Escalation.closed == False)  # noqa: E712
+        .group_by(Escalation.owner_id)
+    )
+    rows = session.exec(stmt).all()
+    workers = session.exec(select(Staff).where(Staff.centre_id == actor.centre_id, Staff.active == True)).all()  # noqa: E712
+    names = {s.id: s for s in workers}
+    missing = {r[0] for r in rows if r[0] is not None and r[0] not in names}
+    if missing:
+        names.update({s.id: s for s in session.exec(select(Staff).where(col(Staff.id).in_(missing))).all()})
+    loads: dict[int | None, OwnerLoad] = {}
+    after_hours = stop_payment = 0
+    for owner_id, n, overdue, ah, sp in rows:
+        s = names.get(owner_id)
+        loads[owner_id] = OwnerLoad(s.logon if s else None, s.name if s else "unclaimed", int(n), int(overdue or 0))
+        after_hours += int(ah or 0)
+        stop_payment += int(sp or 0)
+    for s in workers:  # everyone who may work escalations shows, idle or not (W5)
+        if s.id not in loads and can_work(desk.policy, s, actor.channel):
+            loads[s.id] = OwnerLoad(s.logon, s.name, 0, 0)
+    unclaimed = loads.pop(None, OwnerLoad(None, "unclaimed", 0, 0))
+    out = sorted(loads.values(), key=lambda o: (-o.overdue, -o.open, o.logon or ""))
+    out.append(unclaimed)
+    return out, after_hours, stop_payment
+
+
+def _overdue_by_category(session: Session, desk: Desk, actor: Actor, now: datetime) -> list[CategoryCount]:
+    stmt = (
+        select(Escalation.category, func.count(col(Escalation.id)))
+        .where(Escalation.centre_id == actor.centre_id, Escalation.closed == False, Escalation.next_action_at < now)  # type: ignore[operator]  # noqa: E712
+        .group_by(Escalation.category)
+    )
+    out = []
+    for category, n in session.exec(stmt).all():
+        cat = desk.policy.categories.get(category)
+        out.append(CategoryCount(category, f"{cat.short} ({cat.rule})" if cat else category, int(n)))
+    return sorted(out, key=lambda c: (-c.count, c.category))
+
+
+def _count(session: Session, stmt: Any) -> int:
+    return int(session.exec(stmt).one() or 0)
+
+
+def floor_dashboard(desk: Desk, logon: str, *, window_hours: int | None = None) -> Dashboard:
+    """The figures of the actor's Centre for the current shift (T1)."""
+    with desk.store.read() as session:
+        actor = actor_for(session, logon)
+        reason = refusal(desk, actor)
+        if reason is not None:
+            raise PermissionDenied(reason)
+        centre = session.get(Centre, actor.centre_id)
+        site = session.get(Site, actor.site_id)
+        assert centre is not None and site is not None
+        cal = desk.calendar(site)
+        now = desk.now()
+        now_local = cal.local(now)
+        start, end = _window(now_local, cal.open_time, cal.cob_time, window_hours)
+        day_start = cal.at(now_local.date(), time(0))
+        day_end = cal.at(now_local.date() + timedelta(days=1), time(0))
+        owners, after_hours, stop_payment = _open_items(session, desk, actor, now)
+        in_centre = Escalation.centre_id == actor.centre_id
+        raised = select(func.count(col(Escalation.id))).where(
+            in_centre,
+            Escalation.raised_at >= day_start,
+            Escalation.raised_at < day_end,  # type: ignore[operator]
+        )
+        finalised = select(func.count(col(Escalation.id))).where(
+            in_centre,
+            col(Escalation.closed).is_(True),
+            Escalation.finalised_at >= day_start,
+            Escalation.finalised_at < day_end,  # type: ignore[operator]
+        )
+        return Dashboard(
+            centre=centre.code,
+            centre_name=centre.name,
+            channel=centre.channel,
+            zone=cal.zone_name,
+            now=now_local,
+            window_start=start,
+            window_end=end,
+            hours=_hours(session, actor.centre_id, start, end),
+            per_tps=_per_tps(session, actor, start, end),
+            owners=owners,
+            overdue_by_category=_overdue_by_category(session, desk, actor, now),
+            raised_today=_count(session, raised),
+            finalised_today=_count(session, finalised),
+            after_hours_open=after_hours,
+            stop_payment_open=stop_payment,
+        )
