@@ -287,3 +287,48 @@ def require_open(esc: Escalation) -> None:
     """F3: a finalised escalation is read-only except for a new note."""
     if esc.closed:
         raise ValidationError("status", f"escalation {esc.id} is finalised: reopen it with a reason first (F3)")
+
+
+# ---------------------------------------------------------------- working helpers (E5, E11)
+def one_line(value: str | None) -> str:
+    """User text for a single-line field: control characters stripped, trimmed."""
+    return clean(value or "", multiline=False).strip()
+
+
+def require_visible(policy: Policy, actor: Actor, esc: Escalation) -> None:
+    """R1, R4: the Centre's whole queue for SP, SSO, TL and pool staff; otherwise one's own."""
+    if esc.centre_id == actor.centre_id and (
+        can_see_all(policy, actor) or actor.id in (esc.raised_by_id, esc.owner_id)
+    ):
+        return
+    raise PermissionDenied(
+        f"refused: escalation {esc.id} is not yours to see; ask your Senior Practitioner or Team Leader"
+    )
+
+
+def take_for_work(session: Session, actor: Actor, esc: Escalation, at: datetime) -> None:
+    """Work is done by the holder (E11): an unclaimed item becomes the worker's; another's is refused."""
+    if esc.owner_id is None:
+        esc.owner_id = actor.id
+        if esc.status == "new":
+            esc.status = "in-progress"
+        record_event(session, at, actor.id, "claimed", escalation_id=esc.id, by="action")
+    elif esc.owner_id != actor.id:
+        holder = session.get(Staff, esc.owner_id)
+        who = f"{holder.name} ({holder.logon})" if holder else "another officer"
+        raise PermissionDenied(
+            f"refused: escalation {esc.id} is claimed by {who}: ask them, or an SP or TL to reassign it (E11)"
+        )
+
+
+def valid_service_first(policy: Policy, value: str) -> str:
+    """An ICT incident number (E1, E5b), checked against policy referral.service_first_pattern."""
+    import re
+
+    number = one_line(value)
+    pattern = str(policy.section("referral").get("service_first_pattern", r".+"))
+    if not re.fullmatch(pattern, number):
+        raise ValidationError(
+            "service_first", f"{number!r} is not a Service First number: give the ICT incident number, e.g. 40012345"
+        )
+    return number
