@@ -37,3 +37,21 @@ def test_due_path_loads_no_database_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_due_command_whole_process_loads_no_database_or_ui_library() -> None:
+    """`tpsdesk due` runs end to end without sqlalchemy/sqlmodel/alembic/psycopg (issue 2: under 0.4 s)."""
+    code = (
+        "import sys\n"
+        "from tpsdesk.cli import main\n"
+        "try:\n"
+        "    main(['due', 'arrears', '--at', '2026-09-25T17:40', '--site', 'PER', '--json'])\n"
+        "except SystemExit as exc:\n"
+        "    rc = exc.code\n"
+        "heavy = ('sqlalchemy', 'sqlmodel', 'alembic', 'psycopg', 'textual', 'screens')\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in heavy)\n"
+        "print(f'RC={rc} LOADED={\",\".join(bad)}', file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert '"due": "2026-09-29T17:00:00+08:00"' in out.stdout
+    assert out.stderr.strip().splitlines()[-1] == "RC=0 LOADED="

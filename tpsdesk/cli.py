@@ -13,12 +13,13 @@ import importlib
 import json
 import os
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 import click
 
 from tpsdesk import __version__
-from tpsdesk.errors import TpsError
+from tpsdesk.errors import TpsError, ValidationError
 
 # name -> "module:attribute"; imported on first use.
 COMMANDS: dict[str, str] = {
@@ -74,18 +75,42 @@ class Context:
 
         return getpass.getuser()
 
+    def fixed_now(self) -> datetime | None:
+        """``TPSDESK_NOW`` (an ISO instant with offset) pins the clock.
+
+        A testing and training aid: every command then acts as if it were that
+        instant (FakeClock); unset, the wall clock is used.
+        """
+        raw = os.environ.get("TPSDESK_NOW", "").strip()
+        if not raw:
+            return None
+        try:
+            value = datetime.fromisoformat(raw)
+        except ValueError:
+            value = None
+        if value is None or value.tzinfo is None:
+            raise ValidationError(
+                "TPSDESK_NOW", f"{raw!r} is not an ISO instant with offset, e.g. 2026-09-25T00:00:00+00:00"
+            )
+        return value.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self.fixed_now() or datetime.now(UTC)
+
     def desk(self, *, migrate: bool = False, require_current: bool = True) -> Any:
         """The Desk; read-only commands never migrate, they ask for 'db upgrade'."""
         if self._desk is None:
+            from tpsdesk.clock import FakeClock, system_clock
             from tpsdesk.services.common import Desk
             from tpsdesk.store import Store
 
+            fixed = self.fixed_now()
             store = Store(self.db)
             if migrate:
                 store.upgrade()
             elif require_current:
                 store.require_current()
-            self._desk = Desk(store)
+            self._desk = Desk(store, clock=FakeClock(fixed) if fixed else system_clock)
         return self._desk
 
 
@@ -95,6 +120,16 @@ def emit(data: Any, as_json: bool, text: str | None = None) -> None:
         click.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
     elif text is not None:
         click.echo(text)
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    """Plain aligned columns for people (user text is printed as-is, never as markup)."""
+    if not rows:
+        return "(none)"
+    cells = [headers, *[[" ".join(str(c).split()) for c in r] for r in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    return "\n".join(lines)
 
 
 @click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,0 +1,48 @@
+"""Run ``python -m tpsdesk`` end to end in a subprocess, as a script or a person would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# The fixtures' fake "now": Fri 25 Sep 2026 10:00 in Sydney (conftest.START).
+NOW = "2026-09-25T00:00:00+00:00"
+
+
+def run(
+    *args: str, db: str | None = None, user: str | None = None, now: str | None = NOW, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``tpsdesk [--db db] [--user user] args...`` with a clean TPSDESK_* environment."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("TPSDESK_")}
+    if now:
+        clean["TPSDESK_NOW"] = now
+    # The checkout first, so the tests run this tree even without an installed package.
+    clean["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), clean.get("PYTHONPATH", "")) if p)
+    clean.update(env or {})
+    cmd = [sys.executable, "-m", "tpsdesk"]
+    if db:
+        cmd += ["--db", db]
+    if user:
+        cmd += ["--user", user]
+    return subprocess.run([*cmd, *args], capture_output=True, text=True, env=clean, timeout=60)
+
+
+def ok_json(proc: subprocess.CompletedProcess[str]) -> Any:
+    assert proc.returncode == 0, f"exit {proc.returncode}: {proc.stderr}"
+    return json.loads(proc.stdout)
+
+
+def fails(proc: subprocess.CompletedProcess[str], code: int, *words: str) -> str:
+    """Exit ``code`` with one clear line on stderr (containing ``words``), never a traceback."""
+    assert proc.returncode == code, f"expected exit {code}, got {proc.returncode}: {proc.stdout} {proc.stderr}"
+    err = proc.stderr.strip()
+    assert "Traceback" not in err and err.count("\n") == 0, err
+    for word in words:
+        assert word in err, f"{word!r} not in {err!r}"
+    return err

@@ -1,0 +1,449 @@
+"""``tpsdesk overdue`` and ``tpsdesk escalation ...``: the queue from the command line.
+
+Every command goes through ``tpsdesk.services.escalations`` (permissions R5/R6,
+one transaction per change, typed errors -> exit codes in ``cli.main``). Times
+are shown to people in the site's local time (C1, C9) and printed as ISO 8601
+in JSON. Lists mask the CRN (X2: bulk output is an export); ``show`` and the
+result of a change give it in full, as the screens do.
+
+The workflow commands (refer, review, finalise, ...) live in
+``tpsdesk/commands/workflow.py`` and join this group lazily when present.
+"""
+
+from __future__ import annotations
+
+import importlib
+from datetime import datetime
+from typing import Any
+
+import click
+
+from tpsdesk.businesstime import fmt_local, zone
+from tpsdesk.cli import Context, emit, table
+from tpsdesk.errors import NotFound, ValidationError
+from tpsdesk.text import mask_crn
+
+WORKFLOW_MODULE = "tpsdesk.commands.workflow"
+# name -> attribute of WORKFLOW_MODULE ("-" becomes "_").
+WORKFLOW_COMMANDS = ("refer", "review", "finalise", "reopen", "withdraw", "document", "service-first")
+JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+ID = click.argument("escalation_id", type=int, metavar="ID")
+
+
+class EscalationGroup(click.Group):
+    """Built-in commands plus the workflow ones, imported only when asked for."""
+
+    def _workflow(self, name: str) -> click.Command | None:
+        if name not in WORKFLOW_COMMANDS:
+            return None
+        try:
+            module = importlib.import_module(WORKFLOW_MODULE)
+        except ModuleNotFoundError as exc:
+            if exc.name == WORKFLOW_MODULE:
+                return None  # not built in this version
+            raise
+        command = getattr(module, name.replace("-", "_"), None)
+        return command if isinstance(command, click.Command) else None
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = set(super().list_commands(ctx))
+        for name in WORKFLOW_COMMANDS:
+            try:
+                if self._workflow(name) is not None:
+                    names.add(name)
+            except Exception:  # a broken workflow module must not break --help
+                break
+        return sorted(names)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return super().get_command(ctx, name) or self._workflow(name)
+
+
+# ---------------------------------------------------------------- formatting
+class Clockface:
+    """Local times per site (C9): the zones of the database's sites, read once."""
+
+    def __init__(self, desk: Any) -> None:
+        from tpsdesk.services import setup
+
+        self.zones = {s.code: s.zone for s in setup.list_sites(desk)}
+        self.now: datetime = desk.now()
+
+    def fmt(self, site: str, instant: datetime | None) -> str:
+        if instant is None:
+            return "-"
+        return fmt_local(instant, zone(self.zones.get(site, "Australia/Sydney")))
+
+
+def _flags(view: Any, now: datetime, urgent: bool) -> str:
+    out = []
+    if urgent and not view.closed:
+        out.append("URGENT")
+    if view.after_hours and not view.closed:
+        out.append("AFTER-HOURS")
+    if view.is_overdue(now):
+        out.append("OVERDUE")
+    return " ".join(out)
+
+
+def _overdue_by(view: Any, now: datetime) -> int:
+    """Whole minutes past the next action (0 if not overdue)."""
+    if not view.is_overdue(now):
+        return 0
+    return int((now - view.next_action_at).total_seconds() // 60)
+
+
+def _age(minutes: int) -> str:
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    return f"{days}d {hours}h" if days else f"{hours}h {mins:02d}m"
+
+
+def list_json(views: list[Any], now: datetime) -> list[dict[str, Any]]:
+    out = []
+    for v in views:
+        item = v.to_json()
+        item.update(
+            crn=mask_crn(v.crn),
+            display_status=v.display_status(now),
+            overdue=v.is_overdue(now),
+            overdue_minutes=_overdue_by(v, now),
+        )
+        out.append(item)
+    return out
+
+
+def list_text(views: list[Any], face: Clockface, desk: Any) -> str:
+    cats = desk.policy.categories
+    rows = [
+        [
+            str(v.id),
+            cats[v.category].short,
+            v.display_status(face.now),
+            v.site,
+            v.owner or "-",
+            face.fmt(v.site, v.next_action_at),
+            _flags(v, face.now, cats[v.category].urgent),
+            mask_crn(v.crn),
+            v.summary[:40],
+        ]
+        for v in views
+    ]
+    return table(["ID", "CATEGORY", "STATUS", "SITE", "OWNER", "NEXT ACTION", "FLAGS", "CRN", "SUMMARY"], rows)
+
+
+def changed_text(verb: str, v: Any, face: Clockface) -> str:
+    owner = f"owner {v.owner}" if v.owner else "unclaimed"
+    nxt = f"; next action {face.fmt(v.site, v.next_action_at)}" if v.next_action_at and not v.closed else ""
+    return f"{verb} escalation {v.id} ({v.category}): {v.display_status(face.now)}, {owner}{nxt}"
+
+
+def _indent(text: str, pad: str = "      ") -> str:
+    return text.replace("\n", "\n" + pad)
+
+
+def show_text(detail: Any, desk: Any, now: datetime) -> str:
+    v = detail.escalation
+    tz = zone(detail.zone)
+    cat = desk.policy.categories[v.category]
+
+    def t(instant: datetime | None) -> str:
+        return fmt_local(instant, tz) if instant else "-"
+
+    flags = _flags(v, now, cat.urgent)
+    lines = [f"escalation {v.id}: {cat.label} ({cat.rule})" + (f"  [{flags}]" if flags else "")]
+    fields = [
+        ("status", v.display_status(now)),
+        ("owner", f"{v.owner} ({v.owner_name})" if v.owner else "unclaimed"),
+        ("centre/site", f"{v.centre} / {v.site} ({detail.zone})"),
+        ("CRN", v.crn or "-"),
+        ("raised", f"{t(v.raised_at)} by {v.raised_by}"),
+        ("due", t(v.due_at) + (" (after hours: act at once)" if v.after_hours and not v.closed else "")),
+        ("next action", t(v.next_action_at)),
+        ("next follow-up", t(v.next_follow_up_at)),
+        ("referral", " ".join(x for x in (v.referral_target, v.referral_ref) if x) or "-"),
+        ("Service First", v.service_first or "-"),
+        ("NNU", v.nnu_ref or "-"),
+        ("EPED", v.eped.isoformat() if v.eped else "-"),
+    ]
+    if v.closed:
+        fields.append(("finalised", f"{t(v.finalised_at)}: {v.final_reason or '-'}"))
+    lines += [f"  {k:<15} {val}" for k, val in fields]
+    if v.summary:
+        lines.append(f"  {'summary':<15} {_indent(v.summary, ' ' * 18)}")
+    lines.append("working (C8):")
+    lines += [f"  {step}" for step in detail.explain]
+    if detail.deadlines:
+        lines.append("deadlines:")
+        for d in detail.deadlines:
+            lines.append(f"  {d['rule']:<4} {d['kind']:<8} {'met' if d['met'] else 'due'} {t(d['at'])}  {d['label']}")
+    if detail.follow_ups:
+        lines.append("follow-ups: " + "; ".join(t(f) for f in detail.follow_ups))
+    req = detail.requirements or {}
+    open_req = [k for k, done in (req.get("d1") or {}).items() if not done]
+    if req.get("d2_doc_required") and not req.get("d2_doc_done"):
+        open_req.append("D2 DOC on the record")
+    if req.get("callback_required"):
+        open_req.append("customer callback by the SO (W3)")
+    if open_req and not v.closed:
+        lines.append("open requirements: " + ", ".join(open_req))
+    lines.append(f"notes ({len(detail.notes)}):")
+    for n in detail.notes:
+        ref = f" (corrects note {n.refers_to})" if n.refers_to else ""
+        lines.append(f"  #{n.id} {t(n.created_at)} {n.author} [{n.kind}]{ref}: {_indent(n.text)}")
+    lines.append(f"history ({len(detail.events)}):")
+    for e in detail.events:
+        extra = ", ".join(f"{k}={val}" for k, val in sorted(e.detail.items()))
+        lines.append(f"  {t(e.at)} {e.actor or 'system'} {e.kind}" + (f" ({extra})" if extra else ""))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- reading
+@click.command()
+@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True, help="At most this many.")
+@click.option("--text", metavar="Q", help="Only items matching an id, a CRN or summary text.")
+@JSON
+@click.pass_obj
+def overdue(obj: Context, limit: int, text: str | None, as_json: bool) -> None:
+    """Open escalations whose next action has passed, most overdue first (E12)."""
+    from tpsdesk.services import escalations
+
+    desk = obj.desk()
+    views = escalations.overdue(desk, obj.user, limit=limit, text=text)
+    if as_json:
+        emit(list_json(views, desk.now()), True)
+        return
+    face = Clockface(desk)
+    cats = desk.policy.categories
+    rows = [
+        [
+            str(v.id),
+            _age(_overdue_by(v, face.now)),
+            cats[v.category].short,
+            v.display_status(face.now),
+            v.site,
+            v.owner or "-",
+            face.fmt(v.site, v.next_action_at),
+            mask_crn(v.crn),
+            v.summary[:40],
+        ]
+        for v in views
+    ]
+    emit(
+        None,
+        False,
+        table(["ID", "OVERDUE BY", "CATEGORY", "STATUS", "SITE", "OWNER", "WAS DUE", "CRN", "SUMMARY"], rows),
+    )
+
+
+@click.group(cls=EscalationGroup)
+def escalation() -> None:
+    """Escalations: list, show, raise, claim, release, assign, note, follow up."""
+
+
+@escalation.command("list")
+@click.option(
+    "--status",
+    default="open",
+    show_default=True,
+    help="open, new, in-progress, referred, awaiting-follow-up, finalised or all.",
+)
+@click.option("--category", metavar="C", help="Only this category.")
+@click.option("--overdue", "only_overdue", is_flag=True, help="Only overdue items.")
+@click.option("--mine", is_flag=True, help="Only items I own.")
+@click.option("--owner", metavar="LOGON", help="Only items owned by LOGON ('none' for unclaimed).")
+@click.option("--site", "site_code", metavar="CODE", help="Only items raised at this site.")
+@click.option("--text", metavar="Q", help="An id, a CRN or summary text.")
+@click.option("--limit", type=click.IntRange(1, 1000), default=100, show_default=True, help="At most this many.")
+@JSON
+@click.pass_obj
+def list_(
+    obj: Context,
+    status: str,
+    category: str | None,
+    only_overdue: bool,
+    mine: bool,
+    owner: str | None,
+    site_code: str | None,
+    text: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """The queue in its order: urgent arrears first, then after-hours, then by next action (S3)."""
+    from tpsdesk.services import escalations
+
+    if mine and owner:
+        raise ValidationError("--owner", "give --mine or --owner, not both")
+    desk = obj.desk()
+    face = Clockface(desk)
+    site = site_code.strip().upper() if site_code else None
+    if site and site not in face.zones:
+        raise NotFound(f"--site: no site with code {site_code!r} (tpsdesk site list)")
+    if owner and owner != "none":
+        from tpsdesk.services import setup
+
+        if not any(s.logon == owner for s in setup.list_staff(desk)):
+            raise NotFound(f"--owner: no staff member with logon {owner!r} (tpsdesk staff list)")
+    filters = escalations.Filters(
+        status=status.strip().lower(),
+        category=category.strip().lower() if category else None,
+        owner=owner,
+        mine=mine,
+        overdue=only_overdue,
+        site=site,
+        text=text,
+    )
+    views = escalations.list_page(desk, obj.user, filters, limit=limit)
+    emit(list_json(views, face.now), as_json, list_text(views, face, desk))
+
+
+@escalation.command()
+@ID
+@JSON
+@click.pass_obj
+def show(obj: Context, escalation_id: int, as_json: bool) -> None:
+    """One escalation: fields, the due-time working (C8), deadlines, notes and history."""
+    from tpsdesk.services import escalations
+
+    desk = obj.desk()
+    detail = escalations.show(desk, obj.user, escalation_id)
+    out = detail.to_json()
+    out["display_status"] = detail.escalation.display_status(desk.now())
+    out["overdue"] = detail.escalation.is_overdue(desk.now())
+    emit(out, as_json, show_text(detail, desk, desk.now()))
+
+
+# ---------------------------------------------------------------- changing
+def _done(obj: Context, desk: Any, verb: str, view: Any, as_json: bool) -> None:
+    if as_json:
+        emit(view.to_json(), True)
+    else:
+        emit(None, False, changed_text(verb, view, Clockface(desk)))
+
+
+@escalation.command()
+@ID
+@click.option("--note", metavar="TEXT", help="A first note; it counts as the first action (E12).")
+@JSON
+@click.pass_obj
+def claim(obj: Context, escalation_id: int, note: str | None, as_json: bool) -> None:
+    """Take ownership of ID; refused (exit 4) if someone else holds it (E11)."""
+    from tpsdesk.services import escalations
+
+    desk = obj.desk(migrate=True)
+    _done(obj, desk, "claimed", escalations.claim(desk, obj.user, escalation_id, note=note), as_json)
+
+
+@escalation.command()
+@ID
+@JSON
+@click.pass_obj
+def release(obj: Context, escalation_id: int, as_json: bool) -> None:
+    """Let go of ID (an SP, SSO or TL may release another's claim)."""
+    from tpsdesk.services import escalations
+
+    desk = obj.desk(migrate=True)
+    _done(obj, desk, "released", escalations.release(desk, obj.user, escalation_id), as_json)
+
+
+@escalation.command()
+@ID
+@click.option("--to", "to", required=True, metavar="LOGON", help="The SP, SSO or pool member to own it (W5).")
+@JSON
+@click.pass_obj
+def assign(obj: Context, escalation_id: int, to: str, as_json: bool) -> None:
+    """Give ID to another officer (SP, SSO, TL; W5)."""
+    from tpsdesk.services import escalations
+
+    desk = obj.desk(migrate=True)
+    _done(obj, desk, "assigned", escalations.assign(desk, obj.user, escalation_id, to.strip()), as_json)
+
+
+@escalation.command()
+@ID
+@click.argument("text", nargs=-1, required=True)
+@click.option("--corrects", type=int, metavar="NOTE", help="This note corrects note NOTE (D3: notes are never edited).")
+@JSON
+@click.pass_obj
+def note(obj: Context, escalation_id: int, text: tuple[str, ...], corrects: int | None, as_json: bool) -> None:
+    """Add a note to ID (append-only, D3); allowed on finalised items too (F3)."""
+    from dataclasses import asdict
+
+    from tpsdesk.services import escalations
+    from tpsdesk.services.views import jsonable
+
+    desk = obj.desk(migrate=True)
+    kind = "correction" if corrects is not None else "note"
+    added = escalations.add_note(desk, obj.user, escalation_id, " ".join(text), kind=kind, refers_to=corrects)
+    emit(
+        jsonable(asdict(added)) | {"escalation_id": escalation_id},
+        as_json,
+        f"added note #{added.id} to escalation {escalation_id}",
+    )
+
+
+@escalation.command()
+@ID
+@click.argument("text", nargs=-1, required=True)
+@JSON
+@click.pass_obj
+def followup(obj: Context, escalation_id: int, text: tuple[str, ...], as_json: bool) -> None:
+    """Record a follow-up or review of ID (E3, E9, E10); sets the next one."""
+    from tpsdesk.services import escalations
+
+    desk = obj.desk(migrate=True)
+    _done(
+        obj, desk, "followed up", escalations.record_follow_up(desk, obj.user, escalation_id, " ".join(text)), as_json
+    )
+
+
+@escalation.command("raise")
+@click.option(
+    "--category", required=True, metavar="C", help="arrears, review, death, fcso, system, policy, feedback, q999, qol."
+)
+@click.option("--crn", default="", help="Customer Reference Number: nine digits and a letter.")
+@click.option("--summary", default="", help="What it is about (becomes the first note).")
+@click.option("--site", "site_code", metavar="CODE", help="Raising site (default: the global --site, else yours).")
+@click.option("--eped", metavar="DATE", help="The customer's EPED (E10).")
+@click.option(
+    "--service-first", default="", metavar="NUMBER", help="ICT Service First number, if already referred (E5b)."
+)
+@click.option("--nnu", default="", metavar="REF", help="The Network News Update it relates to.")
+@JSON
+@click.pass_obj
+def raise_(
+    obj: Context,
+    category: str,
+    crn: str,
+    summary: str,
+    site_code: str | None,
+    eped: str | None,
+    service_first: str,
+    nnu: str,
+    as_json: bool,
+) -> None:
+    """Raise an escalation; prints its id and due time."""
+    from tpsdesk.services import escalations
+    from tpsdesk.services.setup import parse_date
+
+    day = parse_date("--eped", eped)
+    desk = obj.desk(migrate=True)
+    code = (site_code or obj.site or "").strip().upper() or None
+    view = escalations.raise_escalation(
+        desk,
+        obj.user,
+        category=category.strip().lower(),
+        crn=crn,
+        summary=summary,
+        site=code,
+        eped=day,
+        service_first=service_first,
+        nnu_ref=nnu,
+    )
+    if as_json:
+        emit(view.to_json(), True)
+        return
+    face = Clockface(desk)
+    due = f"; due {face.fmt(view.site, view.due_at)}" if view.due_at else ""
+    flag = " (after hours: act at once)" if view.after_hours else ""
+    emit(None, False, f"raised escalation {view.id} ({view.category}) at {view.site}{due}{flag}")

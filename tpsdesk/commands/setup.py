@@ -1,0 +1,192 @@
+"""``tpsdesk centre|site|staff add|list``: setting up a real floor (over ``services.setup``).
+
+The ``add`` commands migrate a brand-new database first, so a floor can be set
+up on an empty file; the ``list`` commands never migrate (they ask for
+``tpsdesk db upgrade``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import click
+
+from tpsdesk.cli import Context, emit, table
+from tpsdesk.errors import NotFound, ValidationError
+
+JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+# ---------------------------------------------------------------- centres
+@click.group()
+def centre() -> None:
+    """Centres: a Smart Centre or a Compensation Recovery team (channel, SP mailbox)."""
+
+
+@centre.command("add")
+@click.argument("code")
+@click.option("--name", required=True, help="The Centre's name.")
+@click.option("--channel", required=True, metavar="CHANNEL", help="smart-centre or comp-recovery.")
+@click.option("--mailbox", default="", help="The SP positional mailbox (E5a).")
+@JSON
+@click.pass_obj
+def centre_add(obj: Context, code: str, name: str, channel: str, mailbox: str, as_json: bool) -> None:
+    """Add a Centre CODE."""
+    from tpsdesk.services import setup
+
+    view = setup.add_centre(obj.desk(migrate=True), code, name, channel.strip().lower(), mailbox)
+    emit(asdict(view), as_json, f"added Centre {view.code} ({view.name}, {view.channel})")
+
+
+@centre.command("list")
+@JSON
+@click.pass_obj
+def centre_list(obj: Context, as_json: bool) -> None:
+    """List the Centres."""
+    from tpsdesk.services import setup
+
+    rows = setup.list_centres(obj.desk())
+    emit(
+        [asdict(r) for r in rows],
+        as_json,
+        table(["CODE", "NAME", "CHANNEL", "SP MAILBOX"], [[r.code, r.name, r.channel, r.sp_mailbox] for r in rows]),
+    )
+
+
+# ---------------------------------------------------------------- sites
+@click.group()
+def site() -> None:
+    """Sites: where staff sit; each has a time zone, a state and hours (C2)."""
+
+
+@site.command("add")
+@click.argument("code")
+@click.option("--name", required=True, help="The site's name.")
+@click.option("--centre", "centre_code", required=True, metavar="CODE", help="The Centre it belongs to.")
+@click.option("--tz", required=True, metavar="ZONE", help="IANA time zone, e.g. Australia/Perth.")
+@click.option("--state", required=True, metavar="ST", help="State for public holidays: NSW VIC QLD SA WA TAS ACT NT.")
+@click.option("--open", "open_time", default="", metavar="HH:MM", help="Opening time (default: policy).")
+@click.option("--cob", "cob_time", default="", metavar="HH:MM", help="Close of business (default: policy).")
+@JSON
+@click.pass_obj
+def site_add(
+    obj: Context,
+    code: str,
+    name: str,
+    centre_code: str,
+    tz: str,
+    state: str,
+    open_time: str,
+    cob_time: str,
+    as_json: bool,
+) -> None:
+    """Add a site CODE to a Centre."""
+    from tpsdesk.services import setup
+
+    view = setup.add_site(
+        obj.desk(migrate=True), code, name, centre_code, tz.strip(), state.strip(), open_time, cob_time
+    )
+    emit(
+        asdict(view),
+        as_json,
+        f"added site {view.code} ({view.name}) to {view.centre}: {view.zone}, {view.state}, {view.open_time}-{view.cob_time}",
+    )
+
+
+@site.command("list")
+@JSON
+@click.pass_obj
+def site_list(obj: Context, as_json: bool) -> None:
+    """List the sites."""
+    from tpsdesk.services import setup
+
+    rows = setup.list_sites(obj.desk())
+    emit(
+        [asdict(r) for r in rows],
+        as_json,
+        table(
+            ["CODE", "NAME", "CENTRE", "ZONE", "STATE", "HOURS"],
+            [[r.code, r.name, r.centre, r.zone, r.state, f"{r.open_time}-{r.cob_time}"] for r in rows],
+        ),
+    )
+
+
+# ---------------------------------------------------------------- staff
+@click.group()
+def staff() -> None:
+    """Staff: logon ID, name, role (SO TPS SP SSO TL), site, team leader, SP pool (W5)."""
+
+
+@staff.command("add")
+@click.argument("logon")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--role", required=True, metavar="ROLE", help="SO, TPS, SP, SSO or TL.")
+@click.option("--site", "site_code", metavar="CODE", help="Their site (default: the global --site).")
+@click.option("--team-leader", metavar="LOGON", help="Their Team Leader's logon.")
+@click.option("--sp-pool", is_flag=True, help="In the SP development pool: may work escalations (W5).")
+@click.option("--email", default="", help="Email address.")
+@JSON
+@click.pass_obj
+def staff_add(
+    obj: Context,
+    logon: str,
+    name: str,
+    role: str,
+    site_code: str | None,
+    team_leader: str | None,
+    sp_pool: bool,
+    email: str,
+    as_json: bool,
+) -> None:
+    """Add a staff member LOGON."""
+    from tpsdesk.services import setup
+
+    code = site_code or obj.site
+    if not code:
+        raise ValidationError("--site", "say which site the staff member sits at (--site CODE)")
+    email = email.strip()
+    if email and "@" not in email:
+        raise ValidationError("--email", f"{email!r} is not an email address")
+    view = setup.add_staff(
+        obj.desk(migrate=True), logon, name, role, code, team_leader=team_leader, sp_pool=sp_pool, email=email
+    )
+    pool = ", SP pool" if view.sp_pool else ""
+    emit(view.to_json(), as_json, f"added {view.role} {view.logon} ({view.name}) at {view.site}, {view.centre}{pool}")
+
+
+@staff.command("list")
+@click.option("--site", "site_code", metavar="CODE", help="Only this site.")
+@click.option("--role", metavar="ROLE", help="Only this role.")
+@JSON
+@click.pass_obj
+def staff_list(obj: Context, site_code: str | None, role: str | None, as_json: bool) -> None:
+    """List staff, by logon."""
+    from tpsdesk.policy import ROLES
+    from tpsdesk.services import setup
+
+    if role and role.upper() not in ROLES:
+        raise ValidationError("--role", f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+    desk = obj.desk()
+    if site_code and site_code.upper() not in {s.code for s in setup.list_sites(desk)}:
+        raise NotFound(f"--site: no site with code {site_code!r} (tpsdesk site list)")
+    rows = setup.list_staff(desk, site=site_code, role=role)
+    emit(
+        [r.to_json() for r in rows],
+        as_json,
+        table(
+            ["LOGON", "NAME", "ROLE", "CENTRE", "SITE", "TEAM LEADER", "POOL", "ACTIVE"],
+            [
+                [
+                    r.logon,
+                    r.name,
+                    r.role,
+                    r.centre,
+                    r.site,
+                    r.team_leader or "-",
+                    "yes" if r.sp_pool else "",
+                    "yes" if r.active else "no",
+                ]
+                for r in rows
+            ],
+        ),
+    )
