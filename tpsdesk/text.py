@@ -57,3 +57,31 @@ def mask_crn(crn: str, keep: int = 4) -> str:
     if not crn:
         return ""
     return "*" * max(len(crn) - keep, 0) + crn[-keep:]
+
+
+# Latin lookalikes from Cyrillic and Greek, so "nоt еntitled" (Cyrillic о, е) folds like
+# "not entitled" when free text is compared with policy lists (S2). NFKC handles fullwidth forms.
+_LOOKALIKES = str.maketrans(
+    {
+        "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+        "с": "c", "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d",
+        "ԛ": "q", "ԝ": "w", "һ": "h", "ӏ": "l",
+        "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p",
+        "τ": "t", "υ": "u", "χ": "x", "ϲ": "c",
+    }
+)  # fmt: skip
+
+
+def single_line(value: str | None) -> str:
+    """One line of plain text: control and format characters (zero-width, bidi overrides)
+    dropped, runs of whitespace made one space."""
+    text = clean(value, multiline=True)
+    text = "".join(" " if ch in "\n\t" else ch for ch in text if unicodedata.category(ch) != "Cf")
+    return " ".join(text.split())
+
+
+def fold(value: str) -> str:
+    """A comparison form: compatibility-normalised, case-folded, accents and lookalikes set aside."""
+    text = unicodedata.normalize("NFKC", value).casefold().translate(_LOOKALIKES)
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in text if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf")

@@ -1,0 +1,350 @@
+"""Intake: a request for TPS help (I1 to I10).
+
+The pure half (``intake_guide``, ``check_reason``, ``missing_fields``, in
+``intake_rules``) needs only the policy, so a screen can check a draft as it is
+typed (I4). ``open_contact`` and ``record_outcome`` validate the same way, check
+the permission matrix (R6) and write the contact, its history event (D3), any
+escalation (I8, E2, E5b) and the requester's confirmation message (I7) in one
+transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import or_
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session, col, select
+
+from tpsdesk.errors import Conflict, NotFound, PermissionDenied, PolicyError, ValidationError
+from tpsdesk.models import Contact, Outbox, Staff
+from tpsdesk.policy import Policy
+from tpsdesk.services.common import Actor, Desk, actor_for, allowed, record_event, require
+from tpsdesk.services.intake_outcome import apply_outcome, branch_of
+from tpsdesk.services.intake_rules import (
+    OTHER,
+    IntakeGuide,
+    ReasonOption,
+    Refused,
+    RefusedOption,
+    check_reason,
+    intake_guide,
+    missing_fields,
+    validated,
+)
+from tpsdesk.services.views import jsonable
+
+__all__ = [
+    "OTHER",
+    "ContactView",
+    "IntakeGuide",
+    "ReasonOption",
+    "Refused",
+    "RefusedOption",
+    "check_reason",
+    "get_contact",
+    "intake_guide",
+    "list_contacts",
+    "missing_fields",
+    "open_contact",
+    "record_outcome",
+]
+
+
+# ---------------------------------------------------------------- views
+@dataclass(frozen=True)
+class ContactView:
+    id: int
+    channel: str
+    reason: str
+    requester_kind: str
+    requester_name: str
+    requester_logon: str
+    references: list[str]
+    reference_other: str
+    help_required: str
+    crn: str
+    outcomes: list[str]
+    status: str
+    escalation_id: int | None
+    outbox_id: int | None
+    opened_at: datetime
+    recorded_by: str
+    version: int
+    confirmed_no_answer: bool = False
+    decision_by: str | None = None
+    review_requested: bool = False
+    supervisor_reason: str | None = None
+    outcome_at: datetime | None = None
+    outcome_by: str | None = None
+    nnu_ref: str = ""
+    service_first: str = ""
+    suggested_outcomes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return jsonable(asdict(self))
+
+
+def suggested_outcomes(policy: Policy, contact: Contact) -> list[str]:
+    """The outcome the branch calls for (I5 review -> escalated, I6 -> transferred-tl / took-over)."""
+    b = branch_of(contact)
+    out = []
+    if b.get("supervisor_reason"):
+        out.append(
+            str(policy.section("supervisor").get("reasons", {}).get(b["supervisor_reason"], {}).get("outcome", ""))
+        )
+    if b.get("review_requested"):
+        out.append("escalated")
+    return [o for o in out if o]
+
+
+def contact_view(session: Session, policy: Policy, contact: Contact) -> ContactView:
+    assert contact.id is not None
+    logons = {
+        s.id: s.logon
+        for s in session.exec(
+            select(Staff).where(col(Staff.id).in_([contact.recorded_by_id, contact.tps_id or 0]))
+        ).all()
+    }
+    outbox = session.exec(
+        select(Outbox.id).where(Outbox.contact_id == contact.id).order_by(col(Outbox.id).desc())
+    ).first()
+    b = branch_of(contact)
+    return ContactView(
+        id=contact.id,
+        channel=contact.channel,
+        reason=contact.reason,
+        requester_kind=contact.requester_kind,
+        requester_name=contact.requester_name,
+        requester_logon=contact.requester_logon,
+        references=list(json.loads(contact.references or "[]")),
+        reference_other=contact.reference_other,
+        help_required=contact.help_required,
+        crn=contact.crn,
+        outcomes=list(json.loads(contact.outcomes or "[]")),
+        status=contact.status,
+        escalation_id=contact.escalation_id,
+        outbox_id=outbox,
+        opened_at=contact.opened_at,
+        recorded_by=logons.get(contact.recorded_by_id, "?"),
+        version=contact.version,
+        confirmed_no_answer=contact.confirmed_no_answer,
+        decision_by=b.get("decision_by"),
+        review_requested=bool(b.get("review_requested")),
+        supervisor_reason=b.get("supervisor_reason"),
+        outcome_at=contact.outcome_at,
+        outcome_by=logons.get(contact.tps_id) if contact.tps_id else None,
+        nnu_ref=contact.nnu_ref,
+        service_first=contact.service_first,
+        suggested_outcomes=suggested_outcomes(policy, contact),
+    )
+
+
+# ---------------------------------------------------------------- recording
+def _requester(session: Session, actor: Actor, desk: Desk, v: dict[str, Any]) -> tuple[Staff | None, str, str]:
+    """(staff row or None, name, logon). An SO asks as themselves unless a logon is given (I4)."""
+    may_record_for_others = allowed(desk.policy, actor, "outcome") is None
+    logon = v["requester_logon"]
+    if v["requester_kind"] == "so" and not logon:
+        logon = actor.logon
+    if not may_record_for_others and (logon != actor.logon or v["requester_kind"] != "so"):
+        raise PermissionDenied(f"refused: a {actor.role} records the contacts they raise themselves (R1)")
+    staff = session.exec(select(Staff).where(Staff.logon == logon)).first() if logon else None
+    if staff is not None:
+        return staff, staff.name, staff.logon
+    if not v["requester_name"]:
+        raise ValidationError(
+            "requester_name", f"logon {logon!r} is not on this floor: give the requester's name as well (I4)"
+        )
+    return None, v["requester_name"], logon or ""
+
+
+def open_contact(
+    desk: Desk,
+    logon: str,
+    *,
+    reason: str,
+    help_required: str,
+    references: list[str],
+    reference_other: str = "",
+    confirmed_no_answer: bool = False,
+    requester_kind: str = "so",
+    requester_logon: str | None = None,
+    requester_name: str | None = None,
+    crn: str = "",
+    decision_by: str | None = None,
+    review_requested: bool = False,
+    supervisor_reason: str | None = None,
+) -> ContactView:
+    """Record a request for TPS help (I1 to I6). A refused reason raises ``Refused`` and records nothing."""
+    draft = dict(locals())
+    del draft["desk"], draft["logon"]
+    with desk.store.write() as session:
+        actor = actor_for(session, logon)
+        require(desk.policy, actor, "contact")
+        v = validated(desk.policy, actor.channel, draft)
+        staff, name, req_logon = _requester(session, actor, desk, v)
+        now = desk.now()
+        branch = {k: v[k] for k in ("decision_by", "review_requested", "supervisor_reason") if v[k]}
+        contact = Contact(
+            centre_id=actor.centre_id,
+            site_id=actor.site_id,
+            channel=actor.channel,
+            requester_kind=v["requester_kind"],
+            requester_id=staff.id if staff else None,
+            requester_name=name,
+            requester_logon=req_logon,
+            recorded_by_id=actor.id,
+            reason=v["reason"],
+            references=json.dumps(v["references"]),
+            reference_other=v["reference_other"],
+            confirmed_no_answer=v["confirmed_no_answer"],
+            help_required=v["help_required"],
+            crn=v["crn"],
+            branch_detail=json.dumps(branch, sort_keys=True) if branch else "",
+            opened_at=now,
+        )
+        session.add(contact)
+        session.flush()
+        record_event(
+            session,
+            now,
+            actor.id,
+            "contact-opened",
+            contact_id=contact.id,
+            reason=v["reason"],
+            requester=req_logon or name,
+            **branch,
+        )
+        return contact_view(session, desk.policy, contact)
+
+
+def load_contact(session: Session, contact_id: int, expected_version: int | None = None) -> Contact:
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound(f"contact {contact_id} does not exist")
+    if expected_version is not None and contact.version != expected_version:
+        raise Conflict(f"contact {contact_id} was changed meanwhile: reload it and try again")
+    return contact
+
+
+def can_see_contact(desk: Desk, actor: Actor, contact: Contact) -> bool:
+    """R1: an SO sees their own contacts; those who record outcomes or see all, the Centre's."""
+    if actor.id in (contact.requester_id, contact.recorded_by_id, contact.tps_id):
+        return True
+    wide = allowed(desk.policy, actor, "outcome") is None or allowed(desk.policy, actor, "see_all") is None
+    return wide and contact.centre_id == actor.centre_id
+
+
+def get_contact(desk: Desk, logon: str, contact_id: int) -> ContactView:
+    with desk.store.read() as session:
+        actor = actor_for(session, logon)
+        contact = load_contact(session, contact_id)
+        if not can_see_contact(desk, actor, contact):
+            raise PermissionDenied(f"refused: contact {contact_id} is not yours to see (R1)")
+        return contact_view(session, desk.policy, contact)
+
+
+def list_contacts(
+    desk: Desk, logon: str, *, since: datetime | None = None, limit: int = 100, status: str | None = None
+) -> list[ContactView]:
+    """Newest first; the Centre's for those who record outcomes or see all, else one's own (R1)."""
+    with desk.store.read() as session:
+        actor = actor_for(session, logon)
+        stmt = select(Contact)
+        if allowed(desk.policy, actor, "outcome") is None or allowed(desk.policy, actor, "see_all") is None:
+            stmt = stmt.where(Contact.centre_id == actor.centre_id)
+        else:
+            stmt = stmt.where(
+                or_(Contact.requester_id == actor.id, Contact.recorded_by_id == actor.id, Contact.tps_id == actor.id)
+            )
+        if since is not None:
+            stmt = stmt.where(Contact.opened_at >= since)  # type: ignore[operator]
+        if status:
+            if status not in ("open", "complete"):
+                raise ValidationError("status", "a contact is open or complete")
+            stmt = stmt.where(Contact.status == status)
+        stmt = stmt.order_by(col(Contact.opened_at).desc(), col(Contact.id).desc()).limit(max(1, min(limit, 1000)))
+        return [contact_view(session, desk.policy, c) for c in session.exec(stmt).all()]
+
+
+def flush_contact(session: Session, contact: Contact) -> None:
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        raise Conflict(f"contact {contact.id} was changed by someone else meanwhile: reload it and try again") from None
+
+
+def completion_message(desk: Desk, contact: Contact, outcomes: list[str], escalation_id: int | None) -> tuple[str, str]:
+    """The I7 confirmation for the requester, from the policy's wording."""
+    intake = desk.policy.section("intake")
+    labels = desk.policy.section("outcomes")
+    reason = desk.policy.section("reasons").get(contact.reason, {}).get("label", contact.reason)
+    try:
+        body = str(intake.get("completion_body", "Contact {contact_id} recorded: {outcomes}.")).format(
+            contact_id=contact.id, reason=reason, outcomes=", ".join(labels.get(o, o) for o in outcomes)
+        )
+    except (KeyError, IndexError, ValueError) as exc:
+        raise PolicyError(f"policy key intake.completion_body has an unknown placeholder: {exc}") from exc
+    if escalation_id is not None:
+        body += f" Escalation {escalation_id} was raised."
+    return str(intake.get("completion_subject", "TPS contact recorded")), body
+
+
+def record_outcome(
+    desk: Desk,
+    logon: str,
+    contact_id: int,
+    outcomes: list[str],
+    *,
+    category: str | None = None,
+    summary: str = "",
+    nnu_ref: str = "",
+    service_first: str = "",
+    eped: date | None = None,
+    expected_version: int | None = None,
+    crn: str | None = None,
+) -> ContactView:
+    """I8: the outcome(s), any escalation, and the I7 confirmation in the outbox, in one transaction."""
+    with desk.store.write() as session:
+        actor = actor_for(session, logon)
+        require(desk.policy, actor, "outcome")
+        contact = load_contact(session, contact_id, expected_version)
+        if contact.centre_id != actor.centre_id:
+            raise PermissionDenied(f"refused: contact {contact_id} belongs to another Centre")
+        if contact.status == "complete":
+            raise ValidationError("status", f"contact {contact_id} already has its outcome recorded")
+        now = desk.now()
+        outs = apply_outcome(
+            desk, session, actor, contact, outcomes, category=category, summary=summary, nnu_ref=nnu_ref,
+            service_first=service_first, eped=eped, crn=crn, now=now,
+        )  # fmt: skip
+        contact.outcomes = json.dumps(outs)
+        contact.outcome_at = now
+        contact.tps_id = actor.id
+        contact.status = "complete"
+        flush_contact(session, contact)
+        subject, body = completion_message(desk, contact, outs, contact.escalation_id)
+        requester = session.get(Staff, contact.requester_id) if contact.requester_id else None
+        recipient = (
+            (requester.email or requester.logon) if requester else (contact.requester_logon or contact.requester_name)
+        )
+        kind = str(desk.policy.section("intake").get("completion_kind", "contact-complete"))
+        session.add(
+            Outbox(created_at=now, kind=kind, recipient=recipient, subject=subject, body=body, contact_id=contact.id)
+        )
+        session.flush()
+        record_event(
+            session,
+            now,
+            actor.id,
+            "contact-outcome",
+            contact_id=contact.id,
+            outcomes=outs,
+            escalation_id=contact.escalation_id,
+        )
+        return contact_view(session, desk.policy, contact)

@@ -1,0 +1,161 @@
+"""The side effects of a contact's outcome (I5, I6, I8, E5b), inside the caller's transaction.
+
+Kept apart from ``intake`` so each module stays small; only ``intake.record_outcome`` calls it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from tpsdesk.errors import ValidationError
+from tpsdesk.models import Contact, Escalation
+from tpsdesk.services.common import Actor, Desk, record_event, refresh_deadlines, require
+from tpsdesk.services.escalations import create_escalation
+from tpsdesk.text import clean, normalise_crn, single_line
+
+
+def branch_of(contact: Contact) -> dict[str, Any]:
+    try:
+        value = json.loads(contact.branch_detail or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def clean_outcomes(desk: Desk, outcomes: list[str]) -> list[str]:
+    """Known I8 outcomes, each once, in the policy's order; at least one."""
+    known = list(desk.policy.section("outcomes"))
+    given = [single_line(o) for o in outcomes if single_line(o)]
+    for o in given:
+        if o not in known:
+            raise ValidationError("outcomes", f"unknown outcome {o!r}: use {', '.join(known)} (I8)")
+    if not given:
+        raise ValidationError("outcomes", f"record at least one outcome: {', '.join(known)} (I8)")
+    return [k for k in known if k in given]
+
+
+def _service_first(desk: Desk, value: str) -> str:
+    text = single_line(value)
+    if not text:
+        raise ValidationError("service_first", "a direct referral to ICT needs its Service First number (E5b)")
+    pattern = str(desk.policy.section("referral").get("service_first_pattern", r"^\S{4,30}$"))
+    if not re.match(pattern, text):
+        raise ValidationError("service_first", f"{text!r} is not a Service First number: letters, digits and '-' (E5b)")
+    return text
+
+
+def apply_outcome(
+    desk: Desk,
+    session: Session,
+    actor: Actor,
+    contact: Contact,
+    outcomes: list[str],
+    *,
+    category: str | None,
+    summary: str,
+    nnu_ref: str,
+    service_first: str,
+    eped: date | None,
+    crn: str | None,
+    now: datetime,
+) -> list[str]:
+    """Check the outcomes against the contact's branch and raise what they call for.
+    Returns the outcomes to store; sets ``contact.escalation_id`` when one is raised or linked."""
+    outs = clean_outcomes(desk, outcomes)
+    branch = branch_of(contact)
+    sup = branch.get("supervisor_reason")
+    if sup:  # I6: complaint -> transferred to a TL; technical -> TPS took over the call
+        table = desk.policy.section("supervisor")
+        need = str(table.get("reasons", {}).get(sup, {}).get("outcome", ""))
+        if need and need not in outs:
+            raise ValidationError(
+                "outcomes", f"this supervisor request calls for '{need}': {table.get(f'{sup}_text', '')} (I6)"
+            )
+    if branch.get("review_requested"):  # I5 -> E2 review escalation
+        if category not in (None, "review"):
+            raise ValidationError("category", "a review request is escalated as a review of a decision (E2)")
+        category = "review"
+        if "escalated" not in outs:
+            outs = clean_outcomes(desk, [*outs, "escalated"])
+    text = clean(summary).strip() or contact.help_required
+    cap = int(desk.policy.section("intake").get("max_summary_chars", 2000))
+    if len(text) > cap:
+        raise ValidationError("summary", f"too long: at most {cap} characters")
+    contact.nnu_ref = single_line(nnu_ref)
+    if crn:
+        contact.crn = normalise_crn(crn)
+    crn_value = contact.crn
+    stop_payment = bool(desk.policy.section("reasons").get(contact.reason, {}).get("stop_payment"))
+
+    if "referred-ict" in outs:
+        if contact.escalation_id is not None:
+            raise ValidationError(
+                "outcomes", f"contact {contact.id} already has escalation {contact.escalation_id}: refer that one"
+            )
+        require(desk.policy, actor, "refer_direct")
+        if not contact.nnu_ref:
+            raise ValidationError("nnu_ref", "a direct referral to ICT names the NNU instruction that covers it (E5b)")
+        contact.service_first = _service_first(desk, service_first)
+        category = category or "system"
+        if category in ("arrears", "feedback"):
+            raise ValidationError("category", f"a direct ICT referral cannot be a {category} escalation (E5b)")
+        esc = create_escalation(
+            desk, session, actor, category=category, crn=crn_value or "", summary=text, contact_id=contact.id,
+            service_first=contact.service_first, nnu_ref=contact.nnu_ref, eped=eped,
+        )  # fmt: skip
+        _mark_referred(desk, session, actor, esc, now)
+        contact.escalation_id = esc.id
+    elif "escalated" in outs:
+        if stop_payment or category == "arrears":
+            # I2.7: incorrect arrears are escalated with their stop-payment DOC (S1, E1)
+            if contact.escalation_id is None:
+                raise ValidationError(
+                    "outcomes",
+                    f"incorrect arrears are escalated with the stop-payment DOC: build it first "
+                    f"(tpsdesk doc stop-payment ... --escalate --contact {contact.id}) (S1, E1)",
+                )
+        elif contact.escalation_id is None:
+            if not category:
+                keys = [k for k in desk.policy.categories if k not in ("arrears", "feedback")]
+                raise ValidationError("category", f"say what kind of escalation: {', '.join(keys)}")
+            esc = create_escalation(
+                desk, session, actor, category=category, crn=crn_value or "", summary=text, contact_id=contact.id,
+                service_first=single_line(service_first), nnu_ref=contact.nnu_ref, eped=eped,
+            )  # fmt: skip
+            contact.escalation_id = esc.id
+        to = desk.policy.channel(contact.channel).get("escalate_to", "SP")
+        record_event(
+            session,
+            now,
+            actor.id,
+            "contact-escalated",
+            contact_id=contact.id,
+            escalation_id=contact.escalation_id,
+            to=to,
+        )
+    elif category:
+        raise ValidationError(
+            "category", "a category applies only when the contact is escalated or referred to ICT (I8)"
+        )
+    if service_first and not contact.service_first:
+        contact.service_first = single_line(service_first)
+    return outs
+
+
+def _mark_referred(desk: Desk, session: Session, actor: Actor, esc: Escalation, now: datetime) -> None:
+    """E5b: TPS already sent the ICT form; the SP sees it as referred with the Service First number."""
+    esc.status = "referred"
+    esc.referral_target = "ict"
+    esc.referred_at = now
+    esc.actioned_at = esc.actioned_at or now  # E12: a referral is an action
+    refresh_deadlines(desk, session, esc)
+    session.flush()
+    record_event(
+        session, now, actor.id, "referred", escalation_id=esc.id, contact_id=esc.contact_id, target="ict",
+        service_first=esc.service_first, nnu_ref=esc.nnu_ref, direct=True,
+    )  # fmt: skip
