@@ -9,9 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tpsdesk.errors import ValidationError
+
+if TYPE_CHECKING:
+    from tpsdesk.policy import Policy
 
 STATES = ("NSW", "VIC", "QLD", "SA", "WA", "TAS", "ACT", "NT")
 ONE_DAY = timedelta(days=1)
@@ -56,21 +60,69 @@ def resolve_local(naive: datetime, tz: ZoneInfo) -> datetime:
     (the end of the gap); a repeated time takes its first occurrence (fold=0).
     """
     first = naive.replace(tzinfo=tz, fold=0)
-    back = first.astimezone(UTC).astimezone(tz)
-    if back.replace(tzinfo=None) == naive:
+    before = first.utcoffset()
+    after = naive.replace(fold=1, tzinfo=tz).utcoffset()
+    # fold=0 reads the offset in force before a transition, fold=1 after it:
+    # equal offsets mean an ordinary time; a larger fold=0 offset means the
+    # clocks went back (repeated hour: the first occurrence is fold=0).
+    if before is None or after is None or before >= after:
         return first
-    # In a gap: the transition instant lies between the two readings.
-    lo = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)
-    hi = first.astimezone(UTC)
+    return _gap_end(naive, tz)
+
+
+def _gap_end(naive: datetime, tz: ZoneInfo) -> datetime:
+    """The first valid instant after a skipped wall-clock time (C10): the transition itself."""
+    lo = naive.replace(tzinfo=tz, fold=1).astimezone(UTC)  # read with the later offset: before the change
+    hi = naive.replace(tzinfo=tz, fold=0).astimezone(UTC)  # read with the earlier offset: after the change
     if lo > hi:
         lo, hi = hi, lo
+    after = hi.astimezone(tz).utcoffset()
     while hi - lo > timedelta(seconds=1):
         mid = lo + (hi - lo) / 2
-        if mid.astimezone(tz).utcoffset() == hi.astimezone(tz).utcoffset():
+        if mid.astimezone(tz).utcoffset() == after:
             hi = mid
         else:
             lo = mid
     return hi.replace(microsecond=0).astimezone(tz)
+
+
+# Per (zone, local date): the UTC offset in force all day, or None when the
+# offset changes that day. Lets local-day arithmetic stay in UTC (C5) and only
+# take the slow path on the two transition days a year.
+_PLAIN_OFFSET: dict[tuple[ZoneInfo, date], timedelta | None] = {}
+_DAY_END = time(23, 59, 59)
+
+
+def plain_offset(tz: ZoneInfo, d: date) -> timedelta | None:
+    """The offset of ``tz`` on local date ``d`` if constant all day, else None (cached)."""
+    key = (tz, d)
+    try:
+        return _PLAIN_OFFSET[key]
+    except KeyError:
+        pass
+    start, end = datetime.combine(d, time(0)), datetime.combine(d, _DAY_END)
+    offsets = {moment.replace(tzinfo=tz, fold=fold).utcoffset() for moment in (start, end) for fold in (0, 1)}
+    value = offsets.pop() if len(offsets) == 1 else None
+    _PLAIN_OFFSET[key] = value
+    return value
+
+
+def local_to_utc(naive: datetime, tz: ZoneInfo) -> datetime:
+    """The UTC instant of a wall-clock time in ``tz`` (C10 on transition days)."""
+    offset = plain_offset(tz, naive.date())
+    if offset is None:
+        return resolve_local(naive, tz).astimezone(UTC)
+    return (naive - offset).replace(tzinfo=UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """An instant in UTC (C1); a naive value is taken as UTC, as the database stores it."""
+    tz = value.tzinfo
+    if tz is UTC:
+        return value
+    if tz is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def fmt_day(d: date) -> str:
@@ -99,6 +151,10 @@ class SiteCalendar:
     extra: frozenset[date] = field(default_factory=frozenset)
     removed: frozenset[date] = field(default_factory=frozenset)
     tz: ZoneInfo = field(init=False, repr=False, compare=False)
+    # Per-date answers, filled on first use: business day?, and the UTC COB of
+    # the first business day on or after a date (C6, C7). Dates never change.
+    _business: dict[date, bool] = field(init=False, repr=False, compare=False)
+    _cob_from: dict[date, datetime] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.state not in STATES:
@@ -106,6 +162,8 @@ class SiteCalendar:
         object.__setattr__(self, "tz", zone(self.zone_name))
         if self.cob_time <= self.open_time:
             raise ValidationError("cob", "COB must be later than the opening time")
+        object.__setattr__(self, "_business", {})
+        object.__setattr__(self, "_cob_from", {})
 
     # -- days
     def holiday_name(self, d: date) -> str | None:
@@ -117,11 +175,16 @@ class SiteCalendar:
 
     def is_business_day(self, d: date) -> bool:
         """A weekday that is not a public holiday of the site (C3)."""
-        if d.weekday() >= 5:
-            return False
-        if d in self.removed:
-            return True
-        return d not in self.extra and d not in state_holidays(self.state, d.year)
+        known = self._business.get(d)
+        if known is None:
+            if d.weekday() >= 5:
+                known = False
+            elif d in self.removed:  # C3: a site may remove a holiday
+                known = True
+            else:
+                known = d not in self.extra and d not in state_holidays(self.state, d.year)
+            self._business[d] = known
+        return known
 
     def why_not_business(self, d: date) -> str:
         """Why ``d`` is skipped, for the working (C8)."""
@@ -138,6 +201,14 @@ class SiteCalendar:
             d += ONE_DAY
         return d
 
+    def cob_from(self, d: date) -> datetime:
+        """UTC COB of the first business day on or after ``d`` (C6, C7), cached."""
+        found = self._cob_from.get(d)
+        if found is None:
+            found = local_to_utc(datetime.combine(self.next_business_day(d), self.cob_time), self.tz)
+            self._cob_from[d] = found
+        return found
+
     # -- instants
     def local(self, instant: datetime) -> datetime:
         return instant.astimezone(self.tz)
@@ -148,6 +219,20 @@ class SiteCalendar:
 
     def cob_on(self, d: date) -> datetime:
         return self.at(d, self.cob_time)
+
+    def add_days(self, instant: datetime, days: int) -> datetime:
+        """``days`` local calendar days on at the same local clock time (C5), as UTC.
+
+        Never moved off a non-business day (C9); a clock time that the new day
+        skips or repeats resolves by C10.
+        """
+        instant = as_utc(instant)
+        local = instant.astimezone(self.tz)
+        step = timedelta(days=days)
+        target = plain_offset(self.tz, local.date() + step)
+        if target is None:
+            return resolve_local(local.replace(tzinfo=None) + step, self.tz).astimezone(UTC)
+        return instant + step + (local.utcoffset() - target)  # type: ignore[operator]
 
     def day_one(self, instant: datetime) -> date:
         """Day one is the local date at the raising site (C9)."""
@@ -169,3 +254,43 @@ class SiteCalendar:
 
     def fmt(self, instant: datetime, viewer: ZoneInfo | None = None) -> str:
         return fmt_local(instant, self.tz, viewer)
+
+
+def policy_calendar(
+    policy: Policy, *, state: str, zone_name: str, code: str = "", site: dict[str, Any] | None = None
+) -> SiteCalendar:
+    """A calendar from policy data alone (C2, C3): the business hours, the state's
+    added or removed dates, and a built-in site's own hours and dates if given."""
+    site = site or {}
+    extra, removed = policy.holiday_overrides(state)
+    extra_days = {date.fromisoformat(d) for d in extra} | {_iso_day(d) for d in site.get("extra_holidays", [])}
+    removed_days = {date.fromisoformat(d) for d in removed} | {_iso_day(d) for d in site.get("removed_holidays", [])}
+    return SiteCalendar(
+        code=code or state,
+        zone_name=zone_name,
+        state=state,
+        open_time=_clock(site.get("open")) or policy.open_time,
+        cob_time=_clock(site.get("cob")) or policy.cob_time,
+        extra=frozenset(extra_days),
+        removed=frozenset(removed_days),
+    )
+
+
+def site_calendar_from_policy(policy: Policy, code: str) -> SiteCalendar:
+    """The calendar of a built-in site of the policy's ``[sites]`` table (C2), by code."""
+    sites = policy.sites()
+    if code not in sites:
+        raise ValidationError("site", f"unknown site {code!r}; use one of {', '.join(sorted(sites))}")
+    site = sites[code]
+    return policy_calendar(policy, state=site["state"], zone_name=site["zone"], code=code, site=site)
+
+
+def _iso_day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _clock(value: time | str | None) -> time | None:
+    if value is None or isinstance(value, time):
+        return value
+    hh, mm = value.split(":")
+    return time(int(hh), int(mm))

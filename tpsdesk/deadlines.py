@@ -3,14 +3,18 @@
 The numbers come from policy data (``Category``); this module only knows the
 four kinds of deadline and the follow-up schedules. ``explain=False`` skips
 all text so that bulk recomputation stays cheap.
+
+Every instant returned is aware UTC (C1); show it with ``cal.fmt`` or
+``.astimezone(cal.tz)`` for the site's offset.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from tpsdesk.businesstime import SiteCalendar, fmt_day, resolve_local
+from tpsdesk.businesstime import ONE_DAY, SiteCalendar, as_utc, fmt_day, plain_offset, resolve_local
 from tpsdesk.policy import Category, Deadline
 
 
@@ -47,19 +51,18 @@ class DueResult:
 
 def add_calendar_days(cal: SiteCalendar, instant: datetime, days: int) -> datetime:
     """Same local clock time ``days`` local days on (C5); never moved (C9)."""
-    local = instant.astimezone(cal.tz)
-    naive = local.replace(tzinfo=None) + timedelta(days=days)
-    return resolve_local(naive, cal.tz)
+    return cal.add_days(instant, days)
 
 
 def cob_deadline(cal: SiteCalendar, instant: datetime, ex: list[str] | None) -> tuple[datetime, bool]:
-    """Before COB (C6): same day if a business day before COB, else next business day."""
+    """Before COB (C6): same day if raised on a business day before COB, else the
+    next business day's COB, flagged after hours. Exactly COB is not before COB."""
     local = instant.astimezone(cal.tz)
     day = local.date()
     if cal.is_business_day(day) and local.time() < cal.cob_time:
         if ex is not None:
             ex.append(f"{local:%H:%M} is before COB {cal.cob_time:%H:%M} on a business day: due the same day (C6)")
-        return cal.cob_on(day), False
+        return cal.cob_from(day), False
     if ex is not None:
         if cal.is_business_day(day):
             ex.append(
@@ -67,29 +70,36 @@ def cob_deadline(cal: SiteCalendar, instant: datetime, ex: list[str] | None) -> 
             )
         else:
             ex.append(f"{cal.why_not_business(day)}: next business day, flagged after hours (C6)")
-    nxt = cal.next_business_day(day + timedelta(days=1), ex)
-    return cal.cob_on(nxt), True
+        cal.next_business_day(day + ONE_DAY, ex)  # C8: each skipped day with its reason
+    return cal.cob_from(day + ONE_DAY), True
 
 
 def date_deadline(cal: SiteCalendar, d: date, ex: list[str] | None) -> datetime:
-    """A date without a time is due at its COB, moved to a business day (C7)."""
-    nxt = cal.next_business_day(d, ex)
-    return cal.cob_on(nxt)
+    """A date without a time is due at its COB, moved to the next business day (C7)."""
+    if ex is not None:
+        cal.next_business_day(d, ex)
+    return cal.cob_from(d)
 
 
-def _deadline(cal: SiteCalendar, dl: Deadline, anchor: datetime, ex: list[str] | None) -> tuple[datetime, bool]:
-    if dl.kind == "cob":
+def _deadline(
+    cal: SiteCalendar, dl: Deadline, anchor: datetime, ex: list[str] | None, viewer: ZoneInfo | None = None
+) -> tuple[datetime, bool]:
+    kind = dl.kind
+    if kind == "cob":
         return cob_deadline(cal, anchor, ex)
-    if dl.kind == "elapsed":
+    if kind == "elapsed":
+        # C4: real hours, so UTC arithmetic (an aware local value would add wall-clock hours).
         at = anchor + timedelta(hours=dl.hours)
         if ex is not None:
             ex.append(f"within {dl.hours} hours is elapsed time: {dl.hours} real hours on (C4)")
         return at, False
-    if dl.kind == "calendar":
+    if kind == "calendar":
         if ex is not None:
-            ex.append(f"within {dl.days} days: {dl.days} local calendar days at the same clock time (C5)")
-        return add_calendar_days(cal, anchor, dl.days), False
-    # "date": day one is the local date of the anchor (C9)
+            ex.append(
+                f"within {dl.days} days: {dl.days} local calendar days at the same clock time, not moved (C5, C9)"
+            )
+        return cal.add_days(anchor, dl.days), False
+    # "date": day one is the local date of the anchor at the raising site (C9)
     first = anchor.astimezone(cal.tz).date()
     target = first + timedelta(days=dl.day - 1)
     if ex is not None:
@@ -104,12 +114,33 @@ def follow_up_schedule(
     count: int,
     eped_due: datetime | None = None,
 ) -> list[datetime]:
-    """The next ``count`` follow-ups every ``days`` from ``base``; an EPED joins (E10)."""
-    out = [add_calendar_days(cal, base, days * k) for k in range(1, count + 1)]
+    """The next ``count`` follow-ups every ``days`` local days from ``base`` (C5, E2, E3, E9),
+    each counted from ``base`` so the clock time never drifts; an EPED joins (E10)."""
+    base = as_utc(base)
+    tz = cal.tz
+    local = base.astimezone(tz)
+    start_offset = local.utcoffset()
+    start_day = local.date()
+    out = []
+    for k in range(1, count + 1):
+        step = timedelta(days=days * k)
+        offset = plain_offset(tz, start_day + step)
+        if offset is None or start_offset is None:  # a transition day: C10
+            out.append(resolve_local(local.replace(tzinfo=None) + step, tz).astimezone(UTC))
+        else:
+            out.append(base + step + (start_offset - offset))
     if eped_due is not None and eped_due > base:
         out.append(eped_due)
         out = sorted(set(out))[:count]
     return out
+
+
+def _anchor(dl_anchor: str, raised: datetime, referred: datetime | None, contact: datetime | None) -> datetime | None:
+    if dl_anchor == "raised":
+        return raised
+    if dl_anchor == "referred":
+        return referred
+    return contact or raised  # "contact": the original contact (E4), else the raise
 
 
 def compute(
@@ -125,17 +156,26 @@ def compute(
     open_follow_ups: bool | None = None,
     count: int = 4,
     explain: bool = False,
+    viewer: ZoneInfo | None = None,
+    contact_at: datetime | None = None,
 ) -> DueResult:
-    """Every deadline of ``category`` for an item raised at ``raised_at``.
+    """Every deadline of ``category`` for an item raised at ``raised_at`` at ``cal``'s site.
 
     A referral counts as the first action (E12). ``open_follow_ups`` says
     whether the item is in a state where follow-ups run; by default they run
-    when the schedule's anchor is known.
+    when the schedule's anchor is known. ``viewer`` shows the working in the
+    viewer's zone (C9); ``contact_at`` is the original contact, day one of E4.
+    Naive instants are taken as UTC (C1).
     """
+    raised_at = as_utc(raised_at)
+    if referred_at is not None:
+        referred_at = as_utc(referred_at)
+    if contact_at is not None:
+        contact_at = as_utc(contact_at)
     ex: list[str] | None = [] if explain else None
     if ex is not None:
         ex.append(
-            f"raised {cal.fmt(raised_at)} at {cal.code} ({cal.state}, {cal.zone_name}); "
+            f"raised {cal.fmt(raised_at, viewer)} at {cal.code} ({cal.state}, {cal.zone_name}); "
             f"{category.label} ({category.rule})"
         )
     acted = actioned_at is not None or referred_at is not None or finalised
@@ -143,16 +183,15 @@ def compute(
     after_hours = False
     due: datetime | None = None
     for dl in category.deadlines:
-        anchor = raised_at if dl.anchor == "raised" else referred_at
+        anchor = _anchor(dl.anchor, raised_at, referred_at, contact_at)
         if anchor is None:
             continue
-        at, late_flag = _deadline(cal, dl, anchor, ex)
+        at, late_flag = _deadline(cal, dl, anchor, ex, viewer)
         after_hours = after_hours or late_flag
         met = finalised or (dl.met_by == "action" and acted)
         deadlines.append(DeadlineAt(dl.rule, dl.kind, dl.id, dl.label, at, met))
         if ex is not None:
-            state = "met" if met else "due"
-            ex.append(f"{dl.label or dl.id} ({dl.rule}): {state} {cal.fmt(at)}")
+            ex.append(f"{dl.label or dl.id} ({dl.rule}): {'met' if met else 'due'} {cal.fmt(at, viewer)}")
         if not met and (due is None or at < due):
             due = at
 
@@ -161,24 +200,51 @@ def compute(
     rule: str | None = None
     if fu.kind != "none" and not finalised:
         anchor = raised_at if fu.anchor == "raised" else referred_at
-        runs = anchor is not None if open_follow_ups is None else open_follow_ups and anchor is not None
+        runs = anchor is not None and (open_follow_ups is None or open_follow_ups)
         if runs and anchor is not None:
             rule = fu.rule
-            base = last_follow_up_at if last_follow_up_at and last_follow_up_at > anchor else anchor
-            eped_due = date_deadline(cal, eped, None) if (fu.eped and eped) else None
+            base = anchor
+            if last_follow_up_at is not None:
+                last = as_utc(last_follow_up_at)
+                if last > anchor:  # each follow-up (E3 review) sets the next one on
+                    base = last
+            eped_due = None
+            if fu.eped and eped is not None:
+                # E10: the EPED is date-only (C7); a follow-up recorded on or after it meets it.
+                eped_due = cal.cob_from(eped)
+                if eped_due <= base or (base is not anchor and cal.day_one(base) >= eped):
+                    eped_due = None
             follow_ups = follow_up_schedule(cal, base, fu.days, count, eped_due)
             if ex is not None:
-                word = "review" if fu.kind == "review" else "follow-up"
-                ex.append(f"{word} every {fu.days} days from {cal.fmt(base)}, same local clock time (C5, {fu.rule})")
-                if eped_due is not None:
-                    ex.append(
-                        f"EPED {fmt_day(eped)}: follow up by {cal.fmt(eped_due)}, whichever comes first ({fu.rule}, C7)"
-                    )
-                if follow_ups:
-                    ex.append(f"next {word}: {cal.fmt(follow_ups[0])}")
+                shown = eped if fu.eped else None
+                _explain_follow_ups(ex, cal, fu.kind, fu.days, fu.rule, base, shown, eped_due, follow_ups, viewer)
     if ex is not None:
         if due is not None:
-            ex.append(f"due {cal.fmt(due)}" + (" (after hours: act at once)" if after_hours else ""))
+            ex.append(f"due {cal.fmt(due, viewer)}" + (" (after hours: act at once)" if after_hours else ""))
         elif not deadlines or all(d.met for d in deadlines):
             ex.append("no unmet deadline" + ("" if follow_ups else " and no follow-up scheduled"))
     return DueResult(category.key, due, after_hours, deadlines, follow_ups, rule, ex or [])
+
+
+def _explain_follow_ups(
+    ex: list[str],
+    cal: SiteCalendar,
+    kind: str,
+    days: int,
+    rule: str,
+    base: datetime,
+    eped: date | None,
+    eped_due: datetime | None,
+    follow_ups: list[datetime],
+    viewer: ZoneInfo | None,
+) -> None:
+    word = "review" if kind == "review" else "follow-up"
+    ex.append(f"{word} every {days} days from {cal.fmt(base, viewer)}, same local clock time (C5, {rule})")
+    if eped is not None and eped_due is not None:
+        ex.append(f"EPED {fmt_day(eped)} is date-only (C7): follow-up due by {cal.fmt(eped_due, viewer)}")
+        cal.next_business_day(eped, ex)
+        ex.append(f"weekly or on the EPED, whichever comes first ({rule})")
+    elif eped is not None:
+        ex.append(f"EPED {fmt_day(eped)} already followed up or passed ({rule})")
+    if follow_ups:
+        ex.append(f"next {word}: {cal.fmt(follow_ups[0], viewer)}")

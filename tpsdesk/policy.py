@@ -11,19 +11,26 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from tpsdesk.businesstime import STATES
 from tpsdesk.errors import PolicyError
 
 CATEGORIES = ("arrears", "review", "death", "fcso", "system", "policy", "feedback", "q999", "qol")
 ROLES = ("SO", "TPS", "SP", "SSO", "TL")
 CHANNELS = ("smart-centre", "comp-recovery")
 DEADLINE_KINDS = ("cob", "elapsed", "calendar", "date")
+DEADLINE_ANCHORS = ("raised", "referred", "contact")
+DEADLINE_MET_BY = ("action", "finalise")
+DEADLINE_KEYS = ("id", "rule", "kind", "from", "met_by", "label", "hours", "days", "day")
 FOLLOWUP_KINDS = ("followup", "review", "none")
+FOLLOWUP_ANCHORS = ("raised", "referred")
+FOLLOWUP_KEYS = ("rule", "kind", "days", "from", "eped")
 PERMISSION_VALUES = ("yes", "no", "pool", "arrears", "own-centre")
 
 
@@ -50,14 +57,28 @@ def override_path() -> Path | None:
 
 
 def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """Tables merge key by key; any other value replaces the default."""
+    """Tables merge key by key; any other value replaces the default.
+
+    A list of tables with ids (a category's ``deadlines``) replaces the default
+    list, but an item whose ``id`` matches a default item keeps the default's
+    other keys: ``deadlines = [{ id = "action", hours = 48 }]`` changes one number.
+    """
     out = dict(base)
     for key, value in over.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = merge(out[key], value)
+        elif isinstance(value, list) and isinstance(out.get(key), list):
+            out[key] = _merge_items(out[key], value)
         else:
             out[key] = value
     return out
+
+
+def _merge_items(base: list[Any], over: list[Any]) -> list[Any]:
+    by_id = {item["id"]: item for item in base if isinstance(item, dict) and "id" in item}
+    return [
+        merge(by_id[item["id"]], item) if isinstance(item, dict) and item.get("id") in by_id else item for item in over
+    ]
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -104,20 +125,66 @@ class Category:
 
 
 def _hhmm(value: Any, key: str) -> time:
+    """A clock time: "17:00" or a TOML time literal (17:00:00)."""
+    if isinstance(value, time):
+        return value.replace(tzinfo=None)
     try:
-        hh, mm = str(value).split(":")
+        if not isinstance(value, str):
+            raise TypeError(value)
+        hh, mm = value.split(":")
         return time(int(hh), int(mm))
     except (ValueError, TypeError) as exc:
         raise PolicyError(f'policy key {key} must be a time like "17:00", got {value!r}') from exc
 
 
+def _date(value: Any, key: str) -> date:
+    """A date: "2026-12-24" or a TOML date literal."""
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise PolicyError(f'policy key {key} must be a date like "2026-12-24", got {value!r}') from exc
+
+
+def _bool(table: dict[str, Any], name: str, key: str, default: bool = False) -> bool:
+    value = table.get(name, default)
+    if not isinstance(value, bool):
+        raise PolicyError(f"policy key {key}.{name} must be true or false, got {value!r}")
+    return value
+
+
+def _choice(table: dict[str, Any], name: str, key: str, choices: tuple[str, ...], default: str) -> str:
+    value = table.get(name, default)
+    if value not in choices:
+        raise PolicyError(f"policy key {key}.{name} must be one of {', '.join(choices)}, got {value!r}")
+    return str(value)
+
+
+def _known_keys(table: dict[str, Any], key: str, allowed: tuple[str, ...]) -> None:
+    for name in table:
+        if name not in allowed:
+            raise PolicyError(f"policy key {key}.{name} is not known; use {', '.join(allowed)}")
+
+
+def _dates(value: Any, key: str) -> list[date]:
+    if not isinstance(value, list):
+        raise PolicyError(f'policy key {key} must be a list of dates like ["2026-12-24"], got {value!r}')
+    return [_date(v, f"{key}[{i}]") for i, v in enumerate(value)]
+
+
+_TYPE_WORDS = {"dict": "a table", "list": "a list", "str": "text", "int": "a whole number", "bool": "true or false"}
+
+
 def _need(table: dict[str, Any], name: str, key: str, typ: type | tuple[type, ...]) -> Any:
+    full = f"{key}.{name}" if key and key != "policy" else name
     if name not in table:
-        raise PolicyError(f"policy key {key}.{name} is missing")
+        raise PolicyError(f"policy key {full} is missing")
     value = table[name]
     if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
-        want = typ.__name__ if isinstance(typ, type) else " or ".join(t.__name__ for t in typ)
-        raise PolicyError(f"policy key {key}.{name} must be {want}, got {value!r}")
+        types = (typ,) if isinstance(typ, type) else typ
+        want = " or ".join(_TYPE_WORDS.get(t.__name__, t.__name__) for t in types)
+        raise PolicyError(f"policy key {full} must be {want}, got {value!r}")
     return value
 
 
@@ -145,12 +212,27 @@ class Policy:
         self.cob_time = _hhmm(business.get("cob", "17:00"), "business.cob")
         if self.cob_time <= self.open_time:
             raise PolicyError("policy key business.cob must be later than business.open")
+        for table in ("extra_holidays", "removed_holidays"):  # C3
+            per_state = business.get(table, {})
+            if not isinstance(per_state, dict):
+                raise PolicyError(f"policy key business.{table} must be a table of states")
+            for state, days in per_state.items():
+                if state not in STATES:
+                    raise PolicyError(f"policy key business.{table}.{state} is not a state; use {', '.join(STATES)}")
+                _dates(days, f"business.{table}.{state}")
+        self._validate_sites()
         cats = _need(raw, "categories", "policy", dict)
-        defaults = raw.get("defaults", {}).get("followup", {"kind": "none"})
+        for key in cats:
+            if key not in CATEGORIES:
+                raise PolicyError(f"policy key categories.{key} is not a known category; use {', '.join(CATEGORIES)}")
+        defaults = raw.get("defaults", {})
+        if not isinstance(defaults, dict):
+            raise PolicyError("policy key defaults must be a table")
+        default_fu = defaults.get("followup", {"kind": "none"})
         for key in CATEGORIES:
             if key not in cats:
                 raise PolicyError(f"policy key categories.{key} is missing")
-            self.categories[key] = self._category(key, cats[key], defaults)
+            self.categories[key] = self._category(key, cats[key], default_fu)
         channels = _need(raw, "channels", "policy", dict)
         for ch in CHANNELS:
             table = _need(channels, ch, "channels", dict)
@@ -177,6 +259,30 @@ class Policy:
         if not checks:
             raise PolicyError("policy key referral.system_checks must not be empty")
 
+    def _validate_sites(self) -> None:
+        """Built-in sites (C2): a known state, an IANA zone, optional hours and C3 dates."""
+        sites = self.raw.get("sites", {})
+        if not isinstance(sites, dict):
+            raise PolicyError("policy key sites must be a table of sites")
+        for code, site in sites.items():
+            where = f"sites.{code}"
+            if not isinstance(site, dict):
+                raise PolicyError(f"policy key {where} must be a table")
+            if _need(site, "state", where, str) not in STATES:
+                raise PolicyError(f"policy key {where}.state must be one of {', '.join(STATES)}, got {site['state']!r}")
+            name = _need(site, "zone", where, str)
+            try:
+                ZoneInfo(name)
+            except (KeyError, ValueError, OSError) as exc:  # ZoneInfoNotFoundError is a KeyError
+                raise PolicyError(f"policy key {where}.zone: unknown time zone {name!r}; use an IANA name") from exc
+            opens = _hhmm(site.get("open", self.open_time.strftime("%H:%M")), f"{where}.open")
+            cob = _hhmm(site.get("cob", self.cob_time.strftime("%H:%M")), f"{where}.cob")
+            if cob <= opens:
+                raise PolicyError(f"policy key {where}.cob must be later than {where}.open")
+            for table in ("extra_holidays", "removed_holidays"):
+                if table in site:
+                    _dates(site[table], f"{where}.{table}")
+
     def _category(self, key: str, table: Any, defaults: dict[str, Any]) -> Category:
         where = f"categories.{key}"
         if not isinstance(table, dict):
@@ -186,45 +292,42 @@ class Policy:
             dk = f"{where}.deadlines[{i}]"
             if not isinstance(d, dict):
                 raise PolicyError(f"policy key {dk} must be a table")
+            _known_keys(d, dk, DEADLINE_KEYS)
             kind = _need(d, "kind", dk, str)
             if kind not in DEADLINE_KINDS:
-                raise PolicyError(f"policy key {dk}.kind must be one of {', '.join(DEADLINE_KINDS)}")
-            anchor = d.get("from", "raised")
-            if anchor not in ("raised", "referred"):
-                raise PolicyError(f"policy key {dk}.from must be raised or referred")
+                raise PolicyError(f"policy key {dk}.kind must be one of {', '.join(DEADLINE_KINDS)}, got {kind!r}")
             deadlines.append(
                 Deadline(
                     id=str(d.get("id", kind)),
                     rule=str(d.get("rule", table.get("rule", ""))),
                     kind=kind,
-                    anchor=anchor,
-                    met_by=str(d.get("met_by", "finalise")),
+                    anchor=_choice(d, "from", dk, DEADLINE_ANCHORS, "raised"),
+                    met_by=_choice(d, "met_by", dk, DEADLINE_MET_BY, "finalise"),
                     label=str(d.get("label", "")),
                     hours=_int(d, "hours", dk, 1) if kind == "elapsed" else 0,
                     days=_int(d, "days", dk, 0) if kind == "calendar" else 0,
                     day=_int(d, "day", dk, 1) if kind == "date" else 0,
                 )
             )
-        fu = table.get("followup", defaults)
-        fk = f"{where}.followup"
+        # A category without its own [followup] takes [defaults.followup] (E9).
+        fu, fk = (table["followup"], f"{where}.followup") if "followup" in table else (defaults, "defaults.followup")
         if not isinstance(fu, dict):
             raise PolicyError(f"policy key {fk} must be a table")
-        fkind = fu.get("kind", "followup")
-        if fkind not in FOLLOWUP_KINDS:
-            raise PolicyError(f"policy key {fk}.kind must be one of {', '.join(FOLLOWUP_KINDS)}")
+        _known_keys(fu, fk, FOLLOWUP_KEYS)
+        fkind = _choice(fu, "kind", fk, FOLLOWUP_KINDS, "followup")
         followup = FollowUp(
             rule=str(fu.get("rule", "E9")),
             kind=fkind,
             days=_int(fu, "days", fk, 1) if fkind != "none" else 0,
-            anchor=str(fu.get("from", "referred")),
-            eped=bool(fu.get("eped", False)),
+            anchor=_choice(fu, "from", fk, FOLLOWUP_ANCHORS, "referred"),
+            eped=_bool(fu, "eped", fk),
         )
         return Category(
             key=key,
             rule=str(table.get("rule", "")),
             label=str(_need(table, "label", where, str)),
             short=str(table.get("short", key)),
-            urgent=bool(table.get("urgent", False)),
+            urgent=_bool(table, "urgent", where),
             deadlines=tuple(deadlines),
             followup=followup,
         )
@@ -250,10 +353,15 @@ class Policy:
         return self.section("sites")
 
     def holiday_overrides(self, state: str) -> tuple[list[str], list[str]]:
+        """A state's added and removed dates (C3), as ISO text (TOML date literals allowed)."""
         business = self.section("business")
         extra = business.get("extra_holidays", {}).get(state, [])
         removed = business.get("removed_holidays", {}).get(state, [])
-        return list(extra), list(removed)
+        where = "business.{}_holidays." + state
+        return (
+            [d.isoformat() for d in _dates(extra, where.format("extra"))],
+            [d.isoformat() for d in _dates(removed, where.format("removed"))],
+        )
 
 
 def load_policy(path: Path | None = None, *, use_override: bool = True) -> Policy:
