@@ -1,0 +1,445 @@
+"""Intake checklist (F2): a contact from first question to outcome (I1 to I9).
+
+Requester (I4), reason (I2; refused reasons I3 show their guidance and save
+nothing; I9 guidance on this step), the reason's branch (I5 decision, I6
+supervisor, I2.7 arrears -> the stop-payment builder), the reference
+checklist (I1), what help is needed, then the outcome (I8) for staff who may
+record it. Required fields are checked as you type with the core's
+``missing_fields``; saving runs in a thread worker (open_contact, then
+record_outcome) and the screen shows what was recorded and that the SO's
+confirmation is queued (I7).
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Checkbox, Input, Select, SelectionList, Static, TextArea
+
+from screens.widgets import DeskScreen
+from screens.widgets.field_row import FieldRow
+from screens.widgets.intake_form import Draft, IntakeForm, guidance_text, result_text
+from screens.widgets.outcome_picker import OutcomePicker
+from screens.widgets.reference_checklist import ReferenceChecklist
+from tpsdesk.errors import TpsError, ValidationError
+from tpsdesk.services import intake as svc
+from tpsdesk.services.common import allowed
+from tpsdesk.services.setup import parse_date
+
+# Fields checked live, in Tab order; a message for one of them shows beside it.
+LIVE = (
+    "requester_kind",
+    "requester_logon",
+    "requester_name",
+    "reason",
+    "confirmed_no_answer",
+    "decision_by",
+    "supervisor_reason",
+    "references",
+    "help_required",
+    "crn",
+)
+
+
+class IntakeScreen(DeskScreen):
+    """I1-I9: record a request for TPS help, and (TPS, SP, SSO, TL) its outcome."""
+
+    TITLE = "Intake checklist"
+    CSS_PATH = "intake.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS = [
+        Binding(
+            "ctrl+s",
+            "save",
+            "Save contact",
+            priority=True,
+            id="intake.save",
+            tooltip="Check and save the contact (and its outcome)",
+        ),
+        Binding(
+            "ctrl+b",
+            "build_doc",
+            "Stop-payment DOC",
+            priority=True,
+            id="intake.build_doc",
+            tooltip="Open the stop-payment DOC builder with this CRN (I2.7)",
+        ),
+        Binding(
+            "ctrl+n",
+            "new",
+            "New contact",
+            priority=True,
+            id="intake.new",
+            tooltip="Clear the form for the next contact",
+        ),
+    ]
+
+    class Saved(Message):
+        def __init__(self, contact: svc.ContactView, outcome: svc.ContactView | None) -> None:
+            super().__init__()
+            self.contact, self.outcome = contact, outcome
+
+    class Failed(Message):
+        def __init__(self, error: str, field: str | None, guidance: str, contact: svc.ContactView | None) -> None:
+            super().__init__()
+            self.error, self.field, self.guidance, self.contact = error, field, guidance, contact
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._touched: set[str] = set()
+        self._saving = False
+        self._contact: svc.ContactView | None = None  # saved contact whose outcome is still to record
+        self._done = False
+
+    # ------------------------------------------------------------ layout
+    def compose_body(self) -> ComposeResult:
+        actor, policy = self.app.actor, self.app.desk.policy
+        self.form = form = IntakeForm(policy, actor)
+        self.guide = guide = form.guide
+        # R6: TPS, SP, SSO and TL record the outcome; an SO's contact stays open.
+        self.may_outcome = allowed(policy, actor, "outcome") is None
+        with Horizontal(id="in-body"):
+            with VerticalScroll(id="in-form"):
+                kinds = [(Text(label), key) for key, label in guide.requester_kinds.items()]
+                yield FieldRow(
+                    "Requester",
+                    Select(kinds, value=kinds[0][1], allow_blank=False, id="requester_kind", compact=True),
+                    id="row-requester_kind",
+                )
+                yield FieldRow(
+                    "Logon ID",
+                    Input(
+                        value=form.default_logon, placeholder="the SO's logon ID", id="requester_logon", compact=True
+                    ),
+                    required=True,
+                    id="row-requester_logon",
+                )
+                yield FieldRow(
+                    "Name",
+                    Input(
+                        value=form.default_name, placeholder="the requester's name", id="requester_name", compact=True
+                    ),
+                    required=True,
+                    id="row-requester_name",
+                )
+                yield FieldRow(
+                    "Reason (I2)",
+                    Select(form.reason_options(), prompt="Why do you need TPS?", id="reason", compact=True),
+                    required=True,
+                    stack=True,
+                    id="row-reason",
+                )
+                yield Static("", markup=False, id="in-guidance")
+                yield FieldRow(
+                    "No answer (I2)",
+                    Checkbox(
+                        Text("The reference material did not give the answer"), id="confirmed_no_answer", compact=True
+                    ),
+                    required=True,
+                    stack=True,
+                    id="row-confirmed_no_answer",
+                )
+                yield FieldRow(
+                    "Decision made by",
+                    Select(
+                        form.decision_options(), prompt="Who made the decision? (I5)", id="decision_by", compact=True
+                    ),
+                    required=True,
+                    stack=True,
+                    id="row-decision_by",
+                )
+                yield FieldRow(
+                    "Review (E2)",
+                    Checkbox(
+                        Text("The customer asks for a review of the decision"), id="review_requested", compact=True
+                    ),
+                    stack=True,
+                    id="row-review_requested",
+                )
+                yield FieldRow(
+                    "Why a supervisor",
+                    Select(form.supervisor_options(), prompt="Why? (I6)", id="supervisor_reason", compact=True),
+                    required=True,
+                    stack=True,
+                    id="row-supervisor_reason",
+                )
+                yield FieldRow(
+                    "References (I1)",
+                    ReferenceChecklist(guide.references, other_label=guide.other_reference_label, id="references"),
+                    required=True,
+                    stack=True,
+                    id="row-references",
+                )
+                yield FieldRow(
+                    "Help required",
+                    TextArea(id="help_required", compact=True, tab_behavior="focus"),
+                    required=True,
+                    stack=True,
+                    id="row-help_required",
+                )
+                yield FieldRow("CRN", Input(placeholder="123456789A", id="crn", compact=True), id="row-crn")
+                if self.may_outcome:
+                    yield OutcomePicker(guide.outcomes, form.category_labels(), guide.escalate_to_label, id="outcome")
+                with Horizontal(id="in-buttons"):
+                    yield Button("Save  ctrl+s", variant="primary", id="save", tooltip="Save the contact")
+                    yield Button(
+                        "DOC builder  ctrl+b", id="build_doc", tooltip="Stop-payment DOC builder with this CRN"
+                    )
+                    yield Button("New  ctrl+n", id="new", tooltip="Clear the form")
+            with VerticalScroll(id="in-side"):
+                yield Static("", markup=False, id="in-result")
+                yield Static(Text(form.side_text()), markup=False, id="in-notes")
+
+    def on_mount(self) -> None:
+        self.query_one("#row-requester_kind").display = len(self.guide.requester_kinds) > 1
+        self._sync_branches()
+        first = "#requester_logon" if not self.form.default_logon else "#reason"
+        self.query_one(first).focus()
+
+    # ------------------------------------------------------------ reading the form
+    def draft(self) -> Draft:
+        refs: ReferenceChecklist = self.query_one("#references", ReferenceChecklist)
+        pick = self._value
+        return Draft(
+            requester_kind=pick("requester_kind") or "so",
+            requester_logon=self.query_one("#requester_logon", Input).value,
+            requester_name=self.query_one("#requester_name", Input).value,
+            reason=pick("reason"),
+            references=refs.selected(),
+            other_ticked=refs.other_ticked,
+            reference_other=refs.other,
+            confirmed_no_answer=self.query_one("#confirmed_no_answer", Checkbox).value,
+            decision_by=pick("decision_by"),
+            review_requested=self.query_one("#review_requested", Checkbox).value,
+            supervisor_reason=pick("supervisor_reason"),
+            help_required=self.query_one("#help_required", TextArea).text,
+            crn=self.query_one("#crn", Input).value,
+        )
+
+    def _value(self, select_id: str) -> str:
+        value = self.query_one(f"#{select_id}", Select).value
+        return "" if value is Select.NULL else str(value)
+
+    def _row(self, field: str) -> FieldRow | None:
+        found = self.query(f"#row-{field}")
+        return found.first(FieldRow) if found else None
+
+    # ------------------------------------------------------------ live checks
+    def _sync_branches(self) -> None:
+        """Show only the steps the chosen reason and requester kind need."""
+        draft = self.draft()
+        reason = self.form.reason(draft.reason)
+        branch = reason.branch if reason else ""
+        self.query_one("#row-confirmed_no_answer").display = bool(reason and reason.confirm_no_answer)
+        self.query_one("#row-decision_by").display = branch == "decision"
+        self.query_one("#row-review_requested").display = branch == "decision" and self.form.decision_transfers(
+            draft.decision_by
+        )
+        self.query_one("#row-supervisor_reason").display = branch == "supervisor"
+        self.query_one("#build_doc").display = bool(reason and reason.stop_payment)
+        if self.may_outcome:  # I2.7: arrears are escalated with their DOC, from the builder (S1, E1)
+            self.query_one("#outcome").display = not (reason and reason.stop_payment)
+        self.query_one("#in-guidance", Static).update(Text(guidance_text(self.form, draft)))
+        self.query_one("#row-requester_logon", FieldRow).set_required(draft.requester_kind == "so")
+        self.query_one("#row-requester_name", FieldRow).set_required(draft.requester_kind != "so")
+        self.query_one("#row-references", FieldRow).set_required(bool(reason and reason.references_required))
+
+    def _revalidate(self, *, show_all: bool = False) -> dict[str, str]:
+        problems = self.form.missing(self.draft())
+        for field in LIVE:
+            row = self._row(field)
+            if row is not None:
+                row.set_error(problems.get(field) if (show_all or field in self._touched) else None)
+        return problems
+
+    def _changed(self, field: str | None) -> None:
+        if field:
+            self._touched.add(field)
+        self._sync_branches()
+        self._revalidate()
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        field = event.input.id
+        if field in ("summary", "nnu_ref", "service_first", "eped"):
+            self.query_one(f"#row-{field}", FieldRow).set_error(None)
+            return
+        self._changed("references" if field == "reference_other" else field)
+
+    @on(TextArea.Changed)
+    def _text_changed(self, event: TextArea.Changed) -> None:
+        self._changed(event.text_area.id)
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        field = event.select.id
+        if field == "category":
+            self.query_one("#row-category", FieldRow).set_error(None)
+            return
+        if field == "supervisor_reason" and self.may_outcome:
+            implied = self.form.supervisor_outcome(str(event.value))
+            if implied:  # I6: complaint -> transferred to a TL; technical -> TPS takes over
+                self.query_one("#outcome", OutcomePicker).choose(implied)
+        self._changed(field)
+
+    def _review_changed(self, requested: bool) -> None:
+        # I5 / E2: a review request becomes a review escalation.
+        if requested and self.may_outcome:
+            self.query_one("#outcome", OutcomePicker).choose("escalated", category="review")
+
+    @on(Checkbox.Changed)
+    def _checkbox_changed(self, event: Checkbox.Changed) -> None:
+        field = event.checkbox.id or ""
+        if field == "review_requested":
+            self._review_changed(event.value)
+        self._changed("references" if field.startswith("ref-") else field)
+
+    @on(SelectionList.SelectedChanged)
+    def _outcomes_changed(self) -> None:
+        self.query_one("#row-outcomes", FieldRow).set_error(None)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.focus_next()  # Enter moves through the form; ctrl+s or the Save button saves
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#build_doc")
+    def _doc_pressed(self) -> None:
+        self.action_build_doc()
+
+    @on(Button.Pressed, "#new")
+    def _new_pressed(self) -> None:
+        self.action_new()
+
+    # ------------------------------------------------------------ actions
+    def action_save(self) -> None:
+        if self._saving:
+            return
+        if self._done:
+            self.notify("This contact is saved: ctrl+n starts the next one.", markup=False)
+            return
+        draft = self.draft()
+        refusal = self.form.refusal(draft)
+        if refusal:  # I3 / I5 redirect: show the guidance, record nothing
+            self._show_result(f"Not recorded.\n{refusal}")
+            self.notify(refusal, title="Nothing recorded", severity="warning", markup=False)
+            return
+        problems = self._revalidate(show_all=True)
+        with_outcome = self.may_outcome and not self.form.is_stop_payment(draft.reason)
+        outcome = self.query_one("#outcome", OutcomePicker).draft() if with_outcome else None
+        if with_outcome:
+            for field, message in self.query_one("#outcome", OutcomePicker).problems().items():
+                problems[field] = message
+                self.query_one(f"#row-{field}", FieldRow).set_error(message)
+        if self._contact is not None:  # the contact is saved already: only the outcome's fields count
+            problems = {k: v for k, v in problems.items() if k not in LIVE}
+        if problems:
+            field = next(iter(problems))
+            self.notify(f"Not saved: {problems[field]}", severity="error", markup=False)
+            row = self._row(field)
+            if row is not None and row.display:
+                row.field.focus()
+            return
+        self._saving = True
+        self.query_one("#save", Button).disabled = True
+        self._save(draft, outcome, self._contact)
+
+    def action_build_doc(self) -> None:
+        """I2.7: jump to the stop-payment DOC builder, carrying the CRN over."""
+        self.app.open_stop_payment(self.query_one("#crn", Input).value.strip())
+
+    def action_new(self) -> None:
+        self._done = False
+        self._contact = None
+        self._touched.clear()
+        self.query_one("#requester_kind", Select).value = next(iter(self.guide.requester_kinds))
+        self.query_one("#requester_logon", Input).value = self.form.default_logon
+        self.query_one("#requester_name", Input).value = self.form.default_name
+        for select in ("reason", "decision_by", "supervisor_reason"):
+            self.query_one(f"#{select}", Select).clear()
+        for box in ("confirmed_no_answer", "review_requested"):
+            self.query_one(f"#{box}", Checkbox).value = False
+        self.query_one("#references", ReferenceChecklist).clear()
+        self.query_one("#help_required", TextArea).text = ""
+        self.query_one("#crn", Input).value = ""
+        if self.may_outcome:
+            self.query_one("#outcome", OutcomePicker).clear()
+        self.query_one("#in-result", Static).update("")
+        self.query_one("#save", Button).disabled = False
+        self._touched.clear()
+        self._sync_branches()
+        self._revalidate()
+        self.query_one("#reason" if self.form.default_logon else "#requester_logon").focus()
+
+    def _show_result(self, text: str) -> None:
+        self.query_one("#in-result", Static).update(Text(text))
+
+    # ------------------------------------------------------------ worker (never touches widgets)
+    @work(thread=True, group="intake-save", exit_on_error=False)
+    def _save(self, draft: Draft, outcome: object, contact: svc.ContactView | None) -> None:
+        desk, logon = self.app.desk, self.app.user
+        try:
+            if contact is None:
+                contact = svc.open_contact(desk, logon, **draft.contact_kwargs())
+            recorded = None
+            if outcome is not None and outcome.outcomes:  # type: ignore[attr-defined]
+                o = outcome  # OutcomeDraft
+                recorded = svc.record_outcome(
+                    desk,
+                    logon,
+                    contact.id,
+                    list(o.outcomes),
+                    category=o.category,
+                    summary=o.summary,  # type: ignore[attr-defined]
+                    nnu_ref=o.nnu_ref,
+                    service_first=o.service_first,
+                    eped=parse_date("eped", o.eped),  # type: ignore[attr-defined]
+                )
+            self.post_message(self.Saved(contact, recorded))
+        except svc.Refused as exc:
+            self.post_message(self.Failed(str(exc), None, exc.guidance or str(exc), contact))
+        except ValidationError as exc:
+            self.post_message(self.Failed(exc.message, exc.field, "", contact))
+        except TpsError as exc:
+            self.post_message(self.Failed(str(exc), None, "", contact))
+        except Exception as exc:  # one clear message, never a traceback on screen
+            self.post_message(self.Failed(f"not saved ({type(exc).__name__}: {exc})", None, "", contact))
+
+    # ------------------------------------------------------------ worker results
+    def on_intake_screen_saved(self, message: Saved) -> None:
+        self._saving = False
+        self._done = True
+        self._contact = None
+        self.query_one("#save", Button).disabled = False
+        final = message.outcome or message.contact
+        self._show_result(result_text(self.form, final))
+        self.notify(f"Contact #{final.id} recorded.", markup=False)
+        if self.form.is_stop_payment(final.reason):
+            self._jump_to_builder(final)
+
+    def _jump_to_builder(self, contact: svc.ContactView) -> None:
+        """I2.7: the builder opens with the CRN, linked to this contact."""
+        self.app.open_stop_payment(contact.crn or self.query_one("#crn", Input).value.strip())
+        builder = self.app.screen
+        if hasattr(builder, "contact_id"):
+            builder.contact_id = contact.id
+
+    def on_intake_screen_failed(self, message: Failed) -> None:
+        self._saving = False
+        self._contact = message.contact
+        self.query_one("#save", Button).disabled = False
+        text = message.guidance or (f"{message.field}: {message.error}" if message.field else message.error)
+        if message.field:
+            row = self._row(message.field)
+            if row is not None:
+                row.set_error(message.error)
+        lead = f"Contact #{message.contact.id} is saved; the outcome is not. " if message.contact else "Not saved. "
+        self._show_result(lead + text)
+        self.notify(lead + text, severity="warning" if message.guidance else "error", markup=False)

@@ -1,0 +1,399 @@
+"""Stop-payment DOC builder (F4): S0 check, S1 fields, S2 exact reason, S5 DOC text,
+then save and escalate as E1 with the COB deadline (C6) and the channel's route (S4).
+
+Validation is the core's (``field_errors``) and runs as you type; the DOC text is
+the core's (``render``) and is shown as plain text. Saving runs in a thread
+worker that never touches widgets: it posts a message the screen handles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Checkbox, Input, Select, Static
+
+from screens.widgets import DeskScreen
+from screens.widgets.doc_preview import DocPreview
+from screens.widgets.field_row import FieldRow
+from tpsdesk.errors import TpsError, ValidationError
+from tpsdesk.services import stop_payment as sp
+
+OTHER = "Other"
+# The form's fields, in Tab order, as named by StopPaymentInput and field_errors.
+FIELDS = ("ar_checked", "crn", "payment_type", "amount", "period_from", "period_to", "reason")
+
+
+@dataclass(frozen=True)
+class SavedDoc:
+    """What the save worker hands back to the screen."""
+
+    result: sp.StopPaymentResult
+    due_text: str
+
+
+class StopPaymentScreen(DeskScreen):
+    """S0-S5: build, check, copy and save a stop-payment DOC; escalate as E1."""
+
+    TITLE = "Stop-payment DOC builder"
+    CSS_PATH = "stop_payment.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS = [
+        Binding(
+            "ctrl+s",
+            "save",
+            "Save DOC",
+            priority=True,
+            id="sp.save",
+            tooltip="Save the DOC; escalate as E1 when ticked",
+        ),
+        Binding(
+            "ctrl+o",
+            "copy",
+            "Copy DOC",
+            priority=True,
+            id="sp.copy",
+            tooltip="Copy the DOC text to the clipboard (OSC 52)",
+        ),
+        Binding("ctrl+n", "new", "New DOC", priority=True, id="sp.new", tooltip="Clear the form and start a new DOC"),
+    ]
+
+    class Preview(Message):
+        def __init__(self, seq: int, text: str, problem: str) -> None:
+            super().__init__()
+            self.seq, self.text, self.problem = seq, text, problem
+
+    class Saved(Message):
+        def __init__(self, saved: SavedDoc) -> None:
+            super().__init__()
+            self.saved = saved
+
+    class Failed(Message):
+        def __init__(self, error: str, field: str | None) -> None:
+            super().__init__()
+            self.error, self.field = error, field
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._touched: set[str] = set()
+        self._seq = 0
+        self._saving = False
+        self._saved: SavedDoc | None = None
+        self._pending_crn: str | None = None
+        self.contact_id: int | None = None
+
+    # ------------------------------------------------------------ layout
+    def compose_body(self) -> ComposeResult:
+        policy = self.app.desk.policy
+        types = [str(t) for t in policy.section("stop_payment").get("payment_types", [])]
+        if OTHER not in types:
+            types.append(OTHER)
+        with Horizontal(id="sp-body"):
+            with VerticalScroll(id="sp-form"):
+                yield FieldRow(
+                    "AR checked (S0)",
+                    Checkbox(Text("Was the AR screen checked thoroughly before finalising?"), id="ar_checked"),
+                    required=True,
+                    stack=True,
+                    id="row-ar_checked",
+                )
+                yield FieldRow(
+                    "CRN", Input(placeholder="123456789A", id="crn", compact=True), required=True, id="row-crn"
+                )
+                yield FieldRow(
+                    "Payment type",
+                    Select(
+                        [(Text(t), t) for t in types],
+                        prompt="Choose the payment or component",
+                        id="payment_type",
+                        compact=True,
+                    ),
+                    required=True,
+                    id="row-payment_type",
+                )
+                yield FieldRow(
+                    "Other type",
+                    Input(placeholder="name the payment or component", id="payment_other", compact=True),
+                    required=True,
+                    id="row-payment_other",
+                )
+                yield FieldRow(
+                    "Amount $",
+                    Input(placeholder="e.g. 1234.56", id="amount", compact=True),
+                    required=True,
+                    id="row-amount",
+                )
+                yield FieldRow(
+                    "Period from",
+                    Input(placeholder="YYYY-MM-DD", id="period_from", compact=True),
+                    required=True,
+                    id="row-period_from",
+                )
+                yield FieldRow(
+                    "Period to",
+                    Input(placeholder="YYYY-MM-DD", id="period_to", compact=True),
+                    required=True,
+                    id="row-period_to",
+                )
+                yield FieldRow(
+                    "Exact reason (S2)",
+                    Input(placeholder="exactly why the customer is not entitled", id="reason", compact=True),
+                    required=True,
+                    stack=True,
+                    id="row-reason",
+                )
+                yield FieldRow(
+                    "Escalate (E1)",
+                    Checkbox(Text("Escalate as E1 arrears when saved"), value=True, id="escalate"),
+                    id="row-escalate",
+                )
+                with Horizontal(id="sp-buttons"):
+                    yield Button(
+                        "Save  ctrl+s", variant="primary", id="save", tooltip="Save the DOC (S1) and escalate (E1)"
+                    )
+                    yield Button("Copy  ctrl+o", id="copy", tooltip="Copy the DOC text to the clipboard")
+                    yield Button("New  ctrl+n", id="new", tooltip="Clear the form")
+            with VerticalScroll(id="sp-side"):
+                yield DocPreview("The DOC text appears here as you fill in the fields.", id="preview")
+                yield Static("", markup=False, id="sp-result")
+                yield Static(Text(self._route_text()), markup=False, id="sp-route")
+
+    def _route_text(self) -> str:
+        actor = self.app.actor
+        channel = self.app.desk.policy.channel(actor.channel) if actor else {}
+        text = str(channel.get("arrears_route_text", ""))
+        return f"Routing (S4): {text}" if text else ""
+
+    def on_mount(self) -> None:
+        self.query_one("#row-payment_other").display = False
+        if self._pending_crn is not None:
+            self._apply_crn(self._pending_crn)
+            self._pending_crn = None
+        self.query_one("#ar_checked").focus()
+        self._revalidate()
+
+    # ------------------------------------------------------------ public
+    def prefill(self, crn: str) -> None:
+        """Start a new DOC for this CRN (I2.7 jumps here from intake)."""
+        if not self.is_mounted:
+            self._pending_crn = crn
+            return
+        self.action_new()
+        self._apply_crn(crn)
+
+    def _apply_crn(self, crn: str) -> None:
+        self.query_one("#crn", Input).value = crn
+        self._touched.add("crn")
+        self.query_one("#ar_checked").focus()
+
+    # ------------------------------------------------------------ reading the form
+    def data(self) -> sp.StopPaymentInput:
+        select = self.query_one("#payment_type", Select)
+        chosen = "" if select.value is Select.NULL else str(select.value)
+        if chosen == OTHER:
+            chosen = self.query_one("#payment_other", Input).value
+        return sp.StopPaymentInput(
+            crn=self.query_one("#crn", Input).value,
+            payment_type=chosen,
+            amount=self.query_one("#amount", Input).value,
+            period_from=self.query_one("#period_from", Input).value,
+            period_to=self.query_one("#period_to", Input).value,
+            reason=self.query_one("#reason", Input).value,
+            ar_checked=self.query_one("#ar_checked", Checkbox).value,
+        )
+
+    def errors(self) -> dict[str, str]:
+        desk = self.app.desk
+        return sp.field_errors(desk.policy, self.data(), today=desk.now().date())
+
+    def _row_for(self, field: str) -> FieldRow | None:
+        if field == "payment_type" and self._other_chosen():
+            field = "payment_other"
+        found = self.query(f"#row-{field}")
+        return found.first(FieldRow) if found else None
+
+    def _other_chosen(self) -> bool:
+        return self.query_one("#payment_type", Select).value == OTHER
+
+    def _revalidate(self, *, show_all: bool = False) -> dict[str, str]:
+        """Live validation: each touched field shows its message beside it."""
+        errors = self.errors()
+        for field in FIELDS:
+            row = self._row_for(field)
+            if row is not None:
+                shown = show_all or field in self._touched
+                row.set_error(errors.get(field) if shown else None)
+        if self._saved is None:
+            self._seq += 1
+            self._preview(self._seq, self.data())
+        return errors
+
+    # ------------------------------------------------------------ events
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        if event.input.id:
+            self._touched.add("payment_type" if event.input.id == "payment_other" else event.input.id)
+        self._revalidate()
+
+    @on(Input.Submitted)
+    def _input_submitted(self, event: Input.Submitted) -> None:
+        # Enter moves on through the form; on the last field it saves.
+        if event.input.id == "reason":
+            self.action_save()
+        else:
+            self.focus_next()
+
+    @on(Select.Changed, "#payment_type")
+    def _type_changed(self, event: Select.Changed) -> None:
+        self._touched.add("payment_type")
+        self.query_one("#row-payment_other").display = event.value == OTHER
+        self.query_one("#row-payment_type", FieldRow).set_error(None)
+        self._revalidate()
+
+    @on(Checkbox.Changed, "#ar_checked")
+    def _ar_changed(self, event: Checkbox.Changed) -> None:
+        self._touched.add("ar_checked")
+        self._revalidate()
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#copy")
+    def _copy_pressed(self) -> None:
+        self.action_copy()
+
+    @on(Button.Pressed, "#new")
+    def _new_pressed(self) -> None:
+        self.action_new()
+
+    # ------------------------------------------------------------ actions
+    def action_save(self) -> None:
+        if self._saving:
+            return
+        if self._saved is not None:
+            self.notify(
+                f"This DOC is already saved as #{self._saved.result.doc_id}: ctrl+n starts a new one.", markup=False
+            )
+            return
+        errors = self._revalidate(show_all=True)
+        if errors:
+            first = next((f for f in FIELDS if f in errors), next(iter(errors)))
+            self.notify(f"Not saved: {errors[first]}", severity="error", markup=False)
+            row = self._row_for(first)
+            if row is not None:
+                row.field.focus()
+            return
+        self._saving = True
+        self.query_one("#save", Button).disabled = True
+        escalate = self.query_one("#escalate", Checkbox).value
+        self._save(self.data(), escalate, self.contact_id)
+
+    def action_copy(self) -> None:
+        text = self._saved.result.text if self._saved else self.query_one("#preview", DocPreview).text
+        if not text:
+            self.notify(
+                "Nothing to copy yet: fill in the fields so the DOC text appears.", severity="warning", markup=False
+            )
+            return
+        self.app.copy_to_clipboard(text)
+        self.notify("DOC text copied to the clipboard: paste it into the customer's record.", markup=False)
+
+    def action_new(self) -> None:
+        self._saved = None
+        self._touched.clear()
+        self.contact_id = None
+        for field in ("crn", "payment_other", "amount", "period_from", "period_to", "reason"):
+            self.query_one(f"#{field}", Input).value = ""
+        self.query_one("#payment_type", Select).clear()
+        self.query_one("#ar_checked", Checkbox).value = False
+        self.query_one("#escalate", Checkbox).value = True
+        self.query_one("#sp-result", Static).update("")
+        self.query_one("#save", Button).disabled = False
+        self._touched.clear()
+        self._revalidate()
+        self.query_one("#ar_checked").focus()
+
+    # ------------------------------------------------------------ workers (no widgets in here)
+    @work(thread=True, exclusive=True, group="sp-preview", exit_on_error=False)
+    def _preview(self, seq: int, data: sp.StopPaymentInput) -> None:
+        try:
+            text, problem = sp.render(self.app.desk, self.app.user, data), ""
+        except TpsError as exc:
+            text, problem = "", str(exc)
+        self.post_message(self.Preview(seq, text, problem))
+
+    @work(thread=True, group="sp-save", exit_on_error=False)
+    def _save(self, data: sp.StopPaymentInput, escalate: bool, contact_id: int | None) -> None:
+        desk = self.app.desk
+        try:
+            result = sp.save(desk, self.app.user, data, escalate=escalate, contact_id=contact_id)
+            self.post_message(self.Saved(SavedDoc(result, _due_text(desk, result))))
+        except ValidationError as exc:
+            self.post_message(self.Failed(exc.message, exc.field))
+        except TpsError as exc:
+            self.post_message(self.Failed(str(exc), None))
+        except Exception as exc:  # one clear message, never a traceback on screen
+            self.post_message(self.Failed(f"the DOC was not saved ({type(exc).__name__}: {exc})", None))
+
+    # ------------------------------------------------------------ worker results
+    def on_stop_payment_screen_preview(self, message: Preview) -> None:
+        if message.seq != self._seq or self._saved is not None:
+            return  # a newer keystroke's preview is on its way
+        preview = self.query_one("#preview", DocPreview)
+        preview.placeholder = message.problem or "The DOC text appears here as you fill in the fields."
+        preview.show_text(message.text)
+
+    def on_stop_payment_screen_saved(self, message: Saved) -> None:
+        self._saving = False
+        self._saved = message.saved
+        result = message.saved.result
+        self.query_one("#preview", DocPreview).show_text(result.text)
+        self.query_one("#sp-result", Static).update(Text(_result_text(message.saved)))
+        self.notify(
+            f"DOC #{result.doc_id} saved."
+            + (f" Escalation #{result.escalation.id} raised." if result.escalation else ""),
+            markup=False,
+        )
+
+    def on_stop_payment_screen_failed(self, message: Failed) -> None:
+        self._saving = False
+        self.query_one("#save", Button).disabled = False
+        row = self._row_for(message.field) if message.field else None
+        if row is not None:
+            row.set_error(message.error)
+        text = f"{message.field}: {message.error}" if message.field else message.error
+        self.notify(f"Not saved: {text}", severity="error", markup=False)
+
+
+def _due_text(desk: object, result: sp.StopPaymentResult) -> str:
+    """The COB deadline in the raising site's local time (C6, C9)."""
+    if result.due_at is None:
+        return ""
+    from tpsdesk.services.setup import site_calendar_for
+
+    site = result.escalation.site if result.escalation else ""
+    try:
+        return site_calendar_for(desk, site).fmt(result.due_at) if site else result.due_at.isoformat()  # type: ignore[arg-type]
+    except TpsError:
+        return result.due_at.isoformat()
+
+
+def _result_text(saved: SavedDoc) -> str:
+    result = saved.result
+    lines = [f"Saved: DOC #{result.doc_id}."]
+    if result.escalation is not None:
+        lines.append(f"Escalated: #{result.escalation.id} (E1 arrears), due before COB {saved.due_text}.")
+        if result.after_hours:
+            lines.append("AFTER HOURS: act at once (C6).")
+    else:
+        lines.append("Not escalated: escalate it as E1 before COB (S3).")
+    if result.route_text:
+        lines.append(f"Next (S4): {result.route_text}")
+    lines.append("ctrl+o copies the DOC text; ctrl+n starts a new DOC.")
+    return "\n".join(lines)

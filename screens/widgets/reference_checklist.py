@@ -1,0 +1,69 @@
+"""The channel's reference checklist (I1): one checkbox per reference, plus an
+"other" entry that takes a name. Labels come from policy data, shown as text."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Checkbox, Input
+
+
+class ReferenceChecklist(Vertical):
+    """Which references the requester checked before contacting TPS."""
+
+    DEFAULT_CSS = """
+    ReferenceChecklist {
+        height: auto;
+    }
+    ReferenceChecklist Checkbox {
+        height: 1;
+        border: none;
+        padding: 0;
+        background: transparent;
+    }
+    ReferenceChecklist Checkbox:focus {
+        background: $boost;
+    }
+    ReferenceChecklist #reference_other {
+        margin: 0 0 0 4;
+    }
+    """
+
+    def __init__(self, references: list[str], *, other_label: str = "Other (name it)", id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.references = list(references)
+        self.other_label = other_label
+
+    def compose(self) -> ComposeResult:
+        for i, name in enumerate(self.references):
+            yield Checkbox(Text(name), id=f"ref-{i}", compact=True)
+        yield Checkbox(Text(self.other_label), id="ref-other", compact=True)
+        yield Input(placeholder="name of the other reference", id="reference_other", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#reference_other").display = False
+
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        if event.checkbox.id == "ref-other":
+            other = self.query_one("#reference_other", Input)
+            other.display = event.value
+            if event.value:
+                other.focus()
+
+    def selected(self) -> list[str]:
+        return [name for i, name in enumerate(self.references) if self.query_one(f"#ref-{i}", Checkbox).value]
+
+    @property
+    def other_ticked(self) -> bool:
+        return self.query_one("#ref-other", Checkbox).value
+
+    @property
+    def other(self) -> str:
+        """The named other reference, when "Other" is ticked."""
+        return self.query_one("#reference_other", Input).value if self.other_ticked else ""
+
+    def clear(self) -> None:
+        for box in self.query(Checkbox):
+            box.value = False
+        self.query_one("#reference_other", Input).value = ""

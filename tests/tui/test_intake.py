@@ -1,0 +1,303 @@
+"""Intake checklist (F2): every path from first question to outcome, checked in the
+database afterwards (I1 to I9, E5b, I2.7 -> S)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import func, select
+from textual.pilot import Pilot
+from textual.widgets import Checkbox, Input, Select, Static, TextArea
+
+from screens.intake import IntakeScreen
+from screens.stop_payment import StopPaymentScreen
+from screens.widgets.field_row import FieldRow
+from screens.widgets.outcome_picker import OutcomePicker
+from tpsdesk.models import Contact, Outbox
+from tpsdesk.services import escalations, intake
+
+HELP = "Rate shows single but the record says partnered since July"
+MARKUP = "[/] [bold]x [0] [link=x] \\"
+
+
+async def open_intake(app, pilot: Pilot) -> IntakeScreen:
+    await pilot.pause()
+    app.show_screen("intake")
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, IntakeScreen)
+    return screen
+
+
+async def settle(pilot: Pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def pick(screen: IntakeScreen, select_id: str, value: str) -> None:
+    screen.query_one(f"#{select_id}", Select).value = value
+
+
+def tick(screen: IntakeScreen, box_id: str) -> None:
+    screen.query_one(f"#{box_id}", Checkbox).value = True
+
+
+def contacts(desk) -> list[Contact]:
+    with desk.store.read() as session:
+        return list(session.exec(select(Contact).order_by(Contact.id)).all())
+
+
+def outbox_count(desk) -> int:
+    with desk.store.read() as session:
+        return session.exec(select(func.count()).select_from(Outbox)).one()
+
+
+def error_of(screen: IntakeScreen, field: str) -> str:
+    return screen.query_one(f"#row-{field}", FieldRow).error
+
+
+def text_of(screen: IntakeScreen, widget_id: str) -> str:
+    return str(screen.query_one(f"#{widget_id}", Static).render())
+
+
+async def fill_technical(screen: IntakeScreen, pilot: Pilot, *, help_text: str = HELP) -> None:
+    """Reason I2.2 with a reference ticked (I1), the no-answer confirmation and the help needed (I4)."""
+    pick(screen, "reason", "status-rate")
+    tick(screen, "ref-0")
+    tick(screen, "confirmed_no_answer")
+    screen.query_one("#help_required", TextArea).insert(help_text)
+    await pilot.pause()
+
+
+async def test_i2_technical_reason_with_references_is_saved_open_for_an_so(desk, make_app) -> None:
+    app = make_app("so1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_intake(app, pilot)
+        assert screen.query_one("#requester_logon", Input).value == "so1"  # an SO asks as themselves (I4)
+        assert not screen.query("#outcome")  # an SO does not record outcomes (R6)
+        await fill_technical(screen, pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [row] = contacts(desk)
+        assert (row.reason, row.status, row.requester_logon) == ("status-rate", "open", "so1")
+        assert json.loads(row.references) == ["eReference"] and row.confirmed_no_answer
+        assert row.help_required == HELP
+        assert f"Recorded: contact #{row.id}" in text_of(screen, "in-result")
+
+
+async def test_i3_refused_reason_shows_guidance_and_saves_nothing(desk, make_app, policy) -> None:
+    app = make_app("so1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_intake(app, pilot)
+        pick(screen, "reason", "confirm-reference")
+        screen.query_one("#help_required", TextArea).insert(HELP)
+        await pilot.pause()
+        guidance = policy.section("refused")["confirm-reference"]["guidance"]
+        assert guidance in text_of(screen, "in-guidance")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert contacts(desk) == []
+        assert "Not recorded" in text_of(screen, "in-result")
+
+
+async def test_i4_missing_help_blocks_save_with_message_beside_field(desk, make_app) -> None:
+    app = make_app("so1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_intake(app, pilot)
+        pick(screen, "reason", "coding-error")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert contacts(desk) == []
+        assert "what help is required" in error_of(screen, "help_required")
+        assert "tick at least one reference" in error_of(screen, "references")  # I1 for reasons 1-4
+        assert "did not give the answer" in error_of(screen, "confirmed_no_answer")  # I2.2-4
+        # Typing clears the message as you go (live I4 check).
+        screen.query_one("#help_required", TextArea).insert(HELP)
+        await pilot.pause()
+        assert error_of(screen, "help_required") == ""
+
+
+async def test_i5_decision_by_a_service_centre_redirects_and_saves_nothing(desk, make_app, policy) -> None:
+    app = make_app("tps1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_intake(app, pilot)
+        screen.query_one("#requester_logon", Input).value = "so1"
+        pick(screen, "reason", "unfavourable-decision")
+        await pilot.pause()
+        assert screen.query_one("#row-decision_by").display
+        pick(screen, "decision_by", "service-centre")
+        screen.query_one("#help_required", TextArea).insert(HELP)
+        await pilot.pause()
+        assert policy.section("decision")["redirect_text"] in text_of(screen, "in-guidance")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert contacts(desk) == []
+
+
+async def test_i5_review_request_becomes_e2_review_escalation(desk, make_app) -> None:
+    app = make_app("tps1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_intake(app, pilot)
+        screen.query_one("#requester_logon", Input).value = "so1"
+        pick(screen, "reason", "unfavourable-decision")
+        await pilot.pause()
+        pick(screen, "decision_by", "smart-centre-so")
+        await pilot.pause()
+        tick(screen, "review_requested")
+        screen.query_one("#crn", Input).value = "123456789A"
+        screen.query_one("#help_required", TextArea).insert(HELP)
+        await pilot.pause()
+        assert screen.query_one(OutcomePicker).chosen() == ["escalated"]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [row] = contacts(desk)
+        assert row.escalation_id is not None and json.loads(row.outcomes) == ["escalated"]
+        assert escalations.show(desk, "sp1", row.escalation_id).escalation.category == "review"
+
+
+async def test_i6_supervisor_complaint_is_transferred_to_tl(desk, make_app) -> None:
+    app = make_app("tps1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_intake(app, pilot)
+        screen.query_one("#requester_logon", Input).value = "so1"
+        pick(screen, "reason", "supervisor")
+        await pilot.pause()
+        pick(screen, "supervisor_reason", "complaint")
+        screen.query_one("#help_required", TextArea).insert("Customer unhappy with the wait time on the phone")
+        await pilot.pause()
+        assert "warm-transfer" in text_of(screen, "in-guidance")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [row] = contacts(desk)
+        assert json.loads(row.outcomes) == ["transferred-tl"] and row.status == "complete"
+
+
+async def test_i8_outcome_escalate_raises_escalation_and_queues_so_confirmation(desk, make_app) -> None:
+    app = make_app("tps1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_intake(app, pilot)
+        screen.query_one("#requester_logon", Input).value = "so1"
+        screen.query_one("#crn", Input).value = "123 456 789a"
+        await fill_technical(screen, pilot)
+        screen.query_one("#outcomes").select("escalated")
+        await pilot.pause()
+        assert screen.query_one("#row-category").display
+        pick(screen, "category", "system")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [row] = contacts(desk)
+        assert row.escalation_id is not None and row.crn == "123456789A"
+        detail = escalations.show(desk, "sp1", row.escalation_id)
+        assert detail.escalation.category == "system" and detail.escalation.status == "new"
+        assert outbox_count(desk) == 1  # I7: the SO's confirmation is queued
+        result = text_of(screen, "in-result")
+        assert f"Escalation #{row.escalation_id} raised" in result and "SO confirmation queued" in result
+
+
+async def test_e5b_refer_to_ict_needs_nnu_and_service_first(desk, make_app) -> None:
+    app = make_app("tps1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_intake(app, pilot)
+        screen.query_one("#requester_logon", Input).value = "so1"
+        screen.query_one("#crn", Input).value = "123456789A"
+        await fill_technical(screen, pilot)
+        screen.query_one("#outcomes").select("referred-ict")
+        pick(screen, "category", "system")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert contacts(desk) == []
+        assert "NNU" in error_of(screen, "nnu_ref") and "Service First" in error_of(screen, "service_first")
+        screen.query_one("#nnu_ref", Input).value = "NNU 2026/114"
+        screen.query_one("#service_first", Input).value = "SF-123456"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [row] = contacts(desk)
+        assert (row.nnu_ref, row.service_first) == ("NNU 2026/114", "SF-123456")
+        esc = escalations.show(desk, "sp1", row.escalation_id).escalation
+        assert esc.service_first == "SF-123456" and esc.status == "referred"
+
+
+async def test_i27_arrears_jumps_to_builder_with_crn(desk, make_app) -> None:
+    app = make_app("so1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_intake(app, pilot)
+        pick(screen, "reason", "incorrect-arrears")
+        screen.query_one("#crn", Input).value = "987654321B"
+        await pilot.pause()
+        assert screen.query_one("#build_doc").display
+        await pilot.press("ctrl+b")
+        await pilot.pause()
+        builder = app.screen
+        assert isinstance(builder, StopPaymentScreen)
+        assert builder.query_one("#crn", Input).value == "987654321B"
+        assert contacts(desk) == []  # jumping alone records nothing
+
+
+async def test_i27_saving_arrears_contact_opens_builder_linked_to_it(desk, make_app) -> None:
+    app = make_app("so1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_intake(app, pilot)
+        pick(screen, "reason", "incorrect-arrears")
+        screen.query_one("#crn", Input).value = "987654321B"
+        screen.query_one("#help_required", TextArea).insert("Arrears of $812 after the income update")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [row] = contacts(desk)
+        builder = app.screen
+        assert isinstance(builder, StopPaymentScreen)
+        assert builder.query_one("#crn", Input).value == "987654321B" and builder.contact_id == row.id
+
+
+async def test_markup_in_help_name_and_reference_is_shown_and_stored_as_typed(desk, make_app) -> None:
+    app = make_app("tps1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_intake(app, pilot)
+        screen.query_one("#requester_logon", Input).value = "visitor1"
+        screen.query_one("#requester_name", Input).value = "Jo " + MARKUP
+        pick(screen, "reason", "status-rate")
+        tick(screen, "ref-other")
+        await pilot.pause()
+        screen.query_one("#reference_other", Input).value = "Wiki " + MARKUP
+        tick(screen, "confirmed_no_answer")
+        screen.query_one("#help_required", TextArea).insert("Help " + MARKUP)
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [row] = contacts(desk)
+        assert row.help_required == "Help " + MARKUP
+        assert row.requester_name == "Jo " + MARKUP and row.reference_other == "Wiki " + MARKUP
+        assert "Requester: Jo " + MARKUP in text_of(screen, "in-result")
+        view = intake.get_contact(desk, "tps1", row.id)
+        assert view.help_required == "Help " + MARKUP
+
+
+async def test_keyboard_only_contact_from_f2_to_saved(desk, make_app) -> None:
+    """Tab order and keys alone: reason, reference, confirmation, help, ctrl+s."""
+    app = make_app("so1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f2")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, IntakeScreen) and app.focused is screen.query_one("#reason")
+        await pilot.press("enter", "down", "down", "enter")  # 2. payment status or rate
+        await pilot.pause()
+        assert screen.query_one("#reason", Select).value == "status-rate"
+        await pilot.press("tab")
+        assert app.focused is screen.query_one("#confirmed_no_answer")
+        await pilot.press("space", "tab", "space")  # confirm; tick eReference
+        await pilot.pause()
+        assert screen.query_one("#ref-0", Checkbox).value
+        for _ in range(len(screen.guide.references)):
+            await pilot.press("tab")
+        await pilot.press("tab")  # past "Other"
+        assert app.focused is screen.query_one("#help_required")
+        await pilot.press(*"Cannot finalise update")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [row] = contacts(desk)
+        assert row.reason == "status-rate" and row.help_required == "Cannot finalise update"
