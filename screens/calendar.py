@@ -1,0 +1,210 @@
+"""Follow-up calendar (F5): a month of due items per local day (E3, E4, E9, E10, E12, C3, C9).
+
+Arrows or hjkl move the day, PgUp/PgDn the month, ``t`` jumps to today (from
+``desk.now()``, so a fake clock makes it stable). Enter opens the day's agenda;
+Enter there opens the escalation. The month loads in a thread worker that posts
+a message; the handler updates the widgets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Static
+
+from screens.widgets import DeskScreen
+from screens.widgets.agenda import AgendaScreen, agenda_text
+from screens.widgets.month_grid import LEGEND, MonthGrid, add_days, describe, shift_month
+from tpsdesk.businesstime import fmt_day
+from tpsdesk.errors import TpsError
+from tpsdesk.services.calendar import MonthData
+
+if TYPE_CHECKING:
+    from screens.app import TpsApp
+
+RELOAD_SECONDS = 60  # another user's change shows within a minute; `r` reloads at once
+
+
+@dataclass
+class MonthLoaded(Message):
+    year: int
+    month: int
+    data: MonthData | None = None
+    error: str = ""
+
+
+def _move(key: str, action: str, desc: str, tip: str, show: bool = False) -> Binding:
+    return Binding(key, action, desc, show=show, id=f"calendar.{key.replace('+', '_')}", tooltip=tip)
+
+
+class CalendarScreen(DeskScreen):
+    """The month grid with a status line, a legend and (when wide) the cursor day's agenda."""
+
+    TITLE = "Follow-up calendar"
+    CSS_PATH = "calendar.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS = [
+        _move("left", "move(-1)", "Prev day", "Move the cursor one day back"),
+        _move("right", "move(1)", "Next day", "Move the cursor one day on"),
+        _move("up", "move(-7)", "Prev week", "Move the cursor one week back"),
+        _move("down", "move(7)", "Next week", "Move the cursor one week on"),
+        _move("h", "move(-1)", "Prev day", "One day back (vi key)"),
+        _move("l", "move(1)", "Next day", "One day on (vi key)"),
+        _move("k", "move(-7)", "Prev week", "One week back (vi key)"),
+        _move("j", "move(7)", "Next week", "One week on (vi key)"),
+        _move("pageup", "month(-1)", "Prev month", "The same day of the previous month", show=True),
+        _move("pagedown", "month(1)", "Next month", "The same day of the next month", show=True),
+        _move("t", "today", "Today", "Jump to today (site local time)", show=True),
+        _move("enter", "agenda", "Agenda", "Open the agenda of the cursor day", show=True),
+        _move("r", "reload", "Reload", "Reload the month from the database", show=True),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: MonthData | None = None
+        self.loaded_month: tuple[int, int] | None = None
+
+    @property
+    def desk_app(self) -> TpsApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="cal-body"):
+            yield Static("", id="cal-title", markup=False)
+            with Horizontal(id="cal-main"):
+                yield MonthGrid(id="cal-grid")
+                yield Static("", id="cal-side", markup=False)
+            yield Static("", id="cal-day", markup=False)
+            yield Static(LEGEND, id="cal-legend", markup=False)
+
+    @property
+    def grid(self) -> MonthGrid:
+        return self.query_one(MonthGrid)
+
+    @property
+    def cursor(self) -> date:
+        return self.grid.cursor
+
+    def on_mount(self) -> None:
+        self.grid.cursor = self.today()
+        self._show()
+        self.load_month(self.cursor.year, self.cursor.month)
+        self.set_interval(RELOAD_SECONDS, self.action_reload, name="calendar-reload")
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        if self.loaded_month is not None:
+            self.action_reload()
+
+    def today(self) -> date:
+        """Today in the viewer's site zone, from the desk clock (a FakeClock in tests)."""
+        zone = self.data.zone if self.data else getattr(self.app, "zone", "Australia/Sydney")
+        return self.desk_app.desk.now().astimezone(ZoneInfo(zone)).date()
+
+    # ------------------------------------------------------------ loading
+    @work(thread=True, exit_on_error=False, exclusive=True, group="calendar")
+    def load_month(self, year: int, month: int) -> None:
+        from tpsdesk.services import calendar as cal_svc
+
+        app = self.desk_app
+        try:
+            data = cal_svc.month(app.desk, app.user, year, month)
+        except TpsError as exc:
+            self.post_message(MonthLoaded(year, month, error=str(exc)))
+            return
+        self.post_message(MonthLoaded(year, month, data))
+
+    def on_month_loaded(self, message: MonthLoaded) -> None:
+        if message.error:
+            self.notify(message.error, severity="error", markup=False)
+            return
+        if (message.year, message.month) != (self.cursor.year, self.cursor.month):
+            return  # the cursor moved on meanwhile; that month is loading
+        self.data = message.data
+        self.loaded_month = (message.year, message.month)
+        self.grid.set_data(message.data)
+        self._show()
+
+    # ------------------------------------------------------------ moving
+    def go(self, day: date) -> None:
+        month_changed = (day.year, day.month) != (self.cursor.year, self.cursor.month)
+        self.grid.cursor = day
+        if month_changed:
+            self.load_month(day.year, day.month)
+        self._show()
+
+    def action_move(self, days: int) -> None:
+        self.go(add_days(self.cursor, days))
+
+    def action_month(self, months: int) -> None:
+        self.go(shift_month(self.cursor, months))
+
+    def action_today(self) -> None:
+        self.go(self.today())
+
+    def action_reload(self) -> None:
+        self.load_month(self.cursor.year, self.cursor.month)
+
+    def on_month_grid_clicked(self, message: MonthGrid.Clicked) -> None:
+        if message.again:
+            self.action_agenda()
+        else:
+            self.go(message.day)
+
+    # ------------------------------------------------------------ agenda
+    def _current(self) -> MonthData | None:
+        if self.data and (self.data.year, self.data.month) == (self.cursor.year, self.cursor.month):
+            return self.data
+        return None
+
+    def action_agenda(self) -> None:
+        data = self._current()
+        if data is None:
+            self.notify("the month is still loading", markup=False)
+            return
+        day = self.cursor
+        items = data.items.get(day, [])
+        if not items:
+            self.notify(f"nothing is due on {fmt_day(day)}", markup=False)
+            return
+        self.app.push_screen(AgendaScreen(day, items, data.today, data.holidays.get(day)), self._opened)
+
+    def _opened(self, escalation_id: int | None) -> None:
+        if escalation_id is not None:
+            self.desk_app.open_escalation(escalation_id)
+
+    # ------------------------------------------------------------ text
+    def _show(self) -> None:
+        data = self._current()
+        day = self.cursor
+        title = Text(f"{day:%B %Y}", style="bold")
+        if data:
+            title.append(f"  ·  {data.site} ({data.zone})  ·  today {fmt_day(data.today)}")
+        else:
+            title.append("  ·  loading…", style="dim")
+        self.query_one("#cal-title", Static).update(title)
+        status = Text(fmt_day(day), style="bold")
+        if data:
+            holiday = data.holidays.get(day)
+            if holiday:
+                status.append(f"  ·  public holiday: {holiday} ({data.state})")
+            elif day.weekday() >= 5:
+                status.append("  ·  weekend")
+            status.append(f"  ·  {describe(data.days.get(day))}")
+            if data.items.get(day):
+                status.append("  ·  Enter: agenda", style="dim")
+        self.query_one("#cal-day", Static).update(status)
+        side = self.query_one("#cal-side", Static)
+        if data:
+            side.update(agenda_text(day, data.items.get(day, []), data.today, data.holidays.get(day)))
+        else:
+            side.update("")
