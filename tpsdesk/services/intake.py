@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from tpsdesk.errors import Conflict, NotFound, PermissionDenied, PolicyError, ValidationError
-from tpsdesk.models import Contact, Outbox, Staff
+from tpsdesk.models import Contact, Outbox, Site, Staff
 from tpsdesk.policy import Policy
 from tpsdesk.services.common import Actor, Desk, actor_for, allowed, record_event, require
 from tpsdesk.services.intake_outcome import apply_outcome, branch_of
@@ -83,6 +83,8 @@ class ContactView:
     nnu_ref: str = ""
     service_first: str = ""
     suggested_outcomes: list[str] = field(default_factory=list)
+    site: str = ""
+    zone: str = "Australia/Sydney"
 
     def to_json(self) -> dict[str, Any]:
         return jsonable(asdict(self))
@@ -113,6 +115,7 @@ def contact_view(session: Session, policy: Policy, contact: Contact) -> ContactV
         select(Outbox.id).where(Outbox.contact_id == contact.id).order_by(col(Outbox.id).desc())
     ).first()
     b = branch_of(contact)
+    site = session.get(Site, contact.site_id)
     return ContactView(
         id=contact.id,
         channel=contact.channel,
@@ -140,6 +143,8 @@ def contact_view(session: Session, policy: Policy, contact: Contact) -> ContactV
         nnu_ref=contact.nnu_ref,
         service_first=contact.service_first,
         suggested_outcomes=suggested_outcomes(policy, contact),
+        site=site.code if site else "",
+        zone=site.zone if site else "Australia/Sydney",
     )
 
 
