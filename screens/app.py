@@ -169,6 +169,7 @@ class TpsApp(App):
         self.user: str = ""
         self.actor: Actor | None = None
         self.role = ""
+        self.centre = ""
         self.site = ""
         self.zone = "Australia/Sydney"
         self.help_target: Screen | None = None
@@ -237,6 +238,7 @@ class TpsApp(App):
         self.role = self.actor.role
         staff = next(s for s in setup.list_staff(self.desk) if s.logon == self.user)
         sites = {s.code: s for s in setup.list_sites(self.desk)}
+        self.centre = staff.centre
         self.site = self.site_override if self.site_override in sites else staff.site
         self.zone = sites[self.site].zone if self.site in sites else self.zone
         self.sub_title = self.header_text()

@@ -1,0 +1,345 @@
+"""F3 Escalation queue (E, W, D, F): a virtual table of the filtered queue, a detail
+pane, filters one key away, and the actions that apply (see ``queue_actions``).
+
+The table fetches only the rows on screen, by keyset (``escalations.list_page`` /
+``page_before``) with the count in its own worker, so the first rows paint as
+fast on a million escalations as on ten. A timer re-fetches the visible window
+and the count every few seconds so another user's change appears (E11).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from screens.widgets import DeskScreen
+from screens.widgets.escalation_detail import EscalationDetailView, offers, render_detail
+from screens.widgets.formatting import local, relative, urgency
+from screens.widgets.queue_actions import QueueActions
+from screens.widgets.virtual_table import Column, CountLoaded, VirtualTable
+from tpsdesk.errors import TpsError
+from tpsdesk.models import FAR_FUTURE
+from tpsdesk.services import escalations
+from tpsdesk.services.escalations import Filters
+from tpsdesk.services.views import EscalationDetail, EscalationView
+
+if TYPE_CHECKING:
+    from screens.app import TpsApp
+
+POLL_SECONDS = 4.0
+SWEEP_EVERY = 15  # polls between sweeps (E12 awaiting-follow-up)
+STATUSES = ["open", "new", "in-progress", "referred", "awaiting-follow-up", "finalised", "all"]
+SHORT_STATUS = {"awaiting-follow-up": "awaiting f/u"}
+END_KEY = (10**6, FAR_FUTURE, 2**62)  # past every real key: keyset start for the last page
+
+COLUMNS = [
+    Column("Id", 6, priority=9),
+    Column("Urgency", 11, priority=9),
+    Column("Category", 9, priority=7),
+    Column("CRN", 10, priority=8),
+    Column("Owner", 8, priority=6),
+    Column("Status", 12, priority=8),
+    Column("Due (local)", 16, priority=4),
+    Column("Due in", 12, priority=9),
+    Column("Summary", 10, priority=2, flex=True),
+]
+
+
+class EscalationSource:
+    """The table's rows: the services, called from the table's thread workers."""
+
+    def __init__(self, app: TpsApp, filters: Filters) -> None:
+        self.desk, self.user, self.filters = app.desk, app.user, filters
+
+    def after(self, key: Any, limit: int) -> Sequence[EscalationView]:
+        return escalations.list_page(self.desk, self.user, self.filters, after=key, limit=limit)
+
+    def before(self, key: Any, limit: int) -> Sequence[EscalationView]:
+        return escalations.page_before(self.desk, self.user, self.filters, key or END_KEY, limit)
+
+    def count(self) -> int:
+        return escalations.count(self.desk, self.user, self.filters)
+
+
+@dataclass
+class DetailLoaded(Message):
+    detail: EscalationDetail | None = None
+    error: str = ""
+    focus: bool = False
+
+
+@dataclass
+class MayLoaded(Message):
+    may: dict[str, str | None] = field(default_factory=dict)
+
+
+class QueueScreen(QueueActions, DeskScreen):
+    TITLE = "Escalation queue (F3)"
+    CSS_PATH = "queue.tcss"
+    BINDINGS = [
+        Binding("slash", "search", "Search", id="queue.search", tooltip="Free text: id, CRN or words of the summary"),
+        Binding("s", "cycle_status", "Status", id="queue.status", tooltip="Filter by status (cycles)"),
+        Binding("t", "cycle_category", "Category", id="queue.category", tooltip="Filter by category (cycles)"),
+        Binding("m", "toggle_mine", "Mine", id="queue.mine", tooltip="Only escalations you hold"),
+        Binding("u", "toggle_unclaimed", "Unclaimed", show=False, id="queue.unclaimed", tooltip="Only unclaimed"),
+        Binding(
+            "exclamation_mark",
+            "toggle_overdue",
+            "Overdue",
+            key_display="!",
+            id="queue.overdue",
+            tooltip="Only overdue escalations",
+        ),
+        Binding("e", "cycle_site", "Site", show=False, id="queue.site", tooltip="Filter by site (cycles)"),
+        Binding("x", "clear_filters", "Clear", show=False, id="queue.clear", tooltip="Clear every filter"),
+        Binding("escape", "close_detail", "Close", show=False, id="queue.close", tooltip="Close the detail pane"),
+        Binding("ctrl+r", "refresh_now", "Refresh", show=False, id="queue.refresh", tooltip="Re-read the queue now"),
+        *QueueActions.ACTION_BINDINGS,
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filters = Filters()
+        self.now: datetime = datetime.now().astimezone()
+        self.may: dict[str, str | None] = {"work": "checking permissions", "reassign": "checking permissions"}
+        self.detail: EscalationDetail | None = None
+        self.completes = ""
+        self._polls = 0
+        self._sites: list[str] = []
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="queue-body"):
+            with Vertical(id="queue-left"):
+                yield Static("", id="queue-filters", markup=False)
+                yield Input(placeholder="Search id, CRN or words; Enter applies, Esc leaves", id="queue-search")
+                yield VirtualTable(COLUMNS, self.cells, id="queue-table")
+                yield Static("", id="queue-count", markup=False)
+            yield EscalationDetailView(id="queue-detail")
+
+    # ------------------------------------------------------------ start, poll
+    def on_mount(self) -> None:
+        app: TpsApp = self.app  # type: ignore[assignment]
+        self.now = app.desk.now()
+        self.query_one("#queue-search", Input).display = False
+        self.query_one("#queue-detail").display = False
+        self.apply_filters()
+        self.query_one(VirtualTable).focus()
+        self._load_may()
+        self.set_interval(POLL_SECONDS, self.poll, name="queue-poll")
+        self._fit(self.size.width)
+
+    def on_resize(self, event: Any) -> None:
+        self._fit(event.size.width)
+
+    def _fit(self, width: int) -> None:
+        # Narrow desks (80 cols): the detail takes the whole width while open.
+        self.set_class(width < 110, "-narrow")
+
+    @property
+    def table(self) -> VirtualTable:
+        return self.query_one(VirtualTable)
+
+    def poll(self) -> None:
+        """Another user's change appears: re-read the window, the count and the open detail."""
+        app: TpsApp = self.app  # type: ignore[assignment]
+        self.now = app.desk.now()
+        self._polls += 1
+        if self._polls % SWEEP_EVERY == 0:
+            self._sweep()
+        self.table.reload()
+        if self.detail is not None:
+            self.load_detail(self.detail.escalation.id)
+        app.refresh_header()
+
+    def action_refresh_now(self) -> None:
+        self.poll()
+
+    @work(thread=True, exit_on_error=False, group="queue-sweep")
+    def _sweep(self) -> None:
+        app: TpsApp = self.app  # type: ignore[assignment]
+        with contextlib.suppress(TpsError):  # the next sweep tries again; rows show display_status
+            escalations.sweep(app.desk)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="queue-may")
+    def _load_may(self) -> None:
+        from tpsdesk.services import setup
+
+        app: TpsApp = self.app  # type: ignore[assignment]
+        may = {a: escalations.who_may(app.desk, app.user, a) for a in ("work", "reassign", "refer_direct")}
+        sites = [s.code for s in setup.list_sites(app.desk) if s.centre == app.centre]
+        self.post_message(MayLoaded(may | {"_sites": ",".join(sites)}))  # type: ignore[operator]
+
+    def on_may_loaded(self, message: MayLoaded) -> None:
+        sites = message.may.pop("_sites", "") or ""
+        self._sites = [s for s in sites.split(",") if s]
+        self.may = message.may
+        if self.detail is not None:
+            self._render_detail()
+
+    # ------------------------------------------------------------ table
+    def cells(self, v: EscalationView) -> list[Text]:
+        app: TpsApp = self.app  # type: ignore[assignment]
+        word, style = urgency(v, self.now)
+        status = v.display_status(self.now)
+        due = v.next_action_at or v.due_at
+        short = app.desk.policy.categories[v.category].short if v.category in app.desk.policy.categories else v.category
+        return [
+            Text(str(v.id)),
+            Text(word, style=style),
+            Text(short),
+            Text(v.crn),  # user data as plain Text: never markup
+            Text(v.owner or "-"),
+            Text(SHORT_STATUS.get(status, status)),
+            Text(local(due, app.zone) if due else "-"),
+            Text(relative(due, self.now) if due and not v.closed else "", style=style),
+            Text(v.summary.splitlines()[0] if v.summary else ""),
+        ]
+
+    def apply_filters(self) -> None:
+        app: TpsApp = self.app  # type: ignore[assignment]
+        self.table.set_source(EscalationSource(app, self.filters))
+        self._show_filters()
+
+    def _show_filters(self) -> None:
+        f = self.filters
+        parts = [f"status: {f.status}"]
+        if f.category:
+            parts.append(f"category: {f.category}")
+        if f.mine:
+            parts.append("mine")
+        if f.owner == "none":
+            parts.append("unclaimed")
+        if f.overdue:
+            parts.append("overdue")
+        if f.site:
+            parts.append(f"site: {f.site}")
+        if f.text:
+            parts.append(f"search: {f.text}")
+        self.query_one("#queue-filters", Static).update("Filters │ " + " · ".join(parts))
+
+    def on_count_loaded(self, message: CountLoaded) -> None:
+        # The table consumed it; the count line follows the table's total.
+        self.call_after_refresh(self._show_count)
+
+    def _show_count(self) -> None:
+        table = self.table
+        self.query_one("#queue-count", Static).update(
+            f"{table.total:,} escalation{'s' if table.total != 1 else ''} │ row {min(table.cursor + 1, table.total):,}"
+        )
+
+    @on(VirtualTable.Highlighted)
+    def _highlighted(self, _: VirtualTable.Highlighted) -> None:
+        self._show_count()
+
+    @on(VirtualTable.Chosen)
+    def _chosen(self, event: VirtualTable.Chosen) -> None:
+        self.load_detail(event.row.id, focus=True)
+
+    # ------------------------------------------------------------ filters
+    def _set(self, **changes: Any) -> None:
+        self.filters = replace(self.filters, **changes)
+        self.apply_filters()
+
+    def action_cycle_status(self) -> None:
+        i = STATUSES.index(self.filters.status) if self.filters.status in STATUSES else 0
+        self._set(status=STATUSES[(i + 1) % len(STATUSES)])
+
+    def action_cycle_category(self) -> None:
+        app: TpsApp = self.app  # type: ignore[assignment]
+        cats: list[str | None] = [None, *app.desk.policy.categories]
+        i = cats.index(self.filters.category) if self.filters.category in cats else 0
+        self._set(category=cats[(i + 1) % len(cats)])
+
+    def action_cycle_site(self) -> None:
+        sites: list[str | None] = [None, *self._sites]
+        i = sites.index(self.filters.site) if self.filters.site in sites else 0
+        self._set(site=sites[(i + 1) % len(sites)])
+
+    def action_toggle_mine(self) -> None:
+        self._set(mine=not self.filters.mine, owner=None)
+
+    def action_toggle_unclaimed(self) -> None:
+        self._set(owner=None if self.filters.owner == "none" else "none", mine=False)
+
+    def action_toggle_overdue(self) -> None:
+        self._set(overdue=not self.filters.overdue)
+
+    def action_clear_filters(self) -> None:
+        self.filters = Filters()
+        search = self.query_one("#queue-search", Input)
+        search.value = ""
+        search.display = False
+        self.apply_filters()
+
+    def action_search(self) -> None:
+        search = self.query_one("#queue-search", Input)
+        search.display = True
+        search.focus()
+
+    @on(Input.Submitted, "#queue-search")
+    def _search(self, event: Input.Submitted) -> None:
+        self._set(text=event.value.strip() or None)
+        if not event.value.strip():
+            event.input.display = False
+        self.table.focus()
+
+    # ------------------------------------------------------------ detail
+    def open_escalation(self, escalation_id: int) -> None:
+        """From the palette, the overdue lookup or the calendar: show that escalation."""
+        self.table.select_id(escalation_id)
+        self.load_detail(escalation_id, focus=True)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="queue-detail")
+    def load_detail(self, escalation_id: int, focus: bool = False) -> None:
+        app: TpsApp = self.app  # type: ignore[assignment]
+        try:
+            detail = escalations.show(app.desk, app.user, escalation_id, viewer_zone=app.zone)
+        except TpsError as exc:
+            self.post_message(DetailLoaded(error=str(exc)))
+            return
+        self.post_message(DetailLoaded(detail, focus=focus))
+
+    def on_detail_loaded(self, message: DetailLoaded) -> None:
+        if message.error:
+            self.app.notify(message.error, severity="error", markup=False)
+            return
+        previous = self.detail.escalation.id if self.detail else None
+        self.detail = message.detail
+        if message.detail and message.detail.escalation.id != previous:
+            self.completes = ""
+        pane = self.query_one(EscalationDetailView)
+        pane.display = True
+        self.add_class("-detail-open")
+        self._render_detail()
+        if message.focus:
+            pane.focus()
+
+    def _render_detail(self) -> None:
+        if self.detail is None:
+            return
+        app: TpsApp = self.app  # type: ignore[assignment]
+        offered = offers(self.detail.escalation, app.user, self.may, app.desk.policy)
+        text = render_detail(self.detail, self.now, app.zone, offered, app.desk.policy, self.completes)
+        self.query_one(EscalationDetailView).show(text)
+
+    def action_close_detail(self) -> None:
+        search = self.query_one("#queue-search", Input)
+        if search.has_focus:
+            search.display = bool(self.filters.text)
+            self.table.focus()
+            return
+        self.detail = None
+        self.query_one(EscalationDetailView).display = False
+        self.remove_class("-detail-open")
+        self.table.focus()

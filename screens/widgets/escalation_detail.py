@@ -1,0 +1,204 @@
+"""The detail pane of one escalation: facts, due-time working (C8), deadlines,
+requirements (D1, D2, W3), the actions that apply (with why not), notes and history.
+
+Everything a person typed is appended to ``rich.text.Text`` as plain text, so
+``[bold`` or a trailing backslash shows as typed and never becomes markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from screens.widgets.formatting import local, relative, urgency
+from tpsdesk.policy import Policy
+from tpsdesk.services.views import EscalationDetail, EscalationView
+
+
+@dataclass(frozen=True)
+class Offer:
+    key: str
+    label: str
+    reason: str | None = None  # None: offered; else why it is refused or does not apply
+
+
+ACTIONS: list[tuple[str, str, str]] = [
+    # (action name, key shown, label)
+    ("claim", "c", "Claim"),
+    ("release", "l", "Release"),
+    ("assign", "a", "Assign"),
+    ("note", "n", "Add note"),
+    ("follow_up", "f", "Record review / follow-up"),
+    ("refer", "r", "Refer"),
+    ("service_first", "i", "ICT Service First number"),
+    ("hand_off", "h", "Hand off (ACTDOC)"),
+    ("document", "d", "Document (D1, D2)"),
+    ("finalise", "F", "Finalise"),
+    ("reopen", "R", "Reopen"),
+    ("withdraw", "w", "Withdraw"),
+    ("who", "W", "Who completes the work"),
+]
+
+
+def offers(view: EscalationView, user: str, may: dict[str, str | None], policy: Policy) -> dict[str, Offer]:
+    """Which actions apply to this escalation for this user (R1-R6); the reason when not."""
+    work = may.get("work")
+    reassign = may.get("reassign")
+    out: dict[str, Offer] = {}
+    closed = view.closed
+    shut = "it is finalised: reopen it first (F3)"
+    fu = policy.categories[view.category].followup if view.category in policy.categories else None
+
+    def put(name: str, reason: str | None) -> None:
+        key, label = next((k, lab) for n, k, lab in ACTIONS if n == name)
+        out[name] = Offer(key, label, reason)
+
+    put("claim", shut if closed else f"already held by {view.owner}" if view.owner else work)
+    if closed:
+        put("release", shut)
+    elif not view.owner:
+        put("release", "nobody holds it")
+    else:
+        put("release", None if view.owner == user else reassign)
+    put("assign", shut if closed else reassign)
+    put("note", None)
+    if closed:
+        put("follow_up", shut)
+    elif fu is None or fu.kind == "none":
+        put("follow_up", f"{view.category} has no follow-up schedule")
+    elif fu.anchor == "referred" and view.status not in ("referred", "awaiting-follow-up"):
+        put("follow_up", "not referred yet (E9)")
+    else:
+        put("follow_up", work)
+    refer_ok = work is None or may.get("refer_direct") is None
+    put("refer", shut if closed else None if refer_ok else work)
+    put("service_first", shut if closed else None if refer_ok else work)
+    put("hand_off", shut if closed else work)
+    put("document", shut if closed else work)
+    put("finalise", "already finalised" if closed else work)
+    put("reopen", None if closed and work is None else work if closed else "it is open")
+    put("withdraw", shut if closed else None)
+    put("who", None)
+    return out
+
+
+def _line(text: Text, label: str, value: str, style: str = "") -> None:
+    text.append(f"{label:<16}", style="bold")
+    text.append(value or "-", style=style)  # plain text, never markup
+    text.append("\n")
+
+
+def render_detail(
+    d: EscalationDetail, now: datetime, zone: str, offered: dict[str, Offer], policy: Policy, completes: str = ""
+) -> Text:
+    v = d.escalation
+    cat = policy.categories.get(v.category)
+    word, style = urgency(v, now)
+    t = Text()
+    t.append(f"#{v.id} ", style="bold")
+    t.append(f"{cat.label if cat else v.category} ({cat.rule if cat else ''})  ", style="bold")
+    t.append(word, style=style)
+    t.append("\n\n")
+    _line(t, "CRN", v.crn)
+    _line(t, "Status", v.display_status(now))
+    _line(t, "Owner", f"{v.owner_name} ({v.owner})" if v.owner else "unclaimed")
+    _line(t, "Raised", f"{local(v.raised_at, zone, with_zone=True)} by {v.raised_by} at {v.site}")
+    if v.due_at:
+        _line(t, "Due", f"{local(v.due_at, zone, with_zone=True)}  ({relative(v.due_at, now)})", style)
+    if v.next_follow_up_at:
+        _line(t, "Next follow-up", f"{local(v.next_follow_up_at, zone)}  ({relative(v.next_follow_up_at, now)})")
+    if v.after_hours:
+        _line(t, "After hours", "raised after COB: act at once (C6)", "bold yellow")
+    for label, value in [
+        ("Referred to", v.referral_target),
+        ("Reference", v.referral_ref),
+        ("Service First", v.service_first),
+        ("NNU", v.nnu_ref),
+        ("EPED", v.eped.isoformat() if v.eped else ""),
+        ("Final reason", v.final_reason),
+    ]:
+        if value:
+            _line(t, label, value)
+    if completes:
+        _line(t, "Completes work", completes, "bold")
+    t.append("\nSummary\n", style="bold underline")
+    t.append(v.summary or "-")
+    t.append("\n\nDue-time working (C8)\n", style="bold underline")
+    for step in d.explain:
+        t.append(f"  {step}\n")
+    if d.deadlines:
+        t.append("\nDeadlines\n", style="bold underline")
+        for dl in d.deadlines:
+            met = "✓ met" if dl.get("met") else "✗ open"
+            at = dl.get("at")
+            when = local(at, zone) if isinstance(at, datetime) else str(at or "")
+            t.append(f"  {met:<7} {dl.get('rule', '')} {dl.get('label', '')}: {when}\n")
+    _requirements(t, d.requirements, policy)
+    t.append("\nActions\n", style="bold underline")
+    for offer in offered.values():
+        if offer.reason is None:
+            t.append(f"  [{offer.key}] ", style="bold")
+            t.append(f"{offer.label}\n")
+        else:
+            t.append(f"  [{offer.key}] {offer.label}: {offer.reason}\n", style="dim")
+    t.append(f"\nNotes ({len(d.notes)})\n", style="bold underline")
+    for n in d.notes:
+        t.append(f"  {local(n.created_at, zone)} {n.author} [{n.kind}]\n", style="italic")
+        for line in n.text.splitlines() or [""]:
+            t.append("    ")
+            t.append(line)
+            t.append("\n")
+    t.append(f"\nHistory ({len(d.events)})\n", style="bold underline")
+    for e in d.events:
+        t.append(f"  {local(e.at, zone)} {e.actor or 'system'}: {e.kind}")
+        extra = _detail_text(e.detail)
+        if extra:
+            t.append(f"  {extra}", style="dim")
+        t.append("\n")
+    return t
+
+
+def _requirements(t: Text, req: dict[str, Any], policy: Policy) -> None:
+    docs = policy.section("documentation")
+    d1_labels = docs.get("d1_labels", {})
+    labels = docs.get("labels", {})
+    t.append("\nRequirements (D1, D2, W3)\n", style="bold underline")
+    for name, done in (req.get("d1") or {}).items():
+        t.append(f"  {'✓' if done else '✗'} {d1_labels.get(name, name)}\n", style="" if done else "yellow")
+    t.append(f"  {'✓' if req.get('file_note') else '✗'} {labels.get('file_note_done', 'File note')}\n")
+    if req.get("d2_doc_required"):
+        for key in ("d2_doc_done", "d2_record_checked"):
+            t.append(f"  {'✓' if req.get(key) else '✗'} {labels.get(key, key)}\n")
+    if req.get("callback_required"):
+        t.append(f"  ! {docs.get('callback_note', 'Call-back required (W3)')}\n", style="bold")
+
+
+def _detail_text(detail: dict[str, Any]) -> str:
+    parts = [f"{k}={v}" for k, v in detail.items() if v not in (None, "", [], {})]
+    return ", ".join(parts)[:100]
+
+
+class EscalationDetailView(VerticalScroll, can_focus=True):
+    """Scrollable pane; the queue screen fills it with ``show``."""
+
+    DEFAULT_CSS = """
+    EscalationDetailView { padding: 0 1; }
+    EscalationDetailView > #detail-body { width: 100%; }
+    """
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static("", id="detail-body", markup=False)
+
+    def show(self, text: Text) -> None:
+        self.query_one("#detail-body", Static).update(text)
+
+    @property
+    def body_text(self) -> str:
+        """The plain text shown (tests read it)."""
+        content = self.query_one("#detail-body", Static).content
+        return content.plain if isinstance(content, Text) else str(content)
