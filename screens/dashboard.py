@@ -1,0 +1,196 @@
+"""Team Leader dashboard (F6): call volumes, TPS workloads, open and overdue escalations (T1, R4).
+
+Figures come from ``tpsdesk.services.dashboard`` in a thread worker, polled every
+few seconds and on ``r``. Numbers are drawn as text bars with the number beside
+them and urgency with a symbol (never colour alone). Staff whose role may not
+see the whole Centre (R6) get the reason instead of figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Static
+
+from screens.widgets import DeskScreen
+from tpsdesk.errors import PermissionDenied, TpsError
+from tpsdesk.services.dashboard import Dashboard
+
+if TYPE_CHECKING:
+    from screens.app import TpsApp
+
+POLL_SECONDS = 5.0
+BAR = "█"
+
+
+@dataclass
+class DashboardLoaded(Message):
+    data: Dashboard | None = None
+    error: str = ""
+    refused: bool = False
+
+
+def bar(n: int, top: int, width: int) -> str:
+    """A text bar scaled to ``top``; any non-zero count shows at least one block."""
+    if n <= 0 or top <= 0:
+        return ""
+    return BAR * max(1, round(n / top * width))
+
+
+def bars(rows: list[tuple[str, int]], width: int = 24, suffix: str = "") -> Text:
+    """Label, bar, number: one line each."""
+    out = Text(no_wrap=True, overflow="ellipsis")
+    if not rows:
+        out.append("none", style="dim")
+        return out
+    top = max(n for _, n in rows)
+    label_w = max(len(label) for label, _ in rows)
+    for label, n in rows:
+        out.append(Text(f"{label:<{label_w}} "))
+        out.append(f"{bar(n, top, width):<{width}}", style="bold cyan")
+        out.append(f" {n}{suffix}\n")
+    out.rstrip()
+    return out
+
+
+def summary(d: Dashboard) -> Text:
+    out = Text(no_wrap=False)
+    parts: list[tuple[str, str]] = [
+        (f"Open {d.open_total}", "bold"),
+        (f"‼ Overdue {d.overdue_total}", "bold red" if d.overdue_total else ""),
+        (f"○ Unclaimed {d.unclaimed}", "bold yellow" if d.unclaimed else ""),
+        (f"▲ Stop-payment {d.stop_payment_open}", "bold magenta" if d.stop_payment_open else ""),
+        (f"☾ After-hours {d.after_hours_open}", "bold yellow" if d.after_hours_open else ""),
+        (f"Raised today {d.raised_today}", ""),
+        (f"Finalised today {d.finalised_today}", ""),
+        (f"Contacts this shift {d.contacts_total}", ""),
+    ]
+    for i, (text, style) in enumerate(parts):
+        if i:
+            out.append("  ·  ", style="dim")
+        out.append(text, style=style)
+    return out
+
+
+def owners_text(d: Dashboard, width: int = 16) -> Text:
+    out = Text(no_wrap=True, overflow="ellipsis")
+    top = max((o.open for o in d.owners), default=0)
+    name_w = max((len(o.name) for o in d.owners), default=4)
+    out.append(f"{'Owner':<8} {'Name':<{name_w}} {'Open':<{width + 4}} Overdue\n", style="bold underline")
+    for o in d.owners:
+        out.append(Text(f"{o.logon or '—':<8} {o.name:<{name_w}} "))
+        out.append(f"{bar(o.open, top, width):<{width}}", style="bold cyan")
+        out.append(f" {o.open:>3} ")
+        if o.overdue:
+            out.append(f"‼ {o.overdue} overdue", style="bold red")
+        else:
+            out.append("· none overdue", style="dim")
+        out.append("\n")
+    out.rstrip()
+    return out
+
+
+class DashboardScreen(DeskScreen):
+    """The floor at a glance for TLs, SPs and SSOs of the Centre (T1, R4, R6)."""
+
+    TITLE = "Team Leader dashboard"
+    CSS_PATH = "dashboard.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS = [
+        Binding("r", "reload", "Refresh", id="dashboard.reload", tooltip="Refresh the figures now"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: Dashboard | None = None
+        self.refused: str = ""
+
+    @property
+    def desk_app(self) -> TpsApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="dash-body"):
+            yield Static("Loading the floor…", id="dash-title", markup=False)
+            yield Static("", id="dash-summary", markup=False)
+            with Horizontal(id="dash-columns"):
+                with Vertical(id="dash-left", classes="dash-col"):
+                    yield Static("Contacts per hour", classes="section", markup=False)
+                    yield Static("", id="dash-hours", markup=False)
+                    yield Static("Contacts per TPS officer", classes="section", markup=False)
+                    yield Static("", id="dash-tps", markup=False)
+                with Vertical(id="dash-right", classes="dash-col"):
+                    yield Static("Open escalations per owner", classes="section", markup=False)
+                    yield Static("", id="dash-owners", markup=False)
+                    yield Static("Overdue by category", classes="section", markup=False)
+                    yield Static("", id="dash-categories", markup=False)
+        yield Static("", id="dash-refused", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#dash-refused").display = False
+        self.load()
+        self.poll = self.set_interval(POLL_SECONDS, self.load, name="dashboard-poll")
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        if not self.refused:
+            self.load()
+
+    def action_reload(self) -> None:
+        self.load()
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="dashboard")
+    def load(self) -> None:
+        from tpsdesk.services import dashboard as dash_svc
+
+        app = self.desk_app
+        try:
+            data = dash_svc.floor_dashboard(app.desk, app.user)
+        except PermissionDenied as exc:
+            self.post_message(DashboardLoaded(error=str(exc), refused=True))
+            return
+        except TpsError as exc:
+            self.post_message(DashboardLoaded(error=str(exc)))
+            return
+        self.post_message(DashboardLoaded(data))
+
+    def on_dashboard_loaded(self, message: DashboardLoaded) -> None:
+        if message.refused:
+            self.refused = message.error
+            self.poll.stop()
+            self.query_one("#dash-body").display = False
+            box = self.query_one("#dash-refused", Static)
+            box.update(
+                Text.assemble(
+                    ("The floor dashboard is for Team Leaders, Senior Practitioners and SSOs.\n\n", "bold"),
+                    (message.error, ""),
+                    "\n\nYour own escalations are in the queue (F3) and the calendar (F5).",
+                )
+            )
+            box.display = True
+            return
+        if message.error:
+            self.notify(message.error, severity="error", markup=False)
+            return
+        if message.data is not None:
+            self.data = message.data
+            self._show(message.data)
+
+    def _show(self, d: Dashboard) -> None:
+        title = Text(f"{d.centre} {d.centre_name} ({d.channel})", style="bold")
+        title.append(f"  ·  shift {d.window_start:%H:%M}–{d.window_end:%H:%M} {d.now:%Z}  ·  updated {d.now:%H:%M:%S}")
+        self.query_one("#dash-title", Static).update(title)
+        self.query_one("#dash-summary", Static).update(summary(d))
+        self.query_one("#dash-hours", Static).update(bars([(h.label, h.count) for h in d.hours]))
+        self.query_one("#dash-tps", Static).update(bars([(p.logon or "(not taken)", p.count) for p in d.per_tps]))
+        self.query_one("#dash-owners", Static).update(owners_text(d))
+        self.query_one("#dash-categories", Static).update(
+            bars([(c.label, c.count) for c in d.overdue_by_category], suffix=" overdue")
+        )

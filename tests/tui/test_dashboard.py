@@ -1,0 +1,116 @@
+"""Team Leader dashboard (F6): the figures of a known floor, polling and `r`, and the refusal (T1, R4, R6)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from screens import app as app_module
+from screens.dashboard import POLL_SECONDS, DashboardScreen, bar
+from tests.test_dashboard_service import CRN, contact, known_floor  # noqa: F401  (fixture)
+from tpsdesk.services import escalations as esc_svc
+
+
+@pytest.fixture(autouse=True)
+def home_is_dashboard(monkeypatch) -> None:
+    """Start every role on the dashboard, so these tests do not depend on other screens."""
+    for role in list(app_module.HOME_BY_ROLE):
+        monkeypatch.setitem(app_module.HOME_BY_ROLE, role, "dashboard")
+
+
+async def open_dashboard(app, pilot) -> DashboardScreen:
+    await pilot.pause()
+    await pilot.press("f6")
+    await settle(app, pilot)
+    assert isinstance(app.screen, DashboardScreen)
+    return app.screen
+
+
+async def settle(app, pilot) -> None:
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def text_of(screen: DashboardScreen, selector: str) -> str:
+    return str(screen.query_one(selector).render())
+
+
+def test_bar_shows_any_non_zero_count() -> None:
+    assert bar(0, 10, 20) == ""
+    assert bar(1, 100, 20) == "█"
+    assert bar(10, 10, 20) == "█" * 20
+
+
+async def test_t1_tl_sees_the_floor_figures(make_app, known_floor) -> None:  # noqa: F811
+    app = make_app("tl1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_dashboard(app, pilot)
+        summary = text_of(screen, "#dash-summary")
+        for part in [
+            "Open 5",
+            "‼ Overdue 2",
+            "○ Unclaimed 2",
+            "▲ Stop-payment 1",
+            "Raised today 4",
+            "Finalised today 1",
+        ]:
+            assert part in summary
+        assert "Contacts this shift 6" in summary
+        hours = text_of(screen, "#dash-hours").splitlines()
+        assert hours[0].startswith("08:00 ") and hours[0].endswith(" 3")
+        assert hours[1].endswith(" 2") and hours[2].endswith(" 1")
+        tps = text_of(screen, "#dash-tps").splitlines()
+        assert [line.split()[0] for line in tps] == ["tps1", "tps2", "(not"]
+        assert [line.split()[-1] for line in tps] == ["3", "2", "1"]
+        owners = text_of(screen, "#dash-owners").splitlines()
+        assert owners[1].startswith("sso1") and owners[1].endswith("‼ 2 overdue")
+        assert owners[-1].startswith("—") and "unclaimed" in owners[-1]
+        assert "FCSO (E4)" in text_of(screen, "#dash-categories")
+
+
+async def test_t1_r_refreshes_with_new_work(make_app, desk, known_floor, clock) -> None:  # noqa: F811
+    app = make_app("tl1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_dashboard(app, pilot)
+        assert screen.data is not None and screen.data.contacts_total == 6
+        contact(desk, "so1", "tps1", datetime(2026, 9, 25, 0, 25, tzinfo=UTC))
+        esc_svc.raise_escalation(desk, "tps1", category="review", crn=CRN)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert screen.data.contacts_total == 7
+        assert screen.data.open_total == 6
+        assert "Contacts this shift 7" in text_of(screen, "#dash-summary")
+
+
+async def test_t1_polls_on_a_timer(make_app, desk, known_floor) -> None:  # noqa: F811
+    app = make_app("sp1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_dashboard(app, pilot)
+        contact(desk, "so1", "tps2", datetime(2026, 9, 25, 0, 25, tzinfo=UTC))
+        assert screen.poll._task is not None and screen.poll._interval == POLL_SECONDS
+        await screen.poll._tick(next_timer=0, count=1)  # one tick of the poll timer, without waiting for it
+        await settle(app, pilot)
+        assert screen.data is not None and screen.data.contacts_total == 7
+
+
+@pytest.mark.parametrize("who", ["so1", "tps1"])
+async def test_r4_r6_so_and_tps_see_why_not_a_crash(make_app, floor, who) -> None:
+    app = make_app(who)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_dashboard(app, pilot)
+        assert screen.data is None
+        assert not screen.query_one("#dash-body").display
+        message = text_of(screen, "#dash-refused")
+        assert "only Senior Practitioners, SSOs and Team Leaders see the floor dashboard" in message
+        assert screen.poll._task is None  # no polling for a refused user
+
+
+async def test_80x24_stacks_the_columns(make_app, known_floor) -> None:  # noqa: F811
+    app = make_app("tl1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_dashboard(app, pilot)
+        assert "-narrow" in screen.classes
+        left, right = screen.query_one("#dash-left"), screen.query_one("#dash-right")
+        assert right.region.y > left.region.y
