@@ -46,3 +46,35 @@ def fails(proc: subprocess.CompletedProcess[str], code: int, *words: str) -> str
     for word in words:
         assert word in err, f"{word!r} not in {err!r}"
     return err
+
+
+def invoke(
+    *args: str, db: str | None = None, user: str | None = None, now: str | None = NOW, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The same ``tpsdesk.cli.main`` in this process (exit code, stdout, stderr), without a process start.
+
+    For the many input variations of one command; each command keeps at least one ``run`` end to end.
+    """
+    import contextlib
+    import io
+
+    from tpsdesk.cli import main
+
+    saved = {k: v for k, v in os.environ.items() if k.startswith("TPSDESK_")}
+    for key in saved:
+        del os.environ[key]
+    os.environ.update({"TPSDESK_NOW": now} if now else {})
+    os.environ.update(env or {})
+    argv = [*(["--db", db] if db else []), *(["--user", user] if user else []), *args]
+    out, err = io.StringIO(), io.StringIO()
+    code: int | str | None = 0
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            main(argv)
+    except SystemExit as exc:
+        code = exc.code
+    finally:
+        for key in [k for k in os.environ if k.startswith("TPSDESK_")]:
+            del os.environ[key]
+        os.environ.update(saved)
+    return subprocess.CompletedProcess(argv, code if isinstance(code, int) else 1, out.getvalue(), err.getvalue())

@@ -13,15 +13,13 @@ The workflow commands (refer, review, finalise, ...) live in
 from __future__ import annotations
 
 import importlib
-from datetime import datetime
 from typing import Any
 
 import click
 
-from tpsdesk.businesstime import fmt_local, zone
-from tpsdesk.cli import Context, emit, table
+from tpsdesk.cli import Context, emit
+from tpsdesk.commands.escalation_text import Clockface, changed_text, list_json, list_text, overdue_text, show_text
 from tpsdesk.errors import NotFound, ValidationError
-from tpsdesk.text import mask_crn
 
 WORKFLOW_MODULE = "tpsdesk.commands.workflow"
 # name -> attribute of WORKFLOW_MODULE ("-" becomes "_").
@@ -59,145 +57,6 @@ class EscalationGroup(click.Group):
         return super().get_command(ctx, name) or self._workflow(name)
 
 
-# ---------------------------------------------------------------- formatting
-class Clockface:
-    """Local times per site (C9): the zones of the database's sites, read once."""
-
-    def __init__(self, desk: Any) -> None:
-        from tpsdesk.services import setup
-
-        self.zones = {s.code: s.zone for s in setup.list_sites(desk)}
-        self.now: datetime = desk.now()
-
-    def fmt(self, site: str, instant: datetime | None) -> str:
-        if instant is None:
-            return "-"
-        return fmt_local(instant, zone(self.zones.get(site, "Australia/Sydney")))
-
-
-def _flags(view: Any, now: datetime, urgent: bool) -> str:
-    out = []
-    if urgent and not view.closed:
-        out.append("URGENT")
-    if view.after_hours and not view.closed:
-        out.append("AFTER-HOURS")
-    if view.is_overdue(now):
-        out.append("OVERDUE")
-    return " ".join(out)
-
-
-def _overdue_by(view: Any, now: datetime) -> int:
-    """Whole minutes past the next action (0 if not overdue)."""
-    if not view.is_overdue(now):
-        return 0
-    return int((now - view.next_action_at).total_seconds() // 60)
-
-
-def _age(minutes: int) -> str:
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    return f"{days}d {hours}h" if days else f"{hours}h {mins:02d}m"
-
-
-def list_json(views: list[Any], now: datetime) -> list[dict[str, Any]]:
-    out = []
-    for v in views:
-        item = v.to_json()
-        item.update(
-            crn=mask_crn(v.crn),
-            display_status=v.display_status(now),
-            overdue=v.is_overdue(now),
-            overdue_minutes=_overdue_by(v, now),
-        )
-        out.append(item)
-    return out
-
-
-def list_text(views: list[Any], face: Clockface, desk: Any) -> str:
-    cats = desk.policy.categories
-    rows = [
-        [
-            str(v.id),
-            cats[v.category].short,
-            v.display_status(face.now),
-            v.site,
-            v.owner or "-",
-            face.fmt(v.site, v.next_action_at),
-            _flags(v, face.now, cats[v.category].urgent),
-            mask_crn(v.crn),
-            v.summary[:40],
-        ]
-        for v in views
-    ]
-    return table(["ID", "CATEGORY", "STATUS", "SITE", "OWNER", "NEXT ACTION", "FLAGS", "CRN", "SUMMARY"], rows)
-
-
-def changed_text(verb: str, v: Any, face: Clockface) -> str:
-    owner = f"owner {v.owner}" if v.owner else "unclaimed"
-    nxt = f"; next action {face.fmt(v.site, v.next_action_at)}" if v.next_action_at and not v.closed else ""
-    return f"{verb} escalation {v.id} ({v.category}): {v.display_status(face.now)}, {owner}{nxt}"
-
-
-def _indent(text: str, pad: str = "      ") -> str:
-    return text.replace("\n", "\n" + pad)
-
-
-def show_text(detail: Any, desk: Any, now: datetime) -> str:
-    v = detail.escalation
-    tz = zone(detail.zone)
-    cat = desk.policy.categories[v.category]
-
-    def t(instant: datetime | None) -> str:
-        return fmt_local(instant, tz) if instant else "-"
-
-    flags = _flags(v, now, cat.urgent)
-    lines = [f"escalation {v.id}: {cat.label} ({cat.rule})" + (f"  [{flags}]" if flags else "")]
-    fields = [
-        ("status", v.display_status(now)),
-        ("owner", f"{v.owner} ({v.owner_name})" if v.owner else "unclaimed"),
-        ("centre/site", f"{v.centre} / {v.site} ({detail.zone})"),
-        ("CRN", v.crn or "-"),
-        ("raised", f"{t(v.raised_at)} by {v.raised_by}"),
-        ("due", t(v.due_at) + (" (after hours: act at once)" if v.after_hours and not v.closed else "")),
-        ("next action", t(v.next_action_at)),
-        ("next follow-up", t(v.next_follow_up_at)),
-        ("referral", " ".join(x for x in (v.referral_target, v.referral_ref) if x) or "-"),
-        ("Service First", v.service_first or "-"),
-        ("NNU", v.nnu_ref or "-"),
-        ("EPED", v.eped.isoformat() if v.eped else "-"),
-    ]
-    if v.closed:
-        fields.append(("finalised", f"{t(v.finalised_at)}: {v.final_reason or '-'}"))
-    lines += [f"  {k:<15} {val}" for k, val in fields]
-    if v.summary:
-        lines.append(f"  {'summary':<15} {_indent(v.summary, ' ' * 18)}")
-    lines.append("working (C8):")
-    lines += [f"  {step}" for step in detail.explain]
-    if detail.deadlines:
-        lines.append("deadlines:")
-        for d in detail.deadlines:
-            lines.append(f"  {d['rule']:<4} {d['kind']:<8} {'met' if d['met'] else 'due'} {t(d['at'])}  {d['label']}")
-    if detail.follow_ups:
-        lines.append("follow-ups: " + "; ".join(t(f) for f in detail.follow_ups))
-    req = detail.requirements or {}
-    open_req = [k for k, done in (req.get("d1") or {}).items() if not done]
-    if req.get("d2_doc_required") and not req.get("d2_doc_done"):
-        open_req.append("D2 DOC on the record")
-    if req.get("callback_required"):
-        open_req.append("customer callback by the SO (W3)")
-    if open_req and not v.closed:
-        lines.append("open requirements: " + ", ".join(open_req))
-    lines.append(f"notes ({len(detail.notes)}):")
-    for n in detail.notes:
-        ref = f" (corrects note {n.refers_to})" if n.refers_to else ""
-        lines.append(f"  #{n.id} {t(n.created_at)} {n.author} [{n.kind}]{ref}: {_indent(n.text)}")
-    lines.append(f"history ({len(detail.events)}):")
-    for e in detail.events:
-        extra = ", ".join(f"{k}={val}" for k, val in sorted(e.detail.items()))
-        lines.append(f"  {t(e.at)} {e.actor or 'system'} {e.kind}" + (f" ({extra})" if extra else ""))
-    return "\n".join(lines)
-
-
 # ---------------------------------------------------------------- reading
 @click.command()
 @click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True, help="At most this many.")
@@ -213,27 +72,7 @@ def overdue(obj: Context, limit: int, text: str | None, as_json: bool) -> None:
     if as_json:
         emit(list_json(views, desk.now()), True)
         return
-    face = Clockface(desk)
-    cats = desk.policy.categories
-    rows = [
-        [
-            str(v.id),
-            _age(_overdue_by(v, face.now)),
-            cats[v.category].short,
-            v.display_status(face.now),
-            v.site,
-            v.owner or "-",
-            face.fmt(v.site, v.next_action_at),
-            mask_crn(v.crn),
-            v.summary[:40],
-        ]
-        for v in views
-    ]
-    emit(
-        None,
-        False,
-        table(["ID", "OVERDUE BY", "CATEGORY", "STATUS", "SITE", "OWNER", "WAS DUE", "CRN", "SUMMARY"], rows),
-    )
+    emit(None, False, overdue_text(views, Clockface(desk), desk))
 
 
 @click.group(cls=EscalationGroup)
