@@ -44,8 +44,8 @@ def first_line(text: str, limit: int = 60) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def agenda_text(day: date, items: list[AgendaItem], today: date, holiday: str | None = None, width: int = 38) -> Text:
-    """The day's items as lines for the side panel."""
+def agenda_text(day: date, items: list[AgendaItem], today: date, holiday: str | None = None) -> Text:
+    """The day's items as lines for the side panel (long lines end in an ellipsis)."""
     out = Text(no_wrap=True, overflow="ellipsis")
     out.append(fmt_day(day), style="bold")
     if holiday:
@@ -60,7 +60,8 @@ def agenda_text(day: date, items: list[AgendaItem], today: date, holiday: str | 
         out.append(f"{time}", style="bold")
         out.append(word, style=style)
         out.append(f" #{item.escalation_id} {item.category_label}\n")
-        out.append(Text(f"  {what(item)} · {item.crn or '-'} · {item.owner or 'unclaimed'}\n"[:width]))
+        out.append(f"  {what(item)} · {item.owner or 'unclaimed'}\n", style="dim")
+        out.append(Text(f"  {item.crn or '-'} {first_line(item.summary, 40)}".rstrip() + "\n"))
     out.rstrip()
     return out
 
