@@ -218,3 +218,7 @@ def test_escalation_group_exposes_workflow_commands_lazily(monkeypatch: pytest.M
 def test_python_dash_m_runs_the_cli() -> None:
     proc = run("--version", now=NOW)
     assert proc.returncode == 0 and "tpsdesk" in proc.stdout
+    helped = invoke("--help")
+    for name in ("tui", "due", "db", "overdue", "escalation", "staff", "site", "centre"):
+        assert f"\n  {name} " in helped.stdout, name
+    assert invoke("tui", "--help").returncode == 0  # `tpsdesk tui` is reachable by name too

@@ -92,6 +92,18 @@ def _indent(text: str, pad: str = "      ") -> str:
     return text.replace("\n", "\n" + pad)
 
 
+def _local_if_instant(value: Any, t: Any) -> Any:
+    """History details store instants as text in UTC; people read them in the site's time (C1)."""
+    if isinstance(value, str) and len(value) >= 19 and value[4:5] == "-":
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if instant.tzinfo is not None:
+            return t(instant)
+    return value
+
+
 def show_text(detail: Any, desk: Any, now: datetime) -> str:
     v = detail.escalation
     tz = zone(detail.zone)
@@ -130,7 +142,9 @@ def show_text(detail: Any, desk: Any, now: datetime) -> str:
     if detail.follow_ups:
         lines.append("follow-ups: " + "; ".join(t(f) for f in detail.follow_ups))
     req = detail.requirements or {}
-    open_req = [k for k, done in (req.get("d1") or {}).items() if not done]
+    d1 = [k for k, done in (req.get("d1") or {}).items() if not done]
+    # D1 is owed once the item outlives day one; show what is still unrecorded.
+    open_req = [f"D1 not yet recorded ({', '.join(d1)})"] if d1 else []
     if req.get("d2_doc_required") and not req.get("d2_doc_done"):
         open_req.append("D2 DOC on the record")
     if req.get("callback_required"):
@@ -143,7 +157,7 @@ def show_text(detail: Any, desk: Any, now: datetime) -> str:
         lines.append(f"  #{n.id} {t(n.created_at)} {n.author} [{n.kind}]{ref}: {_indent(n.text)}")
     lines.append(f"history ({len(detail.events)}):")
     for e in detail.events:
-        extra = ", ".join(f"{k}={val}" for k, val in sorted(e.detail.items()))
+        extra = ", ".join(f"{k}={_local_if_instant(val, t)}" for k, val in sorted(e.detail.items()))
         lines.append(f"  {t(e.at)} {e.actor or 'system'} {e.kind}" + (f" ({extra})" if extra else ""))
     return "\n".join(lines)
 
