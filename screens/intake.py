@@ -22,6 +22,7 @@ from textual.widgets import Button, Checkbox, Input, Select, SelectionList, Stat
 
 from screens.widgets import DeskScreen
 from screens.widgets.field_row import FieldRow
+from screens.widgets.intake_fields import intake_fields
 from screens.widgets.intake_form import Draft, IntakeForm, guidance_text, result_text
 from screens.widgets.outcome_picker import OutcomePicker
 from screens.widgets.reference_checklist import ReferenceChecklist
@@ -104,84 +105,7 @@ class IntakeScreen(DeskScreen):
         self.may_outcome = allowed(policy, actor, "outcome") is None
         with Horizontal(id="in-body"):
             with VerticalScroll(id="in-form"):
-                kinds = [(Text(label), key) for key, label in guide.requester_kinds.items()]
-                yield FieldRow(
-                    "Requester",
-                    Select(kinds, value=kinds[0][1], allow_blank=False, id="requester_kind", compact=True),
-                    id="row-requester_kind",
-                )
-                yield FieldRow(
-                    "Logon ID",
-                    Input(
-                        value=form.default_logon, placeholder="the SO's logon ID", id="requester_logon", compact=True
-                    ),
-                    required=True,
-                    id="row-requester_logon",
-                )
-                yield FieldRow(
-                    "Name",
-                    Input(
-                        value=form.default_name, placeholder="the requester's name", id="requester_name", compact=True
-                    ),
-                    required=True,
-                    id="row-requester_name",
-                )
-                yield FieldRow(
-                    "Reason (I2)",
-                    Select(form.reason_options(), prompt="Why do you need TPS?", id="reason", compact=True),
-                    required=True,
-                    stack=True,
-                    id="row-reason",
-                )
-                yield Static("", markup=False, id="in-guidance")
-                yield FieldRow(
-                    "No answer (I2)",
-                    Checkbox(
-                        Text("The reference material did not give the answer"), id="confirmed_no_answer", compact=True
-                    ),
-                    required=True,
-                    stack=True,
-                    id="row-confirmed_no_answer",
-                )
-                yield FieldRow(
-                    "Decision made by",
-                    Select(
-                        form.decision_options(), prompt="Who made the decision? (I5)", id="decision_by", compact=True
-                    ),
-                    required=True,
-                    stack=True,
-                    id="row-decision_by",
-                )
-                yield FieldRow(
-                    "Review (E2)",
-                    Checkbox(
-                        Text("The customer asks for a review of the decision"), id="review_requested", compact=True
-                    ),
-                    stack=True,
-                    id="row-review_requested",
-                )
-                yield FieldRow(
-                    "Why a supervisor",
-                    Select(form.supervisor_options(), prompt="Why? (I6)", id="supervisor_reason", compact=True),
-                    required=True,
-                    stack=True,
-                    id="row-supervisor_reason",
-                )
-                yield FieldRow(
-                    "References (I1)",
-                    ReferenceChecklist(guide.references, other_label=guide.other_reference_label, id="references"),
-                    required=True,
-                    stack=True,
-                    id="row-references",
-                )
-                yield FieldRow(
-                    "Help required",
-                    TextArea(id="help_required", compact=True, tab_behavior="focus"),
-                    required=True,
-                    stack=True,
-                    id="row-help_required",
-                )
-                yield FieldRow("CRN", Input(placeholder="123456789A", id="crn", compact=True), id="row-crn")
+                yield from intake_fields(form)
                 if self.may_outcome:
                     yield OutcomePicker(guide.outcomes, form.category_labels(), guide.escalate_to_label, id="outcome")
                 with Horizontal(id="in-buttons"):
@@ -379,7 +303,9 @@ class IntakeScreen(DeskScreen):
         self.query_one("#reason" if self.form.default_logon else "#requester_logon").focus()
 
     def _show_result(self, text: str) -> None:
-        self.query_one("#in-result", Static).update(Text(text))
+        result = self.query_one("#in-result", Static)
+        result.update(Text(text))
+        result.scroll_visible()
 
     # ------------------------------------------------------------ worker (never touches widgets)
     @work(thread=True, group="intake-save", exit_on_error=False)

@@ -21,10 +21,10 @@ from textual.widgets import Button, Checkbox, Input, Select, Static
 from screens.widgets import DeskScreen
 from screens.widgets.doc_preview import DocPreview
 from screens.widgets.field_row import FieldRow
+from screens.widgets.stop_payment_fields import OTHER, stop_payment_fields
 from tpsdesk.errors import TpsError, ValidationError
 from tpsdesk.services import stop_payment as sp
 
-OTHER = "Other"
 # The form's fields, in Tab order, as named by StopPaymentInput and field_errors.
 FIELDS = ("ar_checked", "crn", "payment_type", "amount", "period_from", "period_to", "reason")
 
@@ -91,67 +91,9 @@ class StopPaymentScreen(DeskScreen):
     def compose_body(self) -> ComposeResult:
         policy = self.app.desk.policy
         types = [str(t) for t in policy.section("stop_payment").get("payment_types", [])]
-        if OTHER not in types:
-            types.append(OTHER)
         with Horizontal(id="sp-body"):
             with VerticalScroll(id="sp-form"):
-                yield FieldRow(
-                    "AR checked (S0)",
-                    Checkbox(Text("Was the AR screen checked thoroughly before finalising?"), id="ar_checked"),
-                    required=True,
-                    stack=True,
-                    id="row-ar_checked",
-                )
-                yield FieldRow(
-                    "CRN", Input(placeholder="123456789A", id="crn", compact=True), required=True, id="row-crn"
-                )
-                yield FieldRow(
-                    "Payment type",
-                    Select(
-                        [(Text(t), t) for t in types],
-                        prompt="Choose the payment or component",
-                        id="payment_type",
-                        compact=True,
-                    ),
-                    required=True,
-                    id="row-payment_type",
-                )
-                yield FieldRow(
-                    "Other type",
-                    Input(placeholder="name the payment or component", id="payment_other", compact=True),
-                    required=True,
-                    id="row-payment_other",
-                )
-                yield FieldRow(
-                    "Amount $",
-                    Input(placeholder="e.g. 1234.56", id="amount", compact=True),
-                    required=True,
-                    id="row-amount",
-                )
-                yield FieldRow(
-                    "Period from",
-                    Input(placeholder="YYYY-MM-DD", id="period_from", compact=True),
-                    required=True,
-                    id="row-period_from",
-                )
-                yield FieldRow(
-                    "Period to",
-                    Input(placeholder="YYYY-MM-DD", id="period_to", compact=True),
-                    required=True,
-                    id="row-period_to",
-                )
-                yield FieldRow(
-                    "Exact reason (S2)",
-                    Input(placeholder="exactly why the customer is not entitled", id="reason", compact=True),
-                    required=True,
-                    stack=True,
-                    id="row-reason",
-                )
-                yield FieldRow(
-                    "Escalate (E1)",
-                    Checkbox(Text("Escalate as E1 arrears when saved"), value=True, id="escalate"),
-                    id="row-escalate",
-                )
+                yield from stop_payment_fields([*types, OTHER] if OTHER not in types else types)
                 with Horizontal(id="sp-buttons"):
                     yield Button(
                         "Save  ctrl+s", variant="primary", id="save", tooltip="Save the DOC (S1) and escalate (E1)"
@@ -355,6 +297,9 @@ class StopPaymentScreen(DeskScreen):
         result = message.saved.result
         self.query_one("#preview", DocPreview).show_text(result.text)
         self.query_one("#sp-result", Static).update(Text(_result_text(message.saved)))
+        if result.route_text:
+            self.query_one("#sp-route", Static).update(Text(f"Routing (S4): {result.route_text}"))
+        self.query_one("#sp-result").scroll_visible()
         self.notify(
             f"DOC #{result.doc_id} saved."
             + (f" Escalation #{result.escalation.id} raised." if result.escalation else ""),
@@ -393,7 +338,5 @@ def _result_text(saved: SavedDoc) -> str:
             lines.append("AFTER HOURS: act at once (C6).")
     else:
         lines.append("Not escalated: escalate it as E1 before COB (S3).")
-    if result.route_text:
-        lines.append(f"Next (S4): {result.route_text}")
     lines.append("ctrl+o copies the DOC text; ctrl+n starts a new DOC.")
     return "\n".join(lines)

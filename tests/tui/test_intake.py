@@ -30,6 +30,8 @@ async def open_intake(app, pilot: Pilot) -> IntakeScreen:
 
 
 async def settle(pilot: Pilot) -> None:
+    """Let pending change events start their workers, wait for them, then handle their messages."""
+    await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
