@@ -141,3 +141,9 @@ def test_due_cli_bad_input_exits_2_naming_the_field(tmp_path) -> None:
     fails(run("due", "arrears", "--site", "PER", "--state", "WA"), 2, "--site")
     # An unknown site with no database behind it: still one line naming --site.
     fails(run("--db", str(tmp_path / "none.db"), "due", "arrears", "--site", "ZZZ"), 2, "--site", "ZZZ")
+
+
+def test_c6_due_cli_without_at_means_now() -> None:
+    """No --at: raised now (TPSDESK_NOW pins it: Fri 25 Sep 2026 10:00 Sydney)."""
+    out = due("arrears", "--site", "SYD")
+    assert out["at"] == "2026-09-25T10:00:00+10:00" and out["due"] == "2026-09-25T17:00:00+10:00"
