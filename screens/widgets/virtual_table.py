@@ -115,6 +115,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self.source = source
         self.generation += 1
         self.rows = {}
+        self.total = 0  # unknown until the count arrives: no end-anchored fetch on a stale total
         self._pending.clear()
         if not keep_cursor:
             self.cursor = 0

@@ -1,0 +1,28 @@
+"""Small helpers for the Pilot tests of the queue, overdue and palette."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.pilot import Pilot
+
+from tpsdesk.services import escalations
+from tpsdesk.services.common import Desk
+
+
+async def settle(pilot: Pilot, rounds: int = 4) -> None:
+    """Let thread workers finish and their messages be handled (no sleeping)."""
+    for _ in range(rounds):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def raise_some(desk: Desk, n: int, *, category: str = "review", by: str = "tps1", summary: str = "item") -> list[int]:
+    return [
+        escalations.raise_escalation(desk, by, category=category, crn="123456789A", summary=f"{summary} {i}").id
+        for i in range(n)
+    ]
+
+
+def notices(app: Any) -> list[str]:
+    return [n.message for n in app._notifications]
