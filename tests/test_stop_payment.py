@@ -333,3 +333,20 @@ def test_r6_so_may_raise_only_arrears_and_it_is_recorded(desk, floor) -> None:
     with desk.store.read() as s:
         kinds = [e.kind for e in s.exec(select(Event).where(Event.escalation_id == result.escalation.id)).all()]
     assert kinds == ["raised", "stop-payment-doc"]
+
+
+def test_s1_pasted_page_is_not_echoed_back(policy) -> None:
+    message = errors(policy, crn="9" * 100_000)["crn"]
+    assert len(message) < 200
+
+
+def test_policy_errors_name_their_key(policy) -> None:
+    from tpsdesk.errors import PolicyError
+
+    broken = Policy(merge(policy.raw, {"stop_payment": {"max_amount": "lots"}}))
+    with pytest.raises(PolicyError, match=r"stop_payment\.max_amount"):
+        sp.field_errors(broken, GOOD, today=TODAY)
+    bad_template = Policy(merge(policy.raw, {"stop_payment": {"template": "{nonsense}"}}))
+    doc = sp.checked(policy, GOOD, today=TODAY)
+    with pytest.raises(PolicyError, match=r"stop_payment\.template"):
+        sp.doc_text(bad_template, doc)

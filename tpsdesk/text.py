@@ -48,7 +48,8 @@ def normalise_crn(value: str | None, *, field: str = "crn", optional: bool = Fal
     compact = raw.replace(" ", "")
     match = _CRN.match(compact)
     if not match:
-        raise ValidationError(field, f"{raw!r} is not a CRN: nine digits and a letter, e.g. 123456789A")
+        shown = raw if len(raw) <= 20 else raw[:20] + "..."  # never echo a pasted page back
+        raise ValidationError(field, f"{shown!r} is not a CRN: nine digits and a letter, e.g. 123456789A")
     return match.group(1) + match.group(2).upper()
 
 

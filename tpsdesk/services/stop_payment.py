@@ -206,7 +206,10 @@ def validate(
     day = _today(today)
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
-    limit = parse_amount(str(_sp(policy).get("max_amount", "999999.99")))
+    try:
+        limit = parse_amount(str(_sp(policy).get("max_amount", "999999.99")))
+    except ValidationError as exc:
+        raise PolicyError(f"policy key stop_payment.max_amount is not an amount: {exc.message}") from None
     checks = {
         "crn": lambda: normalise_crn(data.crn),
         "payment_type": lambda: check_payment_type(policy, data.payment_type),
