@@ -1,0 +1,203 @@
+"""The same storage proofs on PostgreSQL (a shared floor): migrations, aware UTC
+round trip (C1), raise + claim, concurrent claims with one winner (E11), stale
+versions, keyset paging and the demo generator.
+
+Needs ``TPSDESK_TEST_PG`` (e.g. ``postgresql+psycopg://postgres@127.0.0.1:5432/test``;
+``.ci/run`` sets it). Skipped only when it is unset: when it is set and the
+server is unreachable, these tests fail. Each run works in its own throw-away
+database ``tpsdesk_t_<random>``, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, func, text
+from sqlalchemy.engine import make_url
+from sqlmodel import select
+
+from tpsdesk import demo
+from tpsdesk.clock import FakeClock
+from tpsdesk.errors import Conflict, ValidationError
+from tpsdesk.models import Escalation
+from tpsdesk.services import escalations
+from tpsdesk.services.common import Desk, refresh_deadlines
+from tpsdesk.store import Store, resolve_url
+
+pytestmark = pytest.mark.postgres
+START = datetime(2026, 9, 25, 0, 0, tzinfo=UTC)  # Fri 10:00 in Sydney, as conftest
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    raw = os.environ.get("TPSDESK_TEST_PG")
+    if not raw:
+        pytest.skip("TPSDESK_TEST_PG is not set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+    admin_url = resolve_url(raw)
+    name = f"tpsdesk_t_{secrets.token_hex(6)}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:  # unreachable server: this fails the tests, loudly
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        store = Store(url)
+        store.upgrade()
+        store.dispose()
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_desk(pg_url: str, policy: Any) -> Iterator[Desk]:
+    """A migrated PostgreSQL database emptied for each test, on a fake clock."""
+    store = Store(pg_url)
+    with store.engine.begin() as conn:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+            )
+        ]
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    yield Desk(store, policy=policy, clock=FakeClock(START))
+    store.dispose()
+
+
+@pytest.fixture
+def pg_floor(pg_desk: Desk) -> Any:
+    from conftest import build_floor
+
+    return build_floor(pg_desk)
+
+
+def test_pg_upgrade_migrates_to_head(pg_desk: Desk) -> None:
+    store = pg_desk.store
+    assert store.dialect == "postgresql" and not store.is_sqlite
+    assert store.current_revision() == store.head_revision()
+    store.require_current()
+    store.upgrade()  # a second upgrade is a no-op
+    with store.engine.connect() as conn:
+        kind = conn.execute(
+            text(
+                "SELECT data_type FROM information_schema.columns WHERE table_name = 'escalation' AND column_name = 'raised_at'"
+            )
+        ).scalar()
+    assert kind == "timestamp with time zone"
+
+
+def test_c1_pg_aware_round_trip_utc_in_utc_out(pg_desk: Desk, pg_floor: Any) -> None:
+    aest = timezone(timedelta(hours=10))
+    local = datetime(2026, 9, 25, 17, 40, tzinfo=aest)
+    v = escalations.raise_escalation(pg_desk, pg_floor.tps, category="death", crn="123456789A")
+    with pg_desk.store.write() as session:
+        esc = session.get(Escalation, v.id)
+        assert esc is not None
+        esc.raised_at = local
+    with pg_desk.store.read() as session:
+        back = session.get(Escalation, v.id)
+        assert back is not None
+        assert back.raised_at == local and back.raised_at.utcoffset() == timedelta(0)
+        assert back.raised_at == datetime(2026, 9, 25, 7, 40, tzinfo=UTC)
+    # Whatever the session's zone, the stored instant is the same.
+    with pg_desk.store.engine.connect() as conn:
+        conn.execute(text("SET TIME ZONE 'Australia/Perth'"))
+        raw = conn.execute(text("SELECT raised_at FROM escalation WHERE id = :id"), {"id": v.id}).scalar()
+    assert raw == local and raw.utcoffset() == timedelta(hours=8)
+
+
+def test_pg_raise_and_claim(pg_desk: Desk, pg_floor: Any) -> None:
+    v = escalations.raise_escalation(
+        pg_desk, pg_floor.tps, category="death", crn="123 456 789a", summary="partner died"
+    )
+    assert v.crn == "123456789A" and v.due_at == datetime(2026, 9, 26, 0, 0, tzinfo=UTC)  # E3: 24 hours
+    claimed = escalations.claim(pg_desk, pg_floor.sp, v.id, note="checked the coding")
+    assert claimed.owner == pg_floor.sp and claimed.status == "in-progress" and claimed.version > v.version
+
+
+def test_e11_pg_concurrent_claims_exactly_one_winner(pg_desk: Desk, pg_floor: Any) -> None:
+    v = escalations.raise_escalation(pg_desk, pg_floor.tps, category="review", crn="123456789A")
+    claimants = [pg_floor.sp, pg_floor.sso, pg_floor.pool, pg_floor.per_sp]
+    barrier = threading.Barrier(len(claimants))
+    results: list[Any] = [None] * len(claimants)
+
+    def run(i: int) -> None:
+        barrier.wait(timeout=10)
+        try:
+            results[i] = escalations.claim(pg_desk, claimants[i], v.id)
+        except Exception as exc:
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(claimants))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    wins = [r for r in results if not isinstance(r, Exception)]
+    losses = [r for r in results if isinstance(r, Exception)]
+    assert len(wins) == 1, results
+    assert all(isinstance(e, Conflict) and f"({wins[0].owner})" in str(e) for e in losses), losses
+    assert escalations.show(pg_desk, pg_floor.sp, v.id).escalation.owner == wins[0].owner
+
+
+def test_e11_pg_stale_version_is_a_conflict(pg_desk: Desk, pg_floor: Any) -> None:
+    v = escalations.raise_escalation(pg_desk, pg_floor.tps, category="review", crn="123456789A")
+    escalations.claim(pg_desk, pg_floor.sp, v.id)
+    with pytest.raises(Conflict, match=r"Sue Senior \(sp1\)"):
+        escalations.release(pg_desk, pg_floor.sp, v.id, expected_version=v.version)
+    assert escalations.show(pg_desk, pg_floor.sp, v.id).escalation.owner == pg_floor.sp
+
+
+def test_pg_keyset_list_page_walks_the_queue_once(pg_desk: Desk, pg_floor: Any) -> None:
+    ids = [
+        escalations.raise_escalation(pg_desk, pg_floor.tps, category=c, crn="123456789A").id
+        for c in ("review", "death", "system") * 3
+    ]
+    seen: list[int] = []
+    after = None
+    while True:
+        page = escalations.list_page(pg_desk, pg_floor.sp, after=after, limit=4)
+        if not page:
+            break
+        seen += [p.id for p in page]
+        after = page[-1].key
+    assert sorted(seen) == sorted(ids) and len(seen) == len(set(seen))
+    keys = [p.key for p in escalations.list_page(pg_desk, pg_floor.sp, limit=100)]
+    assert keys == sorted(keys)  # (rank, sort_at, id): urgent and overdue first
+    assert escalations.count(pg_desk, pg_floor.sp) == len(ids)
+
+
+def test_pg_demo_generator(pg_desk: Desk) -> None:
+    stats = demo.generate(pg_desk, size=150, seed=2)
+    assert stats.escalations == 150 and stats.overdue > 0 and set(stats.by_category) == set(pg_desk.policy.categories)
+    with pytest.raises(ValidationError, match="--reset"):
+        demo.generate(pg_desk, size=10)
+    # Explicit ids moved the sequences on: new rows still insert.
+    v = escalations.raise_escalation(pg_desk, "tps1", category="death", crn="123456789A")
+    assert v.id == 151
+    with pg_desk.store.read() as session:
+        sample = session.exec(select(Escalation).where(Escalation.id % 10 == 0)).all()  # type: ignore[operator]
+        for esc in sample:
+            stored = (esc.due_at, esc.after_hours, esc.next_follow_up_at, esc.next_action_at, esc.rank, esc.sort_at)
+            refresh_deadlines(pg_desk, session, esc)
+            assert stored == (
+                esc.due_at,
+                esc.after_hours,
+                esc.next_follow_up_at,
+                esc.next_action_at,
+                esc.rank,
+                esc.sort_at,
+            )
+        session.rollback()
+    again = demo.generate(pg_desk, size=30, seed=2, reset=True)
+    assert again.escalations == 30
+    with pg_desk.store.read() as session:
+        assert session.exec(select(func.count()).select_from(Escalation)).one() == 30
