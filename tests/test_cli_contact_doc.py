@@ -71,6 +71,10 @@ def test_cli_contact_add_show_list_outcome_i1_i7_i8(cli, desk) -> None:
     listed = json.loads(ok(cli("tps1", "contact", "list", "--status", "open", "--json")))
     assert [c["id"] for c in listed] == [added["id"]]
     assert cid in ok(cli("so1", "contact", "list"))
+    assert (
+        json.loads(ok(cli("tps1", "contact", "list", "--since", "2026-09-25T10:01", "--json"))) == []
+    )  # naive = Sydney time
+    failed(cli("tps1", "contact", "list", "--since", "yesterday"), 2, "--since")
     done = json.loads(
         ok(
             cli(

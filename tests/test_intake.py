@@ -349,6 +349,16 @@ def test_i7_outcome_queues_confirmation_in_same_transaction(desk, floor) -> None
     assert msgs[0].sent_at is None
 
 
+def test_i7_message_goes_to_the_requesters_staff_email(desk, floor) -> None:
+    from tpsdesk.services import setup
+
+    setup.add_staff(desk, "so9", "Eve Mail", "SO", "SYD", email="eve.mail@example.gov.au")
+    c = ask(desk, floor.tps, requester_logon="so9")
+    done = intake.record_outcome(desk, floor.tps, c.id, ["resolved"])
+    with desk.store.read() as s:
+        assert s.get(Outbox, done.outbox_id).recipient == "eve.mail@example.gov.au"
+
+
 def test_i7_failed_outcome_leaves_no_message_and_contact_open(desk, floor) -> None:
     c = ask(desk, floor.so)
     before = counts(desk)

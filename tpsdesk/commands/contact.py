@@ -7,7 +7,6 @@ permission matrix refuses (R6), 4 on a conflict.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from typing import Any
 
@@ -193,7 +192,7 @@ def list_(obj: Context, since: str | None, status: str | None, limit: int, as_js
     from tpsdesk.services import intake
 
     desk = obj.desk()
-    since_at = _since(since) if since else None
+    since_at = _since(desk, obj.user, since) if since else None
     views = intake.list_contacts(desk, obj.user, since=since_at, limit=limit, status=status)
     if as_json:
         emit([v.to_json() for v in views], True)
@@ -209,7 +208,8 @@ def list_(obj: Context, since: str | None, status: str | None, limit: int, as_js
     emit(None, False, "\n".join(rows))
 
 
-def _since(text: str) -> datetime:
+def _since(desk: Any, logon: str, text: str) -> datetime:
+    """An ISO instant; a naive one is local time at the user's site (C1, C9)."""
     from datetime import UTC
 
     try:
@@ -218,8 +218,9 @@ def _since(text: str) -> datetime:
         raise ValidationError("--since", f"{text!r} is not an ISO date or date-time, e.g. 2026-09-25T08:00") from None
     if value.tzinfo is None:
         from tpsdesk.businesstime import resolve_local, zone
+        from tpsdesk.services.intake import user_zone
 
-        value = resolve_local(value, zone("Australia/Sydney"))
+        value = resolve_local(value, zone(user_zone(desk, logon)))
     return value.astimezone(UTC)
 
 
@@ -242,8 +243,6 @@ def guide(obj: Context, channel: str | None, as_json: bool) -> None:
 
 def _my_channel(obj: Context) -> list[str]:
     """The signed-in user's channel, when the database knows them; else nothing."""
-    if not obj.db and not os.environ.get("TPSDESK_DB"):
-        return []
     try:
         from tpsdesk.services.setup import whoami
 

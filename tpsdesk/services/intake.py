@@ -276,6 +276,13 @@ def list_contacts(
         return [contact_view(session, desk.policy, c) for c in session.exec(stmt).all()]
 
 
+def user_zone(desk: Desk, logon: str) -> str:
+    """The IANA zone of the user's site: naive times they type are local there (C1, C9)."""
+    with desk.store.read() as session:
+        site = session.get(Site, actor_for(session, logon).site_id)
+        return site.zone if site else "Australia/Sydney"
+
+
 def flush_contact(session: Session, contact: Contact) -> None:
     try:
         session.flush()
