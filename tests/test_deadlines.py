@@ -1,0 +1,567 @@
+"""Due times and follow-ups of every category (C4 to C10, E1 to E12).
+
+Each expected value is worked out from the rulebook by hand (the comment says
+how); results are compared in the site's local time with its offset.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from tpsdesk.businesstime import SiteCalendar, site_calendar_from_policy, zone
+from tpsdesk.deadlines import DueResult, compute
+from tpsdesk.policy import CATEGORIES, Policy
+
+SYD = zone("Australia/Sydney")
+
+
+@pytest.fixture
+def cal(policy):
+    return lambda code: site_calendar_from_policy(policy, code)
+
+
+def iso(cal: SiteCalendar, instant: datetime | None) -> str | None:
+    return None if instant is None else instant.astimezone(cal.tz).isoformat(timespec="minutes")
+
+
+def isos(cal: SiteCalendar, instants: list[datetime]) -> list[str | None]:
+    return [iso(cal, i) for i in instants]
+
+
+def run(policy: Policy, category: str, site: SiteCalendar, at: str, **kw) -> DueResult:
+    """Compute for a naive site-local ``at`` (and naive site-local referred/last follow-up)."""
+    for key in ("referred_at", "last_follow_up_at", "actioned_at", "contact_at"):
+        if isinstance(kw.get(key), str):
+            kw[key] = site.parse(kw[key])
+    return compute(policy.categories[category], site.parse(at), site, explain=True, **kw)
+
+
+# ---------------------------------------------------------------- C6 / E1 arrears: before COB
+def test_c6_before_cob_on_a_business_day_is_due_the_same_day(policy, cal) -> None:
+    syd = cal("SYD")
+    r = run(policy, "arrears", syd, "2026-09-29T10:00")
+    assert iso(syd, r.due) == "2026-09-29T17:00+10:00"
+    assert r.after_hours is False
+
+
+def test_c6_one_minute_before_cob_is_still_the_same_day(policy, cal) -> None:
+    syd = cal("SYD")
+    r = run(policy, "arrears", syd, "2026-09-29T16:59")
+    assert iso(syd, r.due) == "2026-09-29T17:00+10:00"
+    assert not r.after_hours
+
+
+def test_c6_exactly_cob_is_not_before_cob(policy, cal) -> None:
+    syd = cal("SYD")
+    r = run(policy, "arrears", syd, "2026-09-29T17:00")
+    assert iso(syd, r.due) == "2026-09-30T17:00+10:00"
+    assert r.after_hours is True
+
+
+def test_c6_before_opening_on_a_business_day_is_the_same_day(policy, cal) -> None:
+    syd = cal("SYD")
+    r = run(policy, "arrears", syd, "2026-09-29T06:30")
+    assert iso(syd, r.due) == "2026-09-29T17:00+10:00"
+    assert not r.after_hours
+
+
+def test_c6_after_cob_perth_kings_birthday_moves_to_tuesday(policy, cal) -> None:
+    # C8's own example: Fri 17:40 after COB -> Sat, Sun -> Mon 28 Sep King's Birthday (WA) -> Tue.
+    per = cal("PER")
+    r = run(policy, "arrears", per, "2026-09-25T17:40")
+    assert iso(per, r.due) == "2026-09-29T17:00+08:00"
+    assert r.after_hours is True
+
+
+def test_c6_same_friday_evening_in_sydney_is_due_monday(policy, cal) -> None:
+    syd = cal("SYD")
+    r = run(policy, "arrears", syd, "2026-09-25T17:40")
+    assert iso(syd, r.due) == "2026-09-28T17:00+10:00"
+    assert r.after_hours
+
+
+def test_c6_raised_on_a_weekend_is_next_business_day_after_hours(policy, cal) -> None:
+    syd = cal("SYD")
+    r = run(policy, "arrears", syd, "2026-09-26T09:00")
+    assert iso(syd, r.due) == "2026-09-28T17:00+10:00"
+    assert r.after_hours
+
+
+def test_c6_raised_on_good_friday_skips_the_easter_weekend(policy, cal) -> None:
+    # Good Friday, Easter Saturday, Easter Sunday, Easter Monday -> Tue 7 Apr (AEST again).
+    syd = cal("SYD")
+    r = run(policy, "arrears", syd, "2026-04-03T10:00")
+    assert iso(syd, r.due) == "2026-04-07T17:00+10:00"
+    assert r.after_hours
+    text = "\n".join(r.explain)
+    for name in ("Good Friday", "Easter Saturday", "Easter Sunday", "Easter Monday"):
+        assert name in text
+
+
+def test_c6_perth_good_friday_has_no_easter_saturday_holiday_but_still_tuesday(policy, cal) -> None:
+    per = cal("PER")
+    r = run(policy, "arrears", per, "2026-04-02T17:30")
+    assert iso(per, r.due) == "2026-04-07T17:00+08:00"
+    assert "Sat 4 Apr 2026: weekend" in r.explain
+
+
+def test_c6_christmas_2026_boxing_day_observed_monday(policy, cal) -> None:
+    # Thu 24 Dec after COB -> Fri 25 Christmas, Sat 26 Boxing Day, Sun 27, Mon 28 observed -> Tue 29.
+    syd = cal("SYD")
+    r = run(policy, "arrears", syd, "2026-12-24T17:30")
+    assert iso(syd, r.due) == "2026-12-29T17:00+11:00"
+    assert any("Boxing Day (observed)" in step for step in r.explain)
+
+
+def test_c6_christmas_2027_both_days_observed_27_and_28(policy, cal) -> None:
+    per = cal("PER")
+    r = run(policy, "arrears", per, "2027-12-24T18:00")
+    assert iso(per, r.due) == "2027-12-29T17:00+08:00"
+
+
+def test_c6_wa_day_only_delays_perth(policy, cal) -> None:
+    per, syd = cal("PER"), cal("SYD")
+    assert iso(per, run(policy, "arrears", per, "2026-05-29T17:30").due) == "2026-06-02T17:00+08:00"
+    assert iso(syd, run(policy, "arrears", syd, "2026-05-29T17:30").due) == "2026-06-01T17:00+10:00"
+
+
+def test_c6_kings_birthday_june_delays_sydney_not_perth_or_brisbane(policy, cal) -> None:
+    assert iso(cal("SYD"), run(policy, "arrears", cal("SYD"), "2026-06-05T17:30").due) == "2026-06-09T17:00+10:00"
+    assert iso(cal("PER"), run(policy, "arrears", cal("PER"), "2026-06-05T17:30").due) == "2026-06-08T17:00+08:00"
+    assert iso(cal("BNE"), run(policy, "arrears", cal("BNE"), "2026-06-05T17:30").due) == "2026-06-08T17:00+10:00"
+
+
+def test_c6_first_monday_october_qld_kings_birthday_nsw_labour_day_vic_neither(policy, cal) -> None:
+    # Fri 2 Oct after COB; DST starts Sun 4 Oct in NSW and VIC, not QLD.
+    assert iso(cal("BNE"), run(policy, "arrears", cal("BNE"), "2026-10-02T17:30").due) == "2026-10-06T17:00+10:00"
+    assert iso(cal("SYD"), run(policy, "arrears", cal("SYD"), "2026-10-02T17:30").due) == "2026-10-06T17:00+11:00"
+    assert iso(cal("MEL"), run(policy, "arrears", cal("MEL"), "2026-10-02T17:30").due) == "2026-10-05T17:00+11:00"
+
+
+def test_c6_labour_day_march_differs_by_state(policy, cal) -> None:
+    # Mon 9 Mar 2026: Labour Day VIC, Canberra Day ACT, Adelaide Cup SA, Eight Hours Day TAS.
+    for code, want in {
+        "MEL": "2026-03-10T17:00+11:00",
+        "CBR": "2026-03-10T17:00+11:00",
+        "ADL": "2026-03-10T17:00+10:30",
+        "HBA": "2026-03-10T17:00+11:00",
+        "SYD": "2026-03-09T17:00+11:00",
+        "DRW": "2026-03-09T17:00+09:30",
+    }.items():
+        assert iso(cal(code), run(policy, "arrears", cal(code), "2026-03-06T17:30").due) == want, code
+    # WA Labour Day is Mon 2 Mar.
+    assert iso(cal("PER"), run(policy, "arrears", cal("PER"), "2026-02-27T17:30").due) == "2026-03-03T17:00+08:00"
+
+
+def test_c6_melbourne_cup_vic_only(policy, cal) -> None:
+    assert iso(cal("MEL"), run(policy, "arrears", cal("MEL"), "2026-11-02T17:30").due) == "2026-11-04T17:00+11:00"
+    assert iso(cal("SYD"), run(policy, "arrears", cal("SYD"), "2026-11-02T17:30").due) == "2026-11-03T17:00+11:00"
+
+
+def test_c6_darwin_picnic_day(policy, cal) -> None:
+    assert iso(cal("DRW"), run(policy, "arrears", cal("DRW"), "2026-07-31T17:30").due) == "2026-08-04T17:00+09:30"
+
+
+def test_c6_site_cob_time_is_used() -> None:
+    from datetime import time
+
+    from tpsdesk.policy import load_policy
+
+    policy = load_policy(use_override=False)
+    early = SiteCalendar("SYD2", "Australia/Sydney", "NSW", cob_time=time(16, 30))
+    r = compute(policy.categories["arrears"], early.parse("2026-09-29T16:45"), early)
+    assert iso(early, r.due) == "2026-09-30T16:30+10:00"
+    assert r.after_hours
+
+
+def test_e1_arrears_met_only_by_finalisation(policy, cal) -> None:
+    syd = cal("SYD")
+    assert run(policy, "arrears", syd, "2026-09-29T10:00", actioned_at="2026-09-29T11:00").due is not None
+    done = run(policy, "arrears", syd, "2026-09-29T10:00", finalised=True)
+    assert done.due is None
+    assert done.deadlines[0].met
+
+
+# ---------------------------------------------------------------- C8 working
+def test_c8_working_lists_each_skipped_day_and_the_final_due(policy, cal) -> None:
+    r = run(policy, "arrears", cal("PER"), "2026-09-25T17:40")
+    assert r.explain[0].startswith("raised Fri 25 Sep 2026 17:40 AWST at PER (WA, Australia/Perth)")
+    assert "17:40 is at or after COB 17:00: next business day, flagged after hours (C6)" in r.explain
+    skipped = [s for s in r.explain if s.startswith(("Sat 26 Sep", "Sun 27 Sep", "Mon 28 Sep"))]
+    assert skipped == [
+        "Sat 26 Sep 2026: weekend",
+        "Sun 27 Sep 2026: weekend",
+        "Mon 28 Sep 2026: King's Birthday (WA), not a business day",
+    ]
+    assert r.explain[-1] == "due Tue 29 Sep 2026 17:00 AWST (after hours: act at once)"
+
+
+def test_c8_weekend_raise_names_the_raising_day(policy, cal) -> None:
+    r = run(policy, "arrears", cal("SYD"), "2026-09-26T09:00")
+    assert "Sat 26 Sep 2026: weekend: next business day, flagged after hours (C6)" in r.explain
+    assert "Sun 27 Sep 2026: weekend" in r.explain
+
+
+def test_c8_no_explain_gives_no_working(policy, cal) -> None:
+    syd = cal("SYD")
+    r = compute(policy.categories["arrears"], syd.parse("2026-09-25T17:40"), syd)
+    assert r.explain == []
+
+
+# ---------------------------------------------------------------- C9 zones
+def test_c9_working_shown_in_viewer_zone_with_offset(policy, cal) -> None:
+    per = cal("PER")
+    r = compute(policy.categories["arrears"], per.parse("2026-09-25T17:40"), per, explain=True, viewer=SYD)
+    assert r.explain[0].startswith("raised Fri 25 Sep 2026 19:40 AEST (UTC+10:00) at PER")
+    assert r.explain[-1] == "due Tue 29 Sep 2026 19:00 AEST (UTC+10:00) (after hours: act at once)"
+    # The deadline itself still follows Perth's calendar.
+    assert r.due == datetime(2026, 9, 29, 9, 0, tzinfo=UTC)
+
+
+def test_c9_the_raising_site_decides_the_calendar(policy, cal) -> None:
+    instant = datetime(2026, 9, 25, 9, 40, tzinfo=UTC)  # 17:40 Perth, 19:40 Sydney
+    per = compute(policy.categories["arrears"], instant, cal("PER"))
+    syd = compute(policy.categories["arrears"], instant, cal("SYD"))
+    assert per.due == datetime(2026, 9, 29, 9, 0, tzinfo=UTC)
+    assert syd.due == datetime(2026, 9, 28, 7, 0, tzinfo=UTC)
+
+
+def test_c1_results_are_utc_instants(policy, cal) -> None:
+    r = run(policy, "death", cal("SYD"), "2026-10-03T10:00", referred_at="2026-10-03T12:00")
+    assert r.deadlines[0].at.tzinfo is UTC
+    assert all(f.tzinfo is UTC for f in r.follow_ups)
+
+
+# ---------------------------------------------------------------- C4 / E3 action within 24 hours
+def test_c4_e3_death_24_real_hours_across_dst_start_sydney(policy, cal) -> None:
+    # Sat 3 Oct 10:00 AEST + 24 real hours = Sun 4 Oct 11:00 AEDT (clocks went forward).
+    syd = cal("SYD")
+    r = run(policy, "death", syd, "2026-10-03T10:00")
+    assert iso(syd, r.due) == "2026-10-04T11:00+11:00"
+    assert not r.after_hours
+
+
+def test_c4_aware_local_input_still_adds_real_hours(policy, cal) -> None:
+    syd = cal("SYD")
+    raised = datetime(2026, 10, 3, 10, 0, tzinfo=SYD)  # aware in the site zone, not UTC
+    r = compute(policy.categories["death"], raised, syd)
+    assert iso(syd, r.due) == "2026-10-04T11:00+11:00"
+    assert r.due - raised == timedelta(hours=24)
+
+
+def test_c4_e3_death_24_real_hours_across_dst_end_hobart(policy, cal) -> None:
+    # Sat 4 Apr 10:00 AEDT + 24 h = Sun 5 Apr 09:00 AEST (clocks went back).
+    hba = cal("HBA")
+    assert iso(hba, run(policy, "death", hba, "2026-04-04T10:00").due) == "2026-04-05T09:00+10:00"
+
+
+def test_c4_adelaide_half_hour_zone_across_dst_start(policy, cal) -> None:
+    adl = cal("ADL")
+    assert iso(adl, run(policy, "death", adl, "2026-10-03T10:00").due) == "2026-10-04T11:00+10:30"
+
+
+@pytest.mark.parametrize("code,offset", [("BNE", "+10:00"), ("PER", "+08:00"), ("DRW", "+09:30")])
+def test_c4_no_dst_zones_keep_the_clock_time(policy, cal, code, offset) -> None:
+    site = cal(code)
+    assert iso(site, run(policy, "death", site, "2026-10-03T10:00").due) == f"2026-10-04T10:00{offset}"
+
+
+def test_c9_e3_elapsed_due_on_a_holiday_is_not_moved(policy, cal) -> None:
+    syd = cal("SYD")
+    assert iso(syd, run(policy, "death", syd, "2026-12-24T15:00").due) == "2026-12-25T15:00+11:00"
+
+
+def test_e3_action_met_by_first_action_referral_or_finalisation(policy, cal) -> None:
+    syd = cal("SYD")
+    assert run(policy, "death", syd, "2026-09-29T10:00", actioned_at="2026-09-29T11:00").due is None
+    assert run(policy, "death", syd, "2026-09-29T10:00", referred_at="2026-09-29T11:00").due is None
+    assert run(policy, "death", syd, "2026-09-29T10:00", finalised=True).due is None
+    open_item = run(policy, "death", syd, "2026-09-29T10:00")
+    assert open_item.follow_ups == []  # no review until referred
+    assert open_item.next_action_at == open_item.due
+
+
+# ---------------------------------------------------------------- C5 / E3 review within 14 days
+def test_e3_death_review_14_days_from_referral_across_dst(policy, cal) -> None:
+    syd = cal("SYD")
+    r = run(policy, "death", syd, "2026-09-28T09:00", referred_at="2026-09-28T10:00")
+    assert r.follow_up_rule == "E3"
+    assert isos(syd, r.follow_ups[:2]) == ["2026-10-12T10:00+11:00", "2026-10-26T10:00+11:00"]
+    assert r.next_action_at == r.follow_ups[0]
+
+
+def test_e3_each_review_sets_the_next_14_days_on(policy, cal) -> None:
+    syd = cal("SYD")
+    first = run(policy, "death", syd, "2026-09-28T09:00", referred_at="2026-09-28T10:00", count=1)
+    second = run(
+        policy,
+        "death",
+        syd,
+        "2026-09-28T09:00",
+        referred_at="2026-09-28T10:00",
+        last_follow_up_at="2026-10-12T09:00",
+        count=1,
+    )
+    third = run(
+        policy,
+        "death",
+        syd,
+        "2026-09-28T09:00",
+        referred_at="2026-09-28T10:00",
+        last_follow_up_at="2026-10-26T15:30",
+        count=1,
+    )
+    assert isos(syd, first.follow_ups + second.follow_ups + third.follow_ups) == [
+        "2026-10-12T10:00+11:00",
+        "2026-10-26T09:00+11:00",
+        "2026-11-09T15:30+11:00",
+    ]
+
+
+def test_e3_review_across_dst_end_hobart_keeps_clock_time(policy, cal) -> None:
+    hba = cal("HBA")
+    r = run(policy, "death", hba, "2026-03-30T09:00", referred_at="2026-03-30T10:00")
+    assert iso(hba, r.follow_ups[0]) == "2026-04-13T10:00+10:00"
+
+
+def test_c9_e3_review_on_christmas_day_is_not_moved(policy, cal) -> None:
+    syd = cal("SYD")
+    r = run(policy, "death", syd, "2026-12-11T09:00", referred_at="2026-12-11T14:00")
+    assert iso(syd, r.follow_ups[0]) == "2026-12-25T14:00+11:00"
+
+
+def test_e3_finalised_has_no_review(policy, cal) -> None:
+    r = run(policy, "death", cal("SYD"), "2026-09-28T09:00", referred_at="2026-09-28T10:00", finalised=True)
+    assert r.follow_ups == [] and r.due is None and r.next_action_at is None
+
+
+# ---------------------------------------------------------------- C7 / E4 FCSO 15th day
+def test_e4_fcso_15th_day_is_contact_plus_14_at_cob(policy, cal) -> None:
+    syd = cal("SYD")
+    r = run(policy, "fcso", syd, "2026-09-14T10:00")
+    assert iso(syd, r.due) == "2026-09-28T17:00+10:00"
+    assert not r.after_hours
+
+
+def test_e4_fcso_15th_day_on_perth_kings_birthday_moves_to_tuesday(policy, cal) -> None:
+    per = cal("PER")
+    assert iso(per, run(policy, "fcso", per, "2026-09-14T10:00").due) == "2026-09-29T17:00+08:00"
+
+
+def test_c7_e4_15th_day_on_a_sunday_moves_past_nsw_labour_day(policy, cal) -> None:
+    # Day one Sun 20 Sep -> day 15 Sun 4 Oct -> Mon 5 Oct Labour Day (NSW) -> Tue 6 Oct, AEDT.
+    syd = cal("SYD")
+    assert iso(syd, run(policy, "fcso", syd, "2026-09-20T11:00").due) == "2026-10-06T17:00+11:00"
+
+
+def test_c7_e4_15th_day_good_friday_moves_to_easter_tuesday(policy, cal) -> None:
+    syd = cal("SYD")
+    assert iso(syd, run(policy, "fcso", syd, "2026-03-20T09:00").due) == "2026-04-07T17:00+10:00"
+
+
+def test_c7_e4_after_cob_raise_does_not_change_day_one(policy, cal) -> None:
+    syd = cal("SYD")
+    r = run(policy, "fcso", syd, "2026-09-14T18:30")
+    assert iso(syd, r.due) == "2026-09-28T17:00+10:00"
+    assert not r.after_hours
+
+
+def test_c9_e4_day_one_is_the_local_date_at_the_raising_site(policy, cal) -> None:
+    instant = datetime(2026, 9, 13, 15, 30, tzinfo=UTC)  # Mon 01:30 Sydney; Sun 23:30 Perth
+    syd, per = cal("SYD"), cal("PER")
+    assert iso(syd, compute(policy.categories["fcso"], instant, syd).due) == "2026-09-28T17:00+10:00"
+    # Perth: day one Sun 13 -> day 15 Sun 27 -> Mon 28 King's Birthday -> Tue 29.
+    assert iso(per, compute(policy.categories["fcso"], instant, per).due) == "2026-09-29T17:00+08:00"
+
+
+def test_e4_counts_from_the_original_contact_when_known(policy, cal) -> None:
+    syd = cal("SYD")
+    r = run(policy, "fcso", syd, "2026-09-16T10:00", contact_at="2026-09-14T15:00")
+    assert iso(syd, r.due) == "2026-09-28T17:00+10:00"
+
+
+def test_c8_e4_working_names_day_one_day_15_and_skipped_days(policy, cal) -> None:
+    r = run(policy, "fcso", cal("PER"), "2026-09-14T10:00")
+    assert "day one is Mon 14 Sep 2026; day 15 is Mon 28 Sep 2026, due at COB (C7)" in r.explain
+    assert "Mon 28 Sep 2026: King's Birthday (WA), not a business day" in r.explain
+    assert r.explain[-1] == "due Tue 29 Sep 2026 17:00 AWST"
+
+
+def test_e4_has_no_weekly_follow_up_even_when_referred(policy, cal) -> None:
+    r = run(policy, "fcso", cal("SYD"), "2026-09-14T10:00", referred_at="2026-09-14T11:00")
+    assert r.follow_ups == [] and r.follow_up_rule is None
+    assert r.due is not None  # referral does not meet "finalised on the 15th day"
+
+
+# ---------------------------------------------------------------- E2 review of a decision
+def test_e2_review_follow_up_every_7_days_from_raised_while_open(policy, cal) -> None:
+    syd = cal("SYD")
+    r = run(policy, "review", syd, "2026-09-29T11:00")
+    assert r.due is None and r.deadlines == []
+    assert r.follow_up_rule == "E2"
+    assert isos(syd, r.follow_ups) == [
+        "2026-10-06T11:00+11:00",
+        "2026-10-13T11:00+11:00",
+        "2026-10-20T11:00+11:00",
+        "2026-10-27T11:00+11:00",
+    ]
+
+
+def test_e2_recorded_follow_up_sets_the_next_7_days_on(policy, cal) -> None:
+    syd = cal("SYD")
+    r = run(policy, "review", syd, "2026-09-29T11:00", last_follow_up_at="2026-10-06T14:00", count=2)
+    assert isos(syd, r.follow_ups) == ["2026-10-13T14:00+11:00", "2026-10-20T14:00+11:00"]
+
+
+def test_e2_finalised_or_closed_has_no_follow_up(policy, cal) -> None:
+    assert run(policy, "review", cal("SYD"), "2026-09-29T11:00", finalised=True).follow_ups == []
+    assert run(policy, "review", cal("SYD"), "2026-09-29T11:00", open_follow_ups=False).follow_ups == []
+
+
+# ---------------------------------------------------------------- E9 referral follow-up
+@pytest.mark.parametrize("category", ["policy", "feedback", "q999", "qol", "arrears"])
+def test_e9_referral_followed_up_every_7_days_while_referred(policy, cal, category) -> None:
+    syd = cal("SYD")
+    before = run(policy, category, syd, "2026-12-22T10:00")
+    assert before.follow_ups == []
+    r = run(policy, category, syd, "2026-12-22T10:00", referred_at="2026-12-24T16:00", count=2)
+    assert r.follow_up_rule == "E9"
+    # Not moved off New Year's Eve or New Year's week (C9): same clock time.
+    assert isos(syd, r.follow_ups) == ["2026-12-31T16:00+11:00", "2027-01-07T16:00+11:00"]
+
+
+def test_e9_across_dst_end_melbourne_same_clock_time(policy, cal) -> None:
+    mel = cal("MEL")
+    r = run(policy, "policy", mel, "2026-03-31T10:00", referred_at="2026-04-01T09:00", count=2)
+    assert isos(mel, r.follow_ups) == ["2026-04-08T09:00+10:00", "2026-04-15T09:00+10:00"]
+
+
+def test_e9_chain_over_several_cycles(policy, cal) -> None:
+    syd = cal("SYD")
+    got = []
+    last = None
+    for recorded in (None, "2026-10-08T09:30", "2026-10-15T12:00", "2026-10-23T08:15"):
+        last = recorded or last
+        r = run(
+            policy, "q999", syd, "2026-09-30T10:00", referred_at="2026-10-01T11:00", last_follow_up_at=last, count=1
+        )
+        got.append(iso(syd, r.follow_ups[0]))
+    assert got == [
+        "2026-10-08T11:00+11:00",
+        "2026-10-15T09:30+11:00",
+        "2026-10-22T12:00+11:00",
+        "2026-10-30T08:15+11:00",
+    ]
+
+
+def test_e9_stops_when_not_in_a_referred_state(policy, cal) -> None:
+    r = run(policy, "policy", cal("SYD"), "2026-09-30T10:00", referred_at="2026-10-01T11:00", open_follow_ups=False)
+    assert r.follow_ups == [] and r.next_action_at is None
+
+
+def test_c10_e9_follow_up_in_the_skipped_hour_moves_forward_without_drift(policy, cal) -> None:
+    syd = cal("SYD")
+    r = run(policy, "feedback", syd, "2026-09-26T10:00", referred_at="2026-09-27T02:30", count=2)
+    assert isos(syd, r.follow_ups) == ["2026-10-04T03:00+11:00", "2026-10-11T02:30+11:00"]
+
+
+def test_c10_e9_follow_up_in_the_repeated_hour_takes_the_first(policy, cal) -> None:
+    syd = cal("SYD")
+    r = run(policy, "feedback", syd, "2026-03-28T10:00", referred_at="2026-03-29T02:30", count=2)
+    assert r.follow_ups[0] == datetime(2026, 4, 4, 15, 30, tzinfo=UTC)  # 02:30 AEDT, first occurrence
+    assert iso(syd, r.follow_ups[1]) == "2026-04-12T02:30+10:00"
+
+
+# ---------------------------------------------------------------- E10 system issue: weekly or EPED
+def test_e10_weekly_from_referral_not_moved_off_holidays(policy, cal) -> None:
+    per = cal("PER")
+    r = run(policy, "system", per, "2026-09-14T09:00", referred_at="2026-09-14T10:00")
+    assert r.follow_up_rule == "E10"
+    assert isos(per, r.follow_ups) == [
+        "2026-09-21T10:00+08:00",
+        "2026-09-28T10:00+08:00",  # King's Birthday (WA): calendar days are not moved (C9)
+        "2026-10-05T10:00+08:00",
+        "2026-10-12T10:00+08:00",
+    ]
+
+
+def test_e10_eped_before_the_weekly_comes_first_at_cob(policy, cal) -> None:
+    per = cal("PER")
+    r = run(policy, "system", per, "2026-09-14T09:00", referred_at="2026-09-14T10:00", eped=date(2026, 9, 17), count=3)
+    assert isos(per, r.follow_ups) == ["2026-09-17T17:00+08:00", "2026-09-21T10:00+08:00", "2026-09-28T10:00+08:00"]
+    assert r.next_action_at == r.follow_ups[0]
+
+
+def test_e10_eped_after_two_weekly_follow_ups_slots_in(policy, cal) -> None:
+    per = cal("PER")
+    r = run(policy, "system", per, "2026-09-14T09:00", referred_at="2026-09-14T10:00", eped=date(2026, 10, 1))
+    assert isos(per, r.follow_ups) == [
+        "2026-09-21T10:00+08:00",
+        "2026-09-28T10:00+08:00",
+        "2026-10-01T17:00+08:00",
+        "2026-10-05T10:00+08:00",
+    ]
+
+
+def test_c7_e10_eped_on_a_weekend_moves_past_kings_birthday(policy, cal) -> None:
+    per = cal("PER")
+    r = run(policy, "system", per, "2026-09-14T09:00", referred_at="2026-09-14T10:00", eped=date(2026, 9, 26))
+    assert "2026-09-29T17:00+08:00" in isos(per, r.follow_ups)
+    assert "Mon 28 Sep 2026: King's Birthday (WA), not a business day" in r.explain
+
+
+def test_e10_chain_eped_stays_until_followed_up_on_or_after_it(policy, cal) -> None:
+    per = cal("PER")
+    kw = {"referred_at": "2026-09-14T10:00", "eped": date(2026, 9, 29), "count": 2}
+    before = run(policy, "system", per, "2026-09-14T09:00", last_follow_up_at="2026-09-21T11:00", **kw)
+    assert isos(per, before.follow_ups) == ["2026-09-28T11:00+08:00", "2026-09-29T17:00+08:00"]
+    on_eped = run(policy, "system", per, "2026-09-14T09:00", last_follow_up_at="2026-09-29T09:00", **kw)
+    assert isos(per, on_eped.follow_ups) == ["2026-10-06T09:00+08:00", "2026-10-13T09:00+08:00"]
+
+
+def test_e10_eped_before_the_referral_is_ignored(policy, cal) -> None:
+    per = cal("PER")
+    r = run(policy, "system", per, "2026-09-14T09:00", referred_at="2026-09-14T10:00", eped=date(2026, 9, 10), count=1)
+    assert isos(per, r.follow_ups) == ["2026-09-21T10:00+08:00"]
+
+
+def test_e10_no_follow_up_before_referral(policy, cal) -> None:
+    r = run(policy, "system", cal("PER"), "2026-09-14T09:00", eped=date(2026, 9, 17))
+    assert r.follow_ups == [] and r.due is None
+
+
+def test_e10_eped_ignored_by_categories_without_eped(policy, cal) -> None:
+    syd = cal("SYD")
+    r = run(policy, "policy", syd, "2026-09-14T09:00", referred_at="2026-09-14T10:00", eped=date(2026, 9, 15), count=1)
+    assert isos(syd, r.follow_ups) == ["2026-09-21T10:00+10:00"]
+
+
+# ---------------------------------------------------------------- every category, one raise
+EVERY = {
+    # raised Tue 29 Sep 10:00 AEST, referred Wed 30 Sep 09:00 AEST, EPED Fri 2 Oct; DST starts Sun 4 Oct.
+    "arrears": ("2026-09-29T17:00+10:00", "2026-10-07T09:00+11:00"),
+    "review": (None, "2026-10-06T10:00+11:00"),
+    "death": (None, "2026-10-14T09:00+11:00"),
+    "fcso": ("2026-10-13T17:00+11:00", None),
+    "system": (None, "2026-10-02T17:00+10:00"),
+    "policy": (None, "2026-10-07T09:00+11:00"),
+    "feedback": (None, "2026-10-07T09:00+11:00"),
+    "q999": (None, "2026-10-07T09:00+11:00"),
+    "qol": (None, "2026-10-07T09:00+11:00"),
+}
+
+
+def test_every_category_has_an_expected_case() -> None:
+    assert set(EVERY) == set(CATEGORIES)
+
+
+@pytest.mark.parametrize("category", list(EVERY))
+def test_e1_to_e10_every_category_due_and_first_follow_up(policy, cal, category) -> None:
+    syd = cal("SYD")
+    r = run(policy, category, syd, "2026-09-29T10:00", referred_at="2026-09-30T09:00", eped=date(2026, 10, 2))
+    due, first = EVERY[category]
+    assert iso(syd, r.due) == due
+    assert iso(syd, r.follow_ups[0] if r.follow_ups else None) == first
+    assert r.next_action_at == min(x for x in (r.due, r.follow_ups[0] if r.follow_ups else None) if x)
