@@ -33,7 +33,7 @@ def clean_outcomes(desk: Desk, outcomes: list[str]) -> list[str]:
     given = [single_line(o) for o in outcomes if single_line(o)]
     for o in given:
         if o not in known:
-            raise ValidationError("outcomes", f"unknown outcome {o!r}: use {', '.join(known)} (I8)")
+            raise ValidationError("outcomes", f"unknown outcome {o[:30]!r}: use {', '.join(known)} (I8)")
     if not given:
         raise ValidationError("outcomes", f"record at least one outcome: {', '.join(known)} (I8)")
     return [k for k in known if k in given]
@@ -45,7 +45,9 @@ def _service_first(desk: Desk, value: str) -> str:
         raise ValidationError("service_first", "a direct referral to ICT needs its Service First number (E5b)")
     pattern = str(desk.policy.section("referral").get("service_first_pattern", r"^\S{4,30}$"))
     if not re.match(pattern, text):
-        raise ValidationError("service_first", f"{text!r} is not a Service First number: letters, digits and '-' (E5b)")
+        raise ValidationError(
+            "service_first", f"{text[:40]!r} is not a Service First number: letters, digits and '-' (E5b)"
+        )
     return text
 
 

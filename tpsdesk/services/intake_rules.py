@@ -135,7 +135,7 @@ def check_reason(policy: Policy, channel: str, reason: str, *, decision_by: str 
     if option is None:
         raise ValidationError(
             "reason",
-            f"{key!r} is not a reason TPS takes in {guide.channel_label}: use one of {', '.join(r.key for r in guide.reasons)}",
+            f"{_short(key)} is not a reason TPS takes in {guide.channel_label}: use one of {', '.join(r.key for r in guide.reasons)}",
         )
     if option.branch == "decision":  # I5
         made_by = guide.decision.get("made_by", [])
@@ -143,10 +143,16 @@ def check_reason(policy: Policy, channel: str, reason: str, *, decision_by: str 
             raise ValidationError("decision_by", f"say who made the decision: one of {', '.join(made_by)}")
         if decision_by not in made_by:
             raise ValidationError(
-                "decision_by", f"unknown decision maker {decision_by!r}: use one of {', '.join(made_by)}"
+                "decision_by", f"unknown decision maker {_short(decision_by)}: use one of {', '.join(made_by)}"
             )
         if decision_by not in guide.decision.get("transfer_from", []):
             raise Refused("decision_by", str(guide.decision.get("redirect_text", "not a TPS matter")))
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    """A typed value quoted in a message, never a pasted page."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _cap(policy: Policy, key: str, default: int) -> int:
@@ -183,7 +189,7 @@ def _validate(policy: Policy, channel: str, d: dict[str, Any]) -> tuple[dict[str
         if not sup:
             errors["supervisor_reason"] = f"say why the customer wants a supervisor: {' or '.join(sup_table)} (I6)"
         elif sup not in sup_table:
-            errors["supervisor_reason"] = f"unknown supervisor reason {sup!r}: use {' or '.join(sup_table)} (I6)"
+            errors["supervisor_reason"] = f"unknown supervisor reason {_short(sup)}: use {' or '.join(sup_table)} (I6)"
     elif sup:
         errors["supervisor_reason"] = "a supervisor reason belongs to the supervisor reason (I6)"
     out["supervisor_reason"] = sup if branch == "supervisor" else None
@@ -192,7 +198,7 @@ def _validate(policy: Policy, channel: str, d: dict[str, Any]) -> tuple[dict[str
     kind = d.get("requester_kind") or "so"
     if kind not in guide.requester_kinds:
         errors["requester_kind"] = (
-            f"{kind!r} cannot ask TPS in {guide.channel_label}: use {', '.join(guide.requester_kinds)}"
+            f"{_short(kind)} cannot ask TPS in {guide.channel_label}: use {', '.join(guide.requester_kinds)}"
         )
     out["requester_kind"] = kind
     name = single_line(d.get("requester_name"))
@@ -203,7 +209,7 @@ def _validate(policy: Policy, channel: str, d: dict[str, Any]) -> tuple[dict[str
     out["requester_name"] = name
     logon = single_line(d.get("requester_logon")) or None
     if logon and not _LOGON.match(logon):
-        errors["requester_logon"] = f"{logon!r} is not a logon ID: letters, digits, '.', '_' or '-'"
+        errors["requester_logon"] = f"{_short(logon)} is not a logon ID: letters, digits, '.', '_' or '-'"
     out["requester_logon"] = logon
 
     # I4: what help is required
@@ -259,7 +265,7 @@ def _references(guide: IntakeGuide, given: list[str]) -> tuple[list[str], str | 
             if found is None:
                 return (
                     out,
-                    f"{name!r} is not on the {guide.channel_label} checklist: use {', '.join(guide.references)}, or name it as the other reference",
+                    f"{_short(name)} is not on the {guide.channel_label} checklist: use {', '.join(guide.references)}, or name it as the other reference",
                 )
             canonical = found
         if canonical not in out:
