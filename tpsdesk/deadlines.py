@@ -122,13 +122,17 @@ def follow_up_schedule(
     start_offset = local.utcoffset()
     start_day = local.date()
     out = []
-    for k in range(1, count + 1):
-        step = timedelta(days=days * k)
+    every = timedelta(days=days)
+    step = every
+    for _ in range(count):
         offset = plain_offset(tz, start_day + step)
-        if offset is None or start_offset is None:  # a transition day: C10
+        if offset == start_offset:  # the usual case: same offset, same clock time
+            out.append(base + step)
+        elif offset is None or start_offset is None:  # a transition day: C10
             out.append(resolve_local(local.replace(tzinfo=None) + step, tz).astimezone(UTC))
         else:
             out.append(base + step + (start_offset - offset))
+        step += every
     if eped_due is not None and eped_due > base:
         out.append(eped_due)
         out = sorted(set(out))[:count]
