@@ -6,7 +6,6 @@ Kept apart from ``intake`` so each module stays small; only ``intake.record_outc
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, datetime
 from typing import Any
 
@@ -14,7 +13,7 @@ from sqlmodel import Session
 
 from tpsdesk.errors import ValidationError
 from tpsdesk.models import Contact, Escalation
-from tpsdesk.services.common import Actor, Desk, record_event, refresh_deadlines, require
+from tpsdesk.services.common import Actor, Desk, record_event, refresh_deadlines, require, valid_service_first
 from tpsdesk.services.escalations import create_escalation
 from tpsdesk.text import clean, normalise_crn, single_line
 
@@ -40,15 +39,9 @@ def clean_outcomes(desk: Desk, outcomes: list[str]) -> list[str]:
 
 
 def _service_first(desk: Desk, value: str) -> str:
-    text = single_line(value)
-    if not text:
+    if not single_line(value):
         raise ValidationError("service_first", "a direct referral to ICT needs its Service First number (E5b)")
-    pattern = str(desk.policy.section("referral").get("service_first_pattern", r"^\S{4,30}$"))
-    if not re.match(pattern, text):
-        raise ValidationError(
-            "service_first", f"{text[:40]!r} is not a Service First number: letters, digits and '-' (E5b)"
-        )
-    return text
+    return valid_service_first(desk.policy, single_line(value))
 
 
 def apply_outcome(
