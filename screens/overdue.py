@@ -98,6 +98,14 @@ class OverdueScreen(ModalScreen[None]):
             f"Overdue items, most overdue first: {len(message.rows)}{more} (Enter opens, Esc closes)"
         )
 
+    @on(Input.Submitted, "#overdue-filter")
+    def _submitted(self, _: Input.Submitted) -> None:
+        self.action_open()
+
+    @on(DataTable.RowSelected)
+    def _selected(self, _: DataTable.RowSelected) -> None:
+        self.action_open()
+
     def action_cursor(self, step: int) -> None:
         table = self.query_one(DataTable)
         table.move_cursor(row=max(0, table.cursor_row + step))

@@ -117,6 +117,7 @@ class QueueScreen(QueueActions, DeskScreen):
         self.completes = ""
         self._polls = 0
         self._sites: list[str] = []
+        self._open_on_mount: int | None = None
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="queue-body"):
@@ -138,6 +139,8 @@ class QueueScreen(QueueActions, DeskScreen):
         self._load_may()
         self.set_interval(POLL_SECONDS, self.poll, name="queue-poll")
         self._fit(self.size.width)
+        if self._open_on_mount is not None:
+            self.load_detail(self._open_on_mount, focus=True)
 
     def on_resize(self, event: Any) -> None:
         self._fit(event.size.width)
@@ -297,6 +300,9 @@ class QueueScreen(QueueActions, DeskScreen):
     # ------------------------------------------------------------ detail
     def open_escalation(self, escalation_id: int) -> None:
         """From the palette, the overdue lookup or the calendar: show that escalation."""
+        if not self.is_mounted:  # first visit: on_mount opens it
+            self._open_on_mount = escalation_id
+            return
         self.table.select_id(escalation_id)
         self.load_detail(escalation_id, focus=True)
 

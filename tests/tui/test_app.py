@@ -74,3 +74,171 @@ async def test_f7_opens_overdue_while_text_field_focused(make_app) -> None:
         await pilot.press("f7")
         await pilot.pause()
         assert isinstance(app.screen, OverdueScreen)
+
+
+async def test_palette_finds_escalation_by_crn_and_opens_it(desk, make_app) -> None:
+    from textual.command import CommandPalette
+
+    from screens.widgets.escalation_detail import EscalationDetailView
+    from tpsdesk.services import escalations
+    from tui.helpers import settle
+
+    escalations.raise_escalation(desk, "tps1", category="review", crn="111222333B", summary="other")
+    target = escalations.raise_escalation(desk, "tps1", category="review", crn="987654321C", summary="wanted").id
+    app = make_app("tl1")  # a Team Leader starts on the dashboard
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.current_mode == "dashboard"
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"987 654")
+        await settle(pilot, rounds=8)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert app.current_mode == "queue"
+        body = app.screen.query_one(EscalationDetailView).body_text
+        assert body.startswith(f"#{target} ") and "987654321C" in body
+
+
+async def test_palette_reaches_every_screen(make_app) -> None:
+    from screens.app import SCREENS
+    from screens.palette import DeskCommands
+
+    app = make_app("sp1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        provider = DeskCommands(app.screen)
+        labels = [hit.text async for hit in provider.discover()]
+        for spec in SCREENS.values():
+            assert f"Go to {spec.title}" in labels
+        assert "Quick overdue lookup" in labels
+
+
+async def test_help_lists_every_key_of_the_queue(make_app) -> None:
+    from textual.widgets import DataTable
+
+    from screens.widgets.queue_actions import QueueActions
+
+    app = make_app("sp1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert app.current_mode == "help"
+        table = app.screen.query_one("#help-keys", DataTable)
+        shown = {table.get_row_at(i)[1].plain for i in range(table.row_count)}
+        for binding in QueueActions.ACTION_BINDINGS:
+            assert binding.tooltip in shown
+        assert "Quick overdue lookup" in shown
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.current_mode == "queue"
+
+
+def test_every_binding_has_id_and_tooltip() -> None:
+    from screens.app import TpsApp
+    from screens.first_run import FirstRunScreen
+    from screens.help import HelpScreen
+    from screens.identity import UserPicker
+    from screens.overdue import OverdueScreen
+    from screens.queue import QueueScreen
+    from screens.widgets.action_dialogs import FormDialog
+    from screens.widgets.virtual_table import VirtualTable
+
+    for owner in (TpsApp, QueueScreen, OverdueScreen, HelpScreen, FirstRunScreen, UserPicker, FormDialog, VirtualTable):
+        for binding in owner.BINDINGS:
+            assert binding.id and binding.tooltip, (owner.__name__, binding.key)
+
+
+async def test_r1_role_decides_home_screen(make_app) -> None:
+    for logon, home in [("so1", "intake"), ("tps1", "intake"), ("sso1", "queue"), ("tl1", "dashboard")]:
+        app = make_app(logon)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            assert app.current_mode == home, logon
+
+
+async def test_unknown_user_gets_the_staff_picker(make_app) -> None:
+    from textual.widgets import OptionList
+
+    from screens.identity import UserPicker
+
+    app = make_app("nobody-here")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, UserPicker)
+        options = app.screen.query_one(OptionList)
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert "sp1" in ids
+        options.highlighted = ids.index("sp1")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.user == "sp1" and app.current_mode == "queue"
+
+
+async def test_env_user_is_used_when_no_flag(make_app, monkeypatch) -> None:
+    monkeypatch.setenv("TPSDESK_USER", "sso1")
+    app = make_app(None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.user == "sso1"
+
+
+async def test_os_user_matched_to_staff_logon(make_app, monkeypatch) -> None:
+    from screens import app as app_module
+
+    monkeypatch.delenv("TPSDESK_USER", raising=False)
+    monkeypatch.setattr(app_module, "os_user", lambda: "TL1")
+    app = make_app(None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.user == "tl1"
+
+
+async def test_first_run_start_empty_creates_centre_site_and_staff(desk, make_empty_app, monkeypatch) -> None:
+    from screens.first_run import FirstRunScreen
+    from tpsdesk.services import setup
+    from tui.helpers import settle
+
+    monkeypatch.delenv("TPSDESK_USER", raising=False)
+    app = make_empty_app(None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, FirstRunScreen)
+        values = {
+            "centre-code": "ABC",
+            "centre-name": "Test Centre",
+            "site-code": "MEL",
+            "logon": "me1",
+            "name": "Mo Eel",
+        }
+        for wid, value in values.items():
+            app.screen.query_one(f"#{wid}", Input).value = value
+        app.screen.query_one("#zone").value = "Australia/Melbourne"
+        app.screen.query_one("#state").value = "VIC"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.user == "me1" and app.role == "SP" and app.current_mode == "queue"
+    staff = {s.logon: s for s in setup.list_staff(desk)}
+    assert staff["me1"].site == "MEL" and staff["me1"].centre == "ABC"
+    assert [s.zone for s in setup.list_sites(desk)] == ["Australia/Melbourne"]
+
+
+async def test_first_run_mistake_is_shown_and_nothing_half_made_blocks_a_retry(desk, make_empty_app) -> None:
+    from tpsdesk.services import setup
+    from tui.helpers import settle
+
+    app = make_empty_app(None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        for wid, value in {"centre-code": "ABC", "site-code": "MEL", "logon": "me1", "name": ""}.items():
+            app.screen.query_one(f"#{wid}", Input).value = value
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "name" in str(app.screen.query_one("#first-run-error").content)
+        app.screen.query_one("#name", Input).value = "Mo Eel"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.user == "me1"
+    assert [c.code for c in setup.list_centres(desk)] == ["ABC"]
