@@ -532,6 +532,11 @@ def test_e10_no_follow_up_before_referral(policy, cal) -> None:
     assert r.follow_ups == [] and r.due is None
 
 
+def test_c8_e10_working_says_follow_ups_start_once_referred(policy, cal) -> None:
+    r = run(policy, "system", cal("PER"), "2026-09-14T09:00", eped=date(2026, 9, 17))
+    assert "follow-ups every 7 days run once it is referred (E10); none scheduled now" in r.explain
+
+
 def test_e10_eped_ignored_by_categories_without_eped(policy, cal) -> None:
     syd = cal("SYD")
     r = run(policy, "policy", syd, "2026-09-14T09:00", referred_at="2026-09-14T10:00", eped=date(2026, 9, 15), count=1)

@@ -222,6 +222,10 @@ def compute(
             if ex is not None:
                 shown = eped if fu.eped else None
                 _explain_follow_ups(ex, cal, fu.kind, fu.days, fu.rule, base, shown, eped_due, follow_ups, viewer)
+        elif ex is not None:
+            word = "reviews" if fu.kind == "review" else "follow-ups"
+            when = "once it is referred" if anchor is None else "while it is open or referred"
+            ex.append(f"{word} every {fu.days} days run {when} ({fu.rule}); none scheduled now")
     if ex is not None:
         if due is not None:
             ex.append(f"due {cal.fmt(due, viewer)}" + (" (after hours: act at once)" if after_hours else ""))
