@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from tpsdesk.errors import TpsError
@@ -51,19 +52,27 @@ class FirstRunScreen(ModalScreen[str | None]):
             with Horizontal(classes="buttons"):
                 yield Button("Load a demo floor (Ctrl+D)", id="demo", variant="primary")
             yield Label("Start empty", markup=False, classes="section")
-            with Vertical(id="setup-form"):
-                yield Input(placeholder="Centre code, e.g. PCC", id="centre-code")
-                yield Input(placeholder="Centre name, e.g. Parramatta Smart Centre", id="centre-name")
-                yield Select([("Smart Centre Call", "smart-centre"), ("Compensation Recovery", "comp-recovery")],
-                             value="smart-centre", allow_blank=False, id="channel")  # fmt: skip
-                yield Input(placeholder="Site code, e.g. SYD", id="site-code")
-                yield Select([(z, z) for z in ZONES], value="Australia/Sydney", allow_blank=False, id="zone")
-                yield Select([(s, s) for s in STATES], value="NSW", allow_blank=False, id="state")
-                yield Input(placeholder="Your logon ID", id="logon")
-                yield Input(placeholder="Your name", id="name")
-                yield Select(
-                    [(r, r) for r in ("SO", "TPS", "SP", "SSO", "TL")], value="SP", allow_blank=False, id="role"
+            with Grid(id="setup-form"):
+                yield from _row("Centre code", Input(placeholder="e.g. PCC", id="centre-code", compact=True))
+                yield from _row(
+                    "Centre name", Input(placeholder="e.g. Parramatta Smart Centre", id="centre-name", compact=True)
                 )
+                yield from _row("Channel", Select([("Smart Centre Call", "smart-centre"), ("Compensation Recovery", "comp-recovery")],
+                                                  value="smart-centre", allow_blank=False, id="channel", compact=True))  # fmt: skip
+                yield from _row("Site code", Input(placeholder="e.g. SYD", id="site-code", compact=True))
+                yield from _row(
+                    "Time zone",
+                    Select(
+                        [(z, z) for z in ZONES], value="Australia/Sydney", allow_blank=False, id="zone", compact=True
+                    ),
+                )
+                yield from _row(
+                    "State", Select([(s, s) for s in STATES], value="NSW", allow_blank=False, id="state", compact=True)
+                )
+                yield from _row("Your logon", Input(placeholder="your logon ID", id="logon", compact=True))
+                yield from _row("Your name", Input(placeholder="as colleagues know you", id="name", compact=True))
+                yield from _row("Your role", Select([(r, r) for r in ("SO", "TPS", "SP", "SSO", "TL")], value="SP",
+                                                    allow_blank=False, id="role", compact=True))  # fmt: skip
             yield Static("", id="first-run-error", markup=False)
             with Horizontal(classes="buttons"):
                 yield Button("Create and start (Ctrl+S)", id="create", variant="success")
@@ -134,6 +143,11 @@ class FirstRunScreen(ModalScreen[str | None]):
             self.app.notify(message.error, severity="error", markup=False)
             return
         self.dismiss(message.logon)
+
+
+def _row(label: str, widget: Widget) -> ComposeResult:
+    yield Label(label, markup=False, classes="form-label")
+    yield widget
 
 
 def raise_missing(field: str, text: str) -> None:

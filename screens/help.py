@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -16,8 +17,10 @@ if TYPE_CHECKING:
     from screens.app import TpsApp
 
 
-def _label(key: str) -> str:
-    return ", ".join(k.strip().replace("ctrl+", "Ctrl+").upper() if len(k) > 1 else k for k in key.split(","))
+def _key(node: DOMNode, binding: Binding) -> str:
+    if binding.key_display:
+        return binding.key_display
+    return ", ".join(node.app.get_key_display(replace(binding, key=k.strip())) for k in binding.key.split(","))
 
 
 def bindings_of(node: DOMNode) -> list[Binding]:
@@ -29,7 +32,10 @@ def bindings_of(node: DOMNode) -> list[Binding]:
 
 
 def screen_keys(screen: DOMNode) -> list[tuple[str, str, str]]:
-    """(key, what it does, where) for the screen and the desk's own widgets on it."""
+    """(key, what it does, where) for the screen and the desk's own widgets on it.
+
+    Only the desk's own bindings (they all carry an ``id``); Textual's built-in
+    scrolling keys are left out, and Tab is listed once by the app's part."""
     rows: list[tuple[str, str, str]] = []
     seen: set[tuple[str, str]] = set()
     nodes = [screen, *screen.walk_children()]
@@ -39,11 +45,11 @@ def screen_keys(screen: DOMNode) -> list[tuple[str, str, str]]:
         for binding in bindings_of(node):
             what = binding.tooltip or binding.description or binding.action
             mark = (binding.key, what)
-            if mark in seen or binding.system:
+            if mark in seen or binding.system or not binding.id:
                 continue
             seen.add(mark)
             where = "this screen" if node is screen else type(node).__name__
-            rows.append((_label(binding.key), what, where))
+            rows.append((_key(screen, binding), what, where))
     return rows
 
 
@@ -91,6 +97,7 @@ def screen_keys_of_app(app: TpsApp) -> list[tuple[str, str, str]]:
     rows = []
     for binding in app.BINDINGS:
         assert isinstance(binding, Binding)
-        rows.append((_label(binding.key), binding.tooltip or binding.description, "everywhere"))
-    rows.append(("Ctrl+P", "Command palette: any screen, an escalation by id or CRN", "everywhere"))
+        rows.append((_key(app, binding), binding.tooltip or binding.description, "everywhere"))
+    rows.append(("^p", "Command palette: any screen, an escalation by id or CRN", "everywhere"))
+    rows.append(("tab", "Next field or pane (shift+tab: previous)", "everywhere"))
     return rows
