@@ -92,6 +92,7 @@ class IntakeScreen(DeskScreen):
     def __init__(self) -> None:
         super().__init__()
         self._touched: set[str] = set()
+        self._attempted = False
         self._saving = False
         self._contact: svc.ContactView | None = None  # saved contact whose outcome is still to record
         self._done = False
@@ -173,11 +174,15 @@ class IntakeScreen(DeskScreen):
         self.query_one("#row-references", FieldRow).set_required(bool(reason and reason.references_required))
 
     def _revalidate(self, *, show_all: bool = False) -> dict[str, str]:
-        problems = self.form.missing(self.draft())
+        draft = self.draft()
+        problems = self.form.missing(draft)
+        if self.form.refusal(draft):
+            problems.pop("reason", None)  # I3 / I5: the guidance under the reason says it already
+            problems.pop("decision_by", None)
         for field in LIVE:
             row = self._row(field)
             if row is not None:
-                row.set_error(problems.get(field) if (show_all or field in self._touched) else None)
+                row.set_error(problems.get(field) if (show_all or self._attempted or field in self._touched) else None)
         return problems
 
     def _changed(self, field: str | None) -> None:
@@ -255,6 +260,7 @@ class IntakeScreen(DeskScreen):
             self._show_result(f"Not recorded.\n{refusal}")
             self.notify(refusal, title="Nothing recorded", severity="warning", markup=False)
             return
+        self._attempted = True  # after a save attempt every message stays live
         problems = self._revalidate(show_all=True)
         with_outcome = self.may_outcome and not self.form.is_stop_payment(draft.reason)
         outcome = self.query_one("#outcome", OutcomePicker).draft() if with_outcome else None
@@ -283,6 +289,7 @@ class IntakeScreen(DeskScreen):
         self._done = False
         self._contact = None
         self._touched.clear()
+        self._attempted = False
         self.query_one("#requester_kind", Select).value = next(iter(self.guide.requester_kinds))
         self.query_one("#requester_logon", Input).value = self.form.default_logon
         self.query_one("#requester_name", Input).value = self.form.default_name

@@ -81,6 +81,7 @@ class StopPaymentScreen(DeskScreen):
     def __init__(self) -> None:
         super().__init__()
         self._touched: set[str] = set()
+        self._attempted = False
         self._seq = 0
         self._saving = False
         self._saved: SavedDoc | None = None
@@ -168,7 +169,7 @@ class StopPaymentScreen(DeskScreen):
         for field in FIELDS:
             row = self._row_for(field)
             if row is not None:
-                shown = show_all or field in self._touched
+                shown = show_all or self._attempted or field in self._touched
                 row.set_error(errors.get(field) if shown else None)
         if self._saved is None:
             self._seq += 1
@@ -223,6 +224,7 @@ class StopPaymentScreen(DeskScreen):
                 f"This DOC is already saved as #{self._saved.result.doc_id}: ctrl+n starts a new one.", markup=False
             )
             return
+        self._attempted = True  # after a save attempt every message stays live
         errors = self._revalidate(show_all=True)
         if errors:
             first = next((f for f in FIELDS if f in errors), next(iter(errors)))
@@ -249,6 +251,7 @@ class StopPaymentScreen(DeskScreen):
     def action_new(self) -> None:
         self._saved = None
         self._touched.clear()
+        self._attempted = False
         self.contact_id = None
         for field in ("crn", "payment_other", "amount", "period_from", "period_to", "reason"):
             self.query_one(f"#{field}", Input).value = ""

@@ -86,4 +86,4 @@ def intake_fields(form: IntakeForm) -> Iterator[Widget]:
         stack=True,
         id="row-help_required",
     )
-    yield FieldRow("CRN", Input(placeholder="123456789A", id="crn", compact=True), id="row-crn")
+    yield FieldRow("CRN", Input(placeholder="e.g. 123456789A", id="crn", compact=True), id="row-crn")

@@ -125,7 +125,6 @@ class IntakeForm:
         g = self.guide
         parts = [
             f"{g.channel_label}: research the reference material first (I1). TPS always asks which references you used.",
-            f"Other units (I9): {g.guidance_other_units}" if g.guidance_other_units else "",
             f"Code of conduct (I10): {g.code_of_conduct}" if g.code_of_conduct else "",
         ]
         return "\n\n".join(p for p in parts if p)

@@ -133,7 +133,7 @@ class OutcomePicker(Vertical):
         """What the chosen outcomes still need, before anything is saved."""
         d = self.draft()
         out: dict[str, str] = {}
-        if set(d.outcomes) & set(ESCALATING) and not d.category:
+        if "escalated" in d.outcomes and "referred-ict" not in d.outcomes and not d.category:
             out["category"] = "choose the escalation category"
         if "referred-ict" in d.outcomes:
             if not d.nnu_ref.strip():

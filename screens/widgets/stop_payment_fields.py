@@ -25,7 +25,7 @@ def stop_payment_fields(types: list[str]) -> Iterator[Widget]:
         stack=True,
         id="row-ar_checked",
     )
-    yield FieldRow("CRN", Input(placeholder="123456789A", id="crn", compact=True), required=True, id="row-crn")
+    yield FieldRow("CRN", Input(placeholder="e.g. 123456789A", id="crn", compact=True), required=True, id="row-crn")
     yield FieldRow(
         "Payment type",
         Select(

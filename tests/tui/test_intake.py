@@ -303,3 +303,63 @@ async def test_keyboard_only_contact_from_f2_to_saved(desk, make_app) -> None:
         await settle(pilot)
         [row] = contacts(desk)
         assert row.reason == "status-rate" and row.help_required == "Cannot finalise update"
+
+
+async def test_service_error_shows_beside_field_and_keeps_typed_text(desk, make_app) -> None:
+    """A logon not on the floor needs a name (I4): the core's message, nothing saved, text kept."""
+    app = make_app("tps1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_intake(app, pilot)
+        screen.query_one("#requester_logon", Input).value = "nobody9"
+        await fill_technical(screen, pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert contacts(desk) == []
+        assert "give the requester's name" in error_of(screen, "requester_name")
+        assert screen.query_one("#help_required", TextArea).text == HELP
+
+
+async def test_outcome_failure_after_contact_saved_retries_outcome_only(desk, make_app) -> None:
+    """The contact is kept when its outcome is refused; fixing it records the outcome on the same contact."""
+    app = make_app("tps1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_intake(app, pilot)
+        screen.query_one("#requester_logon", Input).value = "so1"
+        screen.query_one("#crn", Input).value = "123456789A"
+        await fill_technical(screen, pilot)
+        screen.query_one("#outcomes").select("referred-ict")
+        screen.query_one("#nnu_ref", Input).value = "NNU 2026/114"
+        screen.query_one("#service_first", Input).value = "SF 1!"  # not a Service First number
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [row] = contacts(desk)
+        assert row.status == "open" and "Service First" in error_of(screen, "service_first")
+        assert f"Contact #{row.id} is saved; the outcome is not" in text_of(screen, "in-result")
+        screen.query_one("#service_first", Input).value = "SF-778899"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [row] = contacts(desk)
+        assert row.status == "complete" and row.service_first == "SF-778899" and row.escalation_id is not None
+
+
+async def test_i2_comp_recovery_social_worker_requester_and_checklist(desk, make_app, policy) -> None:
+    app = make_app("crtps1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_intake(app, pilot)
+        assert screen.query_one("#row-requester_kind").display  # CR takes several kinds of requester
+        assert screen.guide.references == policy.references("comp-recovery")
+        pick(screen, "requester_kind", "social-worker")
+        pick(screen, "reason", "social-worker")
+        screen.query_one("#help_required", TextArea).insert("Coding advice on a compensation preclusion period")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert contacts(desk) == [] and "name" in error_of(screen, "requester_name")
+        screen.query_one("#requester_name", Input).value = "Wendy Worker"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [row] = contacts(desk)
+        assert (row.requester_kind, row.requester_name, row.channel) == (
+            "social-worker",
+            "Wendy Worker",
+            "comp-recovery",
+        )
