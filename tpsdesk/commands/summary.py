@@ -1,0 +1,57 @@
+"""``tpsdesk summary``: the shift summary of a site (X1), masked by default (X2).
+
+``--full-identifiers`` shows CRNs in full and records that export in the
+history (who, when, which window). ``--out FILE`` writes the file (mode 0600).
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from tpsdesk.cli import Context
+
+
+@click.command()
+@click.option(
+    "--from", "start", metavar="ISO", help="Window start; a naive time is site-local (default: the current shift)."
+)
+@click.option("--to", "end", metavar="ISO", help="Window end; a naive time is site-local (default: now).")
+@click.option("--site", "site", metavar="CODE", help="Site to summarise (default: --site, else your own site).")
+@click.option("--format", "fmt", type=click.Choice(["text", "md", "csv", "json"]), default="text", show_default=True)
+@click.option("--full-identifiers", is_flag=True, help="Show CRNs in full (X2); the export is recorded in the history.")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write to FILE instead of printing.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (same as --format json).")
+@click.option(
+    "--limit", default=500, show_default=True, type=click.IntRange(0, 100_000), help="Items listed per section."
+)
+@click.pass_obj
+def summary(
+    obj: Context,
+    start: str | None,
+    end: str | None,
+    site: str | None,
+    fmt: str,
+    full_identifiers: bool,
+    out: str | None,
+    as_json: bool,
+    limit: int,
+) -> None:
+    """Contacts, escalations, stop-payment requests, overdue and handed-over items of a shift (X1)."""
+    from tpsdesk.export import export
+    from tpsdesk.services.summaries import shift_summary
+
+    if as_json:
+        fmt = "json"
+    desk = obj.desk()
+    result = shift_summary(desk, obj.user, start=start, end=end, site=site or obj.site, limit=limit)
+    text = export(desk, obj.user, result, fmt, full_identifiers=full_identifiers, out=out)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    # Customer data: the file is private to its owner, like the database (X2).
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+    click.echo(f"shift summary of site {result.site} written to {out}", err=True)

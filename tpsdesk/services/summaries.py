@@ -1,0 +1,338 @@
+"""The shift summary (X1): what happened at a site in a window, and what the next
+shift inherits. Only staff who may ``see_all`` (R4, R6: TL, SP, SSO by default)
+get it; an export with full customer identifiers is recorded in the history (X2).
+
+Figures come from GROUP BY queries over the window; the lists of overdue and
+handed-over items are capped (``limit``) and carry their totals.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from tpsdesk.businesstime import SiteCalendar
+from tpsdesk.deadlines import compute
+from tpsdesk.errors import NotFound, PermissionDenied, ValidationError
+from tpsdesk.models import Centre, Contact, Escalation, Site, Staff, StopPaymentDoc
+from tpsdesk.policy import ROLES
+from tpsdesk.services.common import Actor, Desk, actor_for, allowed, due_for, record_event
+
+EXPORT_EVENT = "export-full-identifiers"  # X2
+OPEN_CONTACT = "(no outcome yet)"
+
+
+@dataclass(frozen=True)
+class ContactLine:
+    """Contacts of one TPS officer for one reason and one outcome (I2, I8)."""
+
+    tps: str | None
+    tps_name: str
+    reason: str
+    outcome: str
+    count: int
+
+
+@dataclass(frozen=True)
+class CategoryLine:
+    category: str
+    label: str
+    raised: int
+    finalised: int
+    referred: int
+
+
+@dataclass(frozen=True)
+class StopPaymentLine:
+    """A stop-payment request and whether ICT was asked before COB (S3, E1)."""
+
+    doc_id: int
+    escalation_id: int | None
+    crn: str
+    created_at: datetime
+    cob: datetime
+    ict_requested_at: datetime | None
+    state: str  # before-cob | after-cob | not-sent | pending
+
+    @property
+    def reached_before_cob(self) -> bool | None:
+        return {"before-cob": True, "after-cob": False, "not-sent": False}.get(self.state)
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    id: int
+    category: str
+    status: str
+    crn: str
+    owner: str | None
+    next_action_at: datetime | None
+    due_at: datetime | None
+    summary: str
+
+
+@dataclass
+class ShiftSummary:
+    centre: str
+    site: str
+    site_name: str
+    zone: str
+    start: datetime
+    end: datetime
+    generated_at: datetime
+    generated_by: str
+    mask_keep: int = 4
+    contacts: list[ContactLine] = field(default_factory=list)
+    contacts_total: int = 0
+    by_reason: dict[str, int] = field(default_factory=dict)
+    by_outcome: dict[str, int] = field(default_factory=dict)
+    escalations: list[CategoryLine] = field(default_factory=list)
+    stop_payments: list[StopPaymentLine] = field(default_factory=list)
+    overdue: list[ItemLine] = field(default_factory=list)
+    overdue_total: int = 0
+    handover: list[ItemLine] = field(default_factory=list)
+    handover_total: int = 0
+
+
+# ---------------------------------------------------------------- permission and window
+def refusal(desk: Desk, actor: Actor) -> str | None:
+    """None when the actor may have shift summaries, else why not (R4, R5, R6)."""
+    if allowed(desk.policy, actor, "see_all") is None:
+        return None
+    roles = [r for r in ROLES if desk.policy.permission(actor.channel, r, "see_all") == "yes"]
+    return (
+        f"refused: shift summaries are for {', '.join(roles) or 'nobody'} (R4, R6); "
+        f"a {actor.role} sees their own items in the queue; ask your Team Leader for the summary"
+    )
+
+
+def default_window(desk: Desk, cal: SiteCalendar, now: datetime) -> tuple[datetime, datetime]:
+    """The current shift: today's opening time at the site up to now. Before opening, or on a
+    day that is not a business day, the last shift: the previous business day's hours (C3)."""
+    local = cal.local(now)
+    day = local.date()
+    if cal.is_business_day(day) and local.time() >= cal.open_time:
+        return cal.at(day, cal.open_time), now
+    prev = day - timedelta(days=1)
+    while not cal.is_business_day(prev):
+        prev -= timedelta(days=1)
+    return cal.at(prev, cal.open_time), cal.cob_on(prev)
+
+
+def _instant(cal: SiteCalendar, value: datetime | str | None, field_name: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            return cal.parse(value)  # naive = site-local (C10)
+        except ValidationError as exc:
+            raise ValidationError(field_name, exc.message) from None
+    if value.tzinfo is None:
+        raise ValidationError(field_name, "give a time with its offset, or a site-local ISO text")
+    return value
+
+
+def _window(desk: Desk, cal: SiteCalendar, start: Any, end: Any) -> tuple[datetime, datetime]:
+    now = desk.now()
+    s, e = _instant(cal, start, "from"), _instant(cal, end, "to")
+    if s is None and e is None:
+        return default_window(desk, cal, now)
+    hours = int(desk.policy.section("summary").get("shift_hours", 9))
+    e = e or now
+    s = s or e - timedelta(hours=hours)
+    if s >= e:
+        raise ValidationError(
+            "from", f"the window starts {cal.fmt(s)}, not before its end {cal.fmt(e)}: swap --from and --to"
+        )
+    return s, e
+
+
+# ---------------------------------------------------------------- the summary
+def shift_summary(
+    desk: Desk,
+    logon: str,
+    *,
+    start: datetime | str | None = None,
+    end: datetime | str | None = None,
+    site: str | None = None,
+    limit: int = 500,
+) -> ShiftSummary:
+    """What happened at ``site`` (default: the actor's) from ``start`` to ``end`` (default: the current shift)."""
+    with desk.store.read() as session:
+        actor = actor_for(session, logon)
+        reason = refusal(desk, actor)
+        if reason is not None:
+            raise PermissionDenied(reason)
+        where = _site(session, actor, site)
+        cal = desk.calendar(where)
+        s, e = _window(desk, cal, start, end)
+        centre = session.get(Centre, where.centre_id)
+        assert centre is not None and where.id is not None
+        out = ShiftSummary(
+            centre=centre.code,
+            site=where.code,
+            site_name=where.name,
+            zone=where.zone,
+            start=s,
+            end=e,
+            generated_at=desk.now(),
+            generated_by=actor.logon,
+            mask_keep=int(desk.policy.section("summary").get("mask_keep", 4)),
+        )
+        _contacts(session, out, where.id, s, e)
+        out.escalations = _categories(session, desk, where.id, s, e)
+        out.stop_payments = _stop_payments(session, desk, cal, where.id, s, e)
+        open_items = (Escalation.site_id == where.id, col(Escalation.closed).is_(False), Escalation.raised_at < e)
+        late = (*open_items, Escalation.next_action_at < e)  # type: ignore[operator]
+        out.overdue_total, out.overdue = _items(session, late, limit)
+        out.handover_total, out.handover = _items(session, open_items, limit)
+        return out
+
+
+def _site(session: Session, actor: Actor, code: str | None) -> Site:
+    if not code:
+        found = session.get(Site, actor.site_id)
+    else:
+        found = session.exec(select(Site).where(Site.code == code.strip().upper())).first()
+        if found is None:
+            raise NotFound(f"site: no site with code {code!r} (tpsdesk site list)")
+        if found.centre_id != actor.centre_id:
+            raise PermissionDenied(
+                f"refused: site {found.code} belongs to another Centre; summarise your own Centre's sites"
+            )
+    assert found is not None
+    return found
+
+
+def _contacts(session: Session, out: ShiftSummary, site_id: int, start: datetime, end: datetime) -> None:
+    """Contacts by TPS officer, reason and outcome (X1); a contact with two outcomes counts under each."""
+    tps = func.coalesce(Contact.tps_id, Contact.recorded_by_id)
+    stmt = (
+        select(tps, Contact.reason, Contact.outcomes, func.count(col(Contact.id)))
+        .where(Contact.site_id == site_id, Contact.opened_at >= start, Contact.opened_at < end)  # type: ignore[operator]
+        .group_by(tps, Contact.reason, Contact.outcomes)
+    )
+    rows = session.exec(stmt).all()
+    names = {s.id: s for s in session.exec(select(Staff).where(col(Staff.id).in_({r[0] for r in rows}))).all()}
+    lines: Counter[tuple[int, str, str]] = Counter()
+    for staff_id, reason, outcomes, n in rows:
+        out.contacts_total += int(n)
+        out.by_reason[reason] = out.by_reason.get(reason, 0) + int(n)
+        for outcome in _outcomes(outcomes):
+            lines[(staff_id, reason, outcome)] += int(n)
+            out.by_outcome[outcome] = out.by_outcome.get(outcome, 0) + int(n)
+    for (staff_id, reason, outcome), n in lines.items():
+        who = names.get(staff_id)
+        out.contacts.append(ContactLine(who.logon if who else None, who.name if who else "?", reason, outcome, n))
+    out.contacts.sort(key=lambda c: (c.tps or "", c.reason, c.outcome))
+
+
+def _get_site(session: Session, site_id: int) -> Site:
+    found = session.get(Site, site_id)
+    assert found is not None
+    return found
+
+
+def _outcomes(raw: str) -> list[str]:
+    try:
+        value = json.loads(raw or "[]")
+    except ValueError:
+        return [raw]
+    return [str(v) for v in value] if isinstance(value, list) and value else [OPEN_CONTACT]
+
+
+def _categories(session: Session, desk: Desk, site_id: int, start: datetime, end: datetime) -> list[CategoryLine]:
+    """Escalations raised, finalised and referred in the window, by category (X1)."""
+    counts: dict[str, list[int]] = {}
+    for i, column in enumerate((Escalation.raised_at, Escalation.finalised_at, Escalation.referred_at)):
+        stmt = (
+            select(Escalation.category, func.count(col(Escalation.id)))
+            .where(Escalation.site_id == site_id, column >= start, column < end)  # type: ignore[operator]
+            .group_by(Escalation.category)
+        )
+        for category, n in session.exec(stmt).all():
+            counts.setdefault(category, [0, 0, 0])[i] = int(n)
+    out = []
+    for key, cat in desk.policy.categories.items():
+        if key in counts:
+            out.append(CategoryLine(key, f"{cat.short} ({cat.rule})", *counts[key]))
+    return out
+
+
+def _stop_payments(
+    session: Session, desk: Desk, cal: SiteCalendar, site_id: int, start: datetime, end: datetime
+) -> list[StopPaymentLine]:
+    """Each stop-payment DOC of the window, and whether ICT was asked before COB (S3, E1)."""
+    stmt = (
+        select(StopPaymentDoc, Escalation)
+        .outerjoin(Escalation, col(Escalation.id) == StopPaymentDoc.escalation_id)
+        .where(StopPaymentDoc.site_id == site_id, StopPaymentDoc.created_at >= start, StopPaymentDoc.created_at < end)  # type: ignore[operator]
+        .order_by(col(StopPaymentDoc.created_at), col(StopPaymentDoc.id))
+    )
+    now = desk.now()
+    arrears = next((c for c in desk.policy.categories.values() if c.urgent), None)
+    out = []
+    for doc, esc in session.exec(stmt).all():
+        if esc is not None:
+            raised_at = cal if esc.site_id == site_id else desk.calendar(_get_site(session, esc.site_id))
+            result = due_for(desk, esc, raised_at)  # the raising site's calendar (C9)
+        elif arrears is not None:
+            result = compute(arrears, doc.created_at, cal)
+        else:
+            continue
+        cob = min((d.at for d in result.deadlines), default=None)
+        if cob is None:
+            continue
+        asked = doc.ict_requested_at
+        if asked is not None:
+            state = "before-cob" if asked <= cob else "after-cob"
+        else:
+            state = "not-sent" if now >= cob else "pending"
+        out.append(StopPaymentLine(doc.id or 0, doc.escalation_id, doc.crn, doc.created_at, cob, asked, state))
+    return out
+
+
+def _items(session: Session, conditions: tuple[Any, ...], limit: int) -> tuple[int, list[ItemLine]]:
+    total = int(session.exec(select(func.count(col(Escalation.id))).where(*conditions)).one())
+    stmt = (
+        select(Escalation, Staff.logon)
+        .outerjoin(Staff, col(Staff.id) == Escalation.owner_id)
+        .where(*conditions)
+        .order_by(col(Escalation.next_action_at).is_(None), col(Escalation.next_action_at), col(Escalation.id))
+        .limit(max(0, limit))
+    )
+    items = [
+        ItemLine(e.id or 0, e.category, e.status, e.crn, owner, e.next_action_at, e.due_at, e.summary)
+        for e, owner in session.exec(stmt).all()
+    ]
+    return total, items
+
+
+# ---------------------------------------------------------------- X2
+def record_full_export(desk: Desk, logon: str, summary: ShiftSummary, fmt: str, *, out: str | None = None) -> None:
+    """An export with full customer identifiers is recorded in the history: who, when, which window (X2)."""
+    with desk.store.write() as session:
+        actor = actor_for(session, logon)
+        reason = refusal(desk, actor)
+        if reason is not None:
+            raise PermissionDenied(reason)
+        record_event(
+            session,
+            desk.now(),
+            actor.id,
+            EXPORT_EVENT,
+            site=summary.site,
+            start=summary.start.isoformat(),
+            end=summary.end.isoformat(),
+            format=fmt,
+            out=out or "stdout",
+            crns=len(
+                {i.crn for i in (*summary.overdue, *summary.handover) if i.crn} | {s.crn for s in summary.stop_payments}
+            ),
+        )
