@@ -141,6 +141,7 @@ def test_due_cli_bad_input_exits_2_naming_the_field(tmp_path) -> None:
     fails(run("due", "arrears", "--site", "PER", "--state", "WA"), 2, "--site")
     # An unknown site with no database behind it: still one line naming --site.
     fails(run("--db", str(tmp_path / "none.db"), "due", "arrears", "--site", "ZZZ"), 2, "--site", "ZZZ")
+    assert not (tmp_path / "none.db").exists()  # a mistyped site creates no database file
 
 
 def test_c6_due_cli_without_at_means_now() -> None:

@@ -117,6 +117,12 @@ def test_escalation_unknown_ids_users_and_bad_input_exit_2(desk: Desk, floor_db:
         invoke("escalation", "raise", "--category", "system", "--eped", "soon", db=floor_db, user="tps1"), 2, "--eped"
     )
     fails(invoke("escalation", "raise", "--category", "death", "--site", "ZZZ", db=floor_db, user="tps1"), 2, "site")
+    # E1/S1: arrears need a stop-payment DOC first; the message says how to build one.
+    fails(
+        invoke("escalation", "raise", "--category", "arrears", "--crn", "123456789A", db=floor_db, user="tps1"),
+        2,
+        "doc",
+    )
     fails(invoke("escalation", "note", str(esc), "   ", db=floor_db, user="sp1"), 2, "text")
     fails(invoke("escalation", "list", db=floor_db, user="sp1", now="tomorrow"), 2, "TPSDESK_NOW")
     # Nothing was half-written by the refusals above.

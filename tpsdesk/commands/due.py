@@ -10,6 +10,7 @@ lazily.
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -78,7 +79,11 @@ def site_calendar(obj: Context, policy: Policy, code: str) -> SiteCalendar:
     known = ", ".join(sorted(policy.sites()))
     try:
         from tpsdesk.services.setup import site_calendar_for  # only now: loads the database libraries
+        from tpsdesk.store import resolve_url
 
+        url = resolve_url(obj.db)
+        if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+            raise NotFound("no database")  # a typo must not create an empty database file
         return site_calendar_for(obj.desk(), code)
     except NotFound:
         pass
