@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tpsdesk.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from tpsdesk.models import StopPaymentDoc
+from tpsdesk.models import Escalation, StopPaymentDoc
 from tpsdesk.services import escalations as esc_svc
 from tpsdesk.services import setup
 from tpsdesk.services import workflow as wf
@@ -444,6 +444,8 @@ def test_e12_referral_is_the_first_action_and_sets_next_action(desk, floor) -> N
     v = wf.refer(desk, floor.sp, eid, target="ict")
     assert v.escalation.due_at is None  # E3's 24-hour action met by the referral
     assert v.escalation.next_action_at == v.escalation.next_follow_up_at is not None
+    with desk.store.read() as s:
+        assert s.get(Escalation, eid).actioned_at == desk.now()  # E3 "actioned": the first recorded action
 
 
 # ---------------------------------------------------------------- E11, D3

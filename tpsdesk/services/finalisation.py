@@ -147,7 +147,7 @@ def document(
         add_note_row(session, esc, actor.id, now, "\n".join(lines), kind="documentation")
         if callback_now:  # W3: the notes say clearly that the SO calls back (decided: added automatically)
             add_note_row(session, esc, actor.id, now, _callback_note(desk), kind="callback")
-        record_event(session, now, actor.id, "documented", escalation_id=esc.id, fields=sorted(changes))
+        record_event(session, now, actor.id, "documented", escalation_id=esc.id, **changes)
         return view_of(session, escalation_id)
 
 
@@ -229,17 +229,17 @@ def finalise(
     """Finalise with an F1 reason; past day one D1 and the file note are required (F2)."""
     with desk.store.write() as session:
         actor, esc = _open_work(desk, session, logon, escalation_id, expected_version)
+        now = desk.now()
+        take_for_work(session, actor, esc, now)  # refused first if another officer holds it (E11)
         key = _check_reason(desk, esc, reason)
         number = valid_service_first(desk.policy, service_first) if one_line(service_first) else ""
         nnu = one_line(nnu_ref)
         cal = _calendar(desk, session, esc)
-        now = desk.now()
         missing = missing_to_finalise(
             desk.policy, esc, cal, now, channel=actor.channel, reason=key, nnu_ref=nnu, service_first=number
         )
         if missing:
             raise _missing_error(desk, esc, missing)
-        take_for_work(session, actor, esc, now)
         if number:
             esc.service_first = number
         if nnu:

@@ -221,6 +221,8 @@ def refer(
             )
         mode = _refer_mode(desk, actor, esc, target)
         now = desk.now()
+        if mode == "work":
+            take_for_work(session, actor, esc, now)  # refused first if another officer holds it (E11)
         number = valid_service_first(desk.policy, service_first) if one_line(service_first) else ""
         nnu = one_line(nnu_ref)
         lines = [f"Referred to {_target_label(desk, target)}."]
@@ -239,8 +241,6 @@ def refer(
             ref_text = _where(desk, where)
             lines.append(f"ACTDOC sent to: {ref_text} (F1).")
         detail["ref"] = ref_text
-        if mode == "work":
-            take_for_work(session, actor, esc, now)
         if number:
             esc.service_first = number
         if nnu:
