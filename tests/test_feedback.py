@@ -94,3 +94,16 @@ def test_e7_feedback_linked_to_an_escalation_is_in_its_history(desk, floor) -> N
     assert "feedback" in [e.kind for e in esc_svc.show(desk, floor.sp, eid).events]
     with pytest.raises(ValidationError, match="kind"):
         give_feedback(desk, floor.sp, about=floor.tps, text="x", kind="praise")
+
+
+def test_e7_r4_team_leader_sees_the_feedback_sent_to_them(desk, floor) -> None:
+    from tpsdesk.services.feedback import list_feedback
+
+    give_feedback(desk, floor.sp, about=floor.tps, text="wrong rate", confirmed=True)
+    give_feedback(desk, floor.so, about=floor.sp, text="rude", kind="conduct")
+    assert [(f.kind, f.about) for f in list_feedback(desk, floor.tl)] == [
+        ("conduct", floor.sp),
+        ("feedback", floor.tps),
+    ]
+    assert [f.to for f in list_feedback(desk, floor.sp)] == [floor.tl]  # what the SP raised
+    assert list_feedback(desk, floor.tps) == []  # the TPS hears it from their TL, not the tool

@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
 
 from tpsdesk.errors import PermissionDenied, ValidationError
 from tpsdesk.models import Feedback, Outbox, Staff
@@ -153,3 +154,34 @@ def give_feedback(
             about=subject.logon,
         )
         return FeedbackView(row.id or 0, kind, to.logon, route, subject.logon, now, to.name, actor.channel)
+
+
+def list_feedback(desk: Desk, logon: str, *, limit: int = 100) -> list[FeedbackView]:
+    """Feedback and concerns sent to the user (a TL receives them, E7, R4) or raised by them, newest first."""
+    with desk.store.read() as session:
+        actor = actor_for(session, logon)
+        rows = session.exec(
+            select(Feedback)
+            .where(or_(Feedback.to_staff_id == actor.id, Feedback.raised_by_id == actor.id))
+            .order_by(col(Feedback.id).desc())
+            .limit(max(1, limit))
+        ).all()
+        ids = {i for r in rows for i in (r.to_staff_id, r.about_staff_id) if i}
+        staff = {s.id: s for s in session.exec(select(Staff).where(col(Staff.id).in_(ids))).all()} if ids else {}
+
+        def logon_of(staff_id: int | None) -> str | None:
+            return staff[staff_id].logon if staff_id in staff else None
+
+        return [
+            FeedbackView(
+                r.id or 0,
+                r.kind,
+                logon_of(r.to_staff_id),
+                r.route,
+                logon_of(r.about_staff_id),
+                r.created_at,
+                staff[r.to_staff_id].name if r.to_staff_id in staff else None,
+                r.channel,
+            )
+            for r in rows
+        ]

@@ -211,7 +211,7 @@ def _missing_error(desk: Desk, esc: Escalation, missing: dict[str, str]) -> Vali
     return ValidationError(
         next(iter(missing)),
         f"escalation {esc.id} cannot be finalised yet (F2): missing {items}. "
-        f"Record them with 'tpsdesk escalation document {esc.id} ...' and try again",
+        "Record them first (document the escalation, or give the reference) and finalise again",
     )
 
 

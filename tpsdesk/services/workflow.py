@@ -167,6 +167,7 @@ def referral_options(desk: Desk, logon: str, escalation_id: int) -> dict[str, An
         return {
             "escalation_id": esc.id,
             "category": esc.category,
+            "closed": esc.closed,
             "channel": centre.channel,
             "role": actor.role,
             "targets": targets,
