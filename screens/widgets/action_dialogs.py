@@ -34,6 +34,15 @@ class Field:
     required: bool = False
 
 
+class Tick(Checkbox):
+    """A checkbox whose state shows by symbol, not colour alone (✓ ticked, blank not)."""
+
+    @property
+    def _button(self):  # type: ignore[no-untyped-def]
+        self.BUTTON_INNER = "✓" if self.value else " "
+        return super()._button
+
+
 @dataclass
 class Saved(Message):
     result: Any = None
@@ -85,17 +94,17 @@ class FormDialog(ModalScreen[Any]):
         wid = f"field-{f.name}"
         mark = " *" if f.required else ""
         if f.kind == "check":
-            yield Checkbox(Text(f.label), bool(f.value), id=wid)
+            yield Tick(Text(f.label), bool(f.value), id=wid, compact=True)
             return
         yield Label(f"{f.label}{mark}", markup=False, classes="field-label")
         if f.kind == "area":
-            yield TextArea(str(f.value or ""), id=wid, classes="field-area", soft_wrap=True)
+            yield TextArea(str(f.value or ""), id=wid, classes="field-area", soft_wrap=True, compact=True)
         elif f.kind == "select":
             options = [(Text(label), value) for label, value in f.options]
             value = f.value if f.value in {v for _, v in f.options} else Select.NULL
-            yield Select(options, value=value, id=wid, allow_blank=not f.value)
+            yield Select(options, value=value, id=wid, allow_blank=not f.value, compact=True)
         else:
-            yield Input(str(f.value or ""), id=wid)
+            yield Input(str(f.value or ""), id=wid, compact=True)
 
     def on_mount(self) -> None:
         first = next(iter(self.query("Input, TextArea, Select, Checkbox")), None)

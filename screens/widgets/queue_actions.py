@@ -286,7 +286,7 @@ class QueueActions:
         intro = ""
         if missing:
             items = "\n".join(f"  ✗ {name}: {text}" for name, text in missing.items())
-            intro = f"Missing before this can be finalised (F2, D1):\n{items}\nPress d to document first."
+            intro = f"Missing before this can be finalised (F2, D1):\n{items}\nCancel (Esc), then press d to document."
         elif reason:
             intro = "A hand-off was recorded: finalise now (F1)?"
 

@@ -9,6 +9,14 @@ from tpsdesk.services import escalations
 from tui.helpers import settle
 
 
+@pytest.fixture(autouse=True)
+def no_poll(monkeypatch) -> None:
+    """The queue's poll would repaint mid-snapshot on a slow machine: keep it out."""
+    from screens import queue
+
+    monkeypatch.setattr(queue, "POLL_SECONDS", 3600)
+
+
 @pytest.fixture
 def queue_data(desk, clock, floor) -> None:
     """A fixed floor: one of several categories, some claimed, some overdue."""
