@@ -10,7 +10,7 @@ from tpsdesk.errors import PermissionDenied, ValidationError
 from tpsdesk.models import Contact, Escalation, StopPaymentDoc
 from tpsdesk.services import dashboard as dash_svc
 from tpsdesk.services import escalations as esc_svc
-from tpsdesk.services.common import Desk, actor_for, refresh_deadlines
+from tpsdesk.services.common import Desk, actor_for, record_event, refresh_deadlines
 
 CRN = "123456789A"
 NOW = datetime(2026, 9, 25, 0, 30, tzinfo=UTC)  # Fri 10:30 Sydney
@@ -87,6 +87,7 @@ def known_floor(desk, floor, clock):
         assert esc is not None
         esc.closed, esc.status, esc.finalised_at = True, "finalised", NOW
         refresh_deadlines(desk, session, esc)
+        record_event(session, NOW, esc.owner_id, "finalised", escalation_id=esc.id, reason="resolved")
     esc_svc.raise_escalation(desk, floor.cr_tps, category="review", crn=CRN)  # another Centre
     return ids
 
@@ -118,7 +119,7 @@ def test_t1_overdue_per_category_and_today_figures(desk, floor, known_floor) -> 
     d = dash_svc.floor_dashboard(desk, floor.tl)
     assert [(c.category, c.count) for c in d.overdue_by_category] == [("fcso", 2)]
     assert d.overdue_by_category[0].label == "FCSO (E4)"
-    assert (d.raised_today, d.finalised_today) == (4, 1)  # the two FCSO items were raised on 1 Sep
+    assert (d.raised_today, d.finalised_today) == (6, 1)  # recorded today, the FCSO items backdated to 1 Sep too
     assert d.stop_payment_open == 1
     assert d.after_hours_open == 0
 

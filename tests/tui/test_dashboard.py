@@ -53,7 +53,7 @@ async def test_t1_tl_sees_the_floor_figures(make_app, known_floor) -> None:  # n
             "‼ Overdue 2",
             "○ Unclaimed 2",
             "▲ Stop-payment 1",
-            "Raised today 4",
+            "Raised today 6",
             "Finalised today 1",
         ]:
             assert part in summary

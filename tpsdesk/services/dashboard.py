@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
 from tpsdesk.errors import PermissionDenied, ValidationError
-from tpsdesk.models import RANK_CLOSED, Centre, Contact, Escalation, Site, Staff
+from tpsdesk.models import RANK_CLOSED, Centre, Contact, Escalation, Event, Site, Staff
 from tpsdesk.policy import ROLES
 from tpsdesk.services.common import Actor, Desk, actor_for, allowed, can_work
 
@@ -28,6 +28,7 @@ ROLE_WORDS = {
     "TL": "Team Leaders",
 }
 HOUR = timedelta(hours=1)
+CLOSING_EVENTS = ("finalised", "withdrawn")  # history kinds written by the finalisation service (F1, E12)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +144,7 @@ def _hours(session: Session, centre_id: int, start: datetime, end: datetime) -> 
     )
     stmt = (
         select(bucket, func.count(col(Contact.id)))
-        .where(Contact.centre_id == centre_id, Contact.opened_at >= start, Contact.opened_at < end)  # type: ignore[operator]
+        .where(_in_centre(Contact.centre_id, centre_id), Contact.opened_at >= start, Contact.opened_at < end)  # type: ignore[operator]
         .group_by(bucket)
     )
     counts = {int(b): int(n) for b, n in session.exec(stmt).all()}
@@ -154,7 +155,7 @@ def _per_tps(session: Session, actor: Actor, start: datetime, end: datetime) -> 
     """Contacts per TPS officer in the window; every active TPS officer is listed, idle ones with 0."""
     stmt = (
         select(Contact.tps_id, func.count(col(Contact.id)))
-        .where(Contact.centre_id == actor.centre_id, Contact.opened_at >= start, Contact.opened_at < end)  # type: ignore[operator]
+        .where(_in_centre(Contact.centre_id, actor.centre_id), Contact.opened_at >= start, Contact.opened_at < end)  # type: ignore[operator]
         .group_by(Contact.tps_id)
     )
     counts: dict[int | None, int] = {tps_id: int(n) for tps_id, n in session.exec(stmt).all()}
@@ -215,7 +216,11 @@ def _open_items(session: Session, desk: Desk, actor: Actor, now: datetime) -> tu
 def _overdue_by_category(session: Session, desk: Desk, actor: Actor, now: datetime) -> list[CategoryCount]:
     stmt = (
         select(Escalation.category, func.count(col(Escalation.id)))
-        .where(Escalation.centre_id == actor.centre_id, Escalation.closed == False, Escalation.next_action_at < now)  # type: ignore[operator]  # noqa: E712
+        .where(
+            _in_centre(Escalation.centre_id, actor.centre_id),
+            col(Escalation.closed).is_(False),
+            Escalation.next_action_at < now,  # type: ignore[operator]
+        )
         .group_by(Escalation.category)
     )
     out = []
@@ -225,8 +230,41 @@ def _overdue_by_category(session: Session, desk: Desk, actor: Actor, now: dateti
     return sorted(out, key=lambda c: (-c.count, c.category))
 
 
-def _count(session: Session, stmt: Any) -> int:
-    return int(session.exec(stmt).one() or 0)
+def _events_today(
+    session: Session,
+    actor: Actor,
+    kinds: tuple[str, ...],
+    start: datetime,
+    end: datetime,
+    *,
+    closed: bool | None = None,
+) -> int:
+    """Escalations of the Centre with a history event (D3) of ``kinds`` today.
+
+    Two steps, so the planner cannot walk the Centre's every escalation: the day's
+    events by their indexed time, then those escalations by primary key.
+    """
+    ids = session.exec(
+        select(Event.escalation_id)
+        .where(Event.at >= start, Event.at < end, col(Event.kind).in_(kinds))  # type: ignore[operator]
+        .distinct()
+    ).all()
+    wanted = [i for i in ids if i is not None]
+    total = 0
+    for i in range(0, len(wanted), 5000):
+        # Only the primary key in the WHERE: the Centre is checked on the fetched rows, else
+        # SQLite prefers the Centre index and walks every escalation the Centre ever had.
+        rows = session.exec(
+            select(Escalation.centre_id, Escalation.closed).where(col(Escalation.id).in_(wanted[i : i + 5000]))
+        ).all()
+        total += sum(1 for centre_id, is_closed in rows if centre_id == actor.centre_id and closed in (None, is_closed))
+    return total
+
+
+def _in_centre(column: Any, centre_id: int) -> Any:
+    """``column = centre`` written as ``column + 0 = centre`` so SQLite plans on the time range
+    index instead of walking the whole Centre (PostgreSQL plans by statistics either way)."""
+    return (column + 0) == centre_id
 
 
 def floor_dashboard(desk: Desk, logon: str, *, window_hours: int | None = None) -> Dashboard:
@@ -246,18 +284,9 @@ def floor_dashboard(desk: Desk, logon: str, *, window_hours: int | None = None) 
         day_start = cal.at(now_local.date(), time(0))
         day_end = cal.at(now_local.date() + timedelta(days=1), time(0))
         owners, after_hours, stop_payment = _open_items(session, desk, actor, now)
-        in_centre = Escalation.centre_id == actor.centre_id
-        raised = select(func.count(col(Escalation.id))).where(
-            in_centre,
-            Escalation.raised_at >= day_start,
-            Escalation.raised_at < day_end,  # type: ignore[operator]
-        )
-        finalised = select(func.count(col(Escalation.id))).where(
-            in_centre,
-            col(Escalation.closed).is_(True),
-            Escalation.finalised_at >= day_start,
-            Escalation.finalised_at < day_end,  # type: ignore[operator]
-        )
+        raised = _events_today(session, actor, ("raised",), day_start, day_end)
+        # still finalised: a reopened item no longer counts (F3)
+        finalised = _events_today(session, actor, CLOSING_EVENTS, day_start, day_end, closed=True)
         return Dashboard(
             centre=centre.code,
             centre_name=centre.name,
@@ -270,8 +299,8 @@ def floor_dashboard(desk: Desk, logon: str, *, window_hours: int | None = None) 
             per_tps=_per_tps(session, actor, start, end),
             owners=owners,
             overdue_by_category=_overdue_by_category(session, desk, actor, now),
-            raised_today=_count(session, raised),
-            finalised_today=_count(session, finalised),
+            raised_today=raised,
+            finalised_today=finalised,
             after_hours_open=after_hours,
             stop_payment_open=stop_payment,
         )
