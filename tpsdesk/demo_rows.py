@@ -558,7 +558,7 @@ class FastInsert:
             self.conn.exec_driver_sql(sql, out)
         for plan in self.plans.values():
             for _i, _proc, memo in plan[2]:
-                if len(memo) > 200_000:  # bounded memory
+                if len(memo) > 20_000:  # bounded memory
                     memo.clear()
 
 
