@@ -242,3 +242,19 @@ async def test_first_run_mistake_is_shown_and_nothing_half_made_blocks_a_retry(d
         await settle(pilot)
         assert app.user == "me1"
     assert [c.code for c in setup.list_centres(desk)] == ["ABC"]
+
+
+async def test_first_run_loads_demo_floor_then_asks_who(desk, make_empty_app, monkeypatch) -> None:
+    from screens.identity import UserPicker
+    from tpsdesk.services import setup
+    from tui.helpers import settle
+
+    monkeypatch.delenv("TPSDESK_USER", raising=False)
+    monkeypatch.setattr("screens.app.os_user", lambda: "nobody-matches")
+    app = make_empty_app(None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+d")
+        await settle(pilot)
+        assert isinstance(app.screen, UserPicker)
+    assert not setup.is_empty(desk)

@@ -176,3 +176,18 @@ async def test_search_input_keeps_f_keys(desk, make_app) -> None:
         await pilot.press("f2")
         await pilot.pause()
         assert app.current_mode == "intake"
+
+
+async def test_80x24_detail_takes_the_whole_width(desk, make_app) -> None:
+    raise_some(desk, 3)
+    app = make_app("sp1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await _open_queue(app, pilot)
+        assert table.total == 3 and table.region.width > 70
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.query_one(EscalationDetailView).region.width > 70
+        assert not table.region.width  # the list steps aside while the detail is open
+        await pilot.press("escape")
+        await pilot.pause()
+        assert table.region.width > 70
