@@ -15,7 +15,6 @@ from __future__ import annotations
 import multiprocessing as mp
 import random
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -23,7 +22,8 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, delete, func, select, text
 from sqlmodel import Session
 
-from tpsdesk.demo_rows import CONTACT_T, DOC_T, ESC_T, EVENT_T, NOTE_T, Chunk, FastInsert, Floor
+from tpsdesk.bulk import Batches, FastInsert, sqlite_bulk
+from tpsdesk.demo_rows import CONTACT_T, DOC_T, ESC_T, EVENT_T, NOTE_T, TABLES, Chunk, Floor
 from tpsdesk.errors import ValidationError
 from tpsdesk.models import (
     Centre,
@@ -38,7 +38,6 @@ from tpsdesk.models import (
     StopPaymentDoc,
 )
 from tpsdesk.services.common import Desk
-from tpsdesk.store import WRITE_OPTION
 
 CHUNK = 10_000
 CACHE_KIB = 64 * 1024  # SQLite page cache during a bulk load
@@ -132,8 +131,8 @@ def generate(
             _chunk(floor, seed, chunk, start, size, ids).insert(session.connection())
         progress and progress(min(start + CHUNK, size), size)
     if fast:
-        with _sqlite_bulk(desk) as conn:
-            write = FastInsert(conn)
+        with sqlite_bulk(desk.store, [t.name for t in BULK_TABLES], CACHE_KIB) as conn:
+            write = FastInsert(conn, TABLES)
             for done, batches in _generated(floor, seed, size, ids):
                 write(batches)
                 progress and progress(done, size)
@@ -148,9 +147,6 @@ def _chunk(floor: Floor, seed: int, chunk: int, start: int, size: int, ids: dict
     for i in range(start, min(start + CHUNK, size)):
         rows.escalation(i)
     return rows
-
-
-Batches = list[tuple[str, list[dict[str, Any]]]]
 
 
 def _generated(floor: Floor, seed: int, size: int, ids: dict[str, int]) -> Iterator[tuple[int, Batches]]:
@@ -185,36 +181,6 @@ def _produce(queue: Any, floor: Floor, seed: int, size: int, ids: dict[str, int]
             queue.put(_chunk(floor, seed, chunk, start, size, ids).batches())
     except BaseException as exc:  # reported to the writer, which rolls everything back
         queue.put(f"{type(exc).__name__}: {exc}")
-
-
-@contextmanager
-def _sqlite_bulk(desk: Desk) -> Iterator[Connection]:
-    """A large load on SQLite: one write transaction (all or nothing), the bulk tables' indexes
-    dropped and rebuilt once at the end (sorted builds instead of a million random inserts),
-    foreign keys checked once at the end instead of per row."""
-    with desk.store.engine.connect() as conn:
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        raw.execute("PRAGMA foreign_keys=OFF")  # only outside a transaction
-        raw.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-        try:
-            with conn.execution_options(**{WRITE_OPTION: True}).begin():
-                names = ", ".join(f"'{t.name}'" for t in BULK_TABLES)
-                indexes = conn.exec_driver_sql(
-                    f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({names})"
-                ).all()
-                for name, _sql in indexes:
-                    conn.exec_driver_sql(f'DROP INDEX "{name}"')
-                yield conn
-                for _name, sql in indexes:
-                    conn.exec_driver_sql(sql)
-                for table in BULK_TABLES:
-                    bad = conn.exec_driver_sql(f"PRAGMA foreign_key_check({table.name})").first()
-                    if bad is not None:  # never expected: the generator's own bug, so undo everything
-                        raise RuntimeError(f"demo rows break a foreign key: {tuple(bad)}")
-        finally:
-            raw.execute("PRAGMA foreign_keys=ON")
-            raw.execute("PRAGMA cache_size=-2000")
 
 
 def _refuse_if_loaded(conn: Connection) -> None:

@@ -8,37 +8,28 @@ from __future__ import annotations
 
 import json
 import random
-import string
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from itertools import accumulate
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table
 from sqlmodel import Session
 
+from tpsdesk.bulk import insert_core
+from tpsdesk.demo_contacts import CONTACT_OUTCOMES, ContactRows
 from tpsdesk.models import STATUSES, Contact, Escalation, Event, Note, Site, StopPaymentDoc
 from tpsdesk.services.common import Desk, refresh_deadlines
 
 ESC_T, NOTE_T, EVENT_T = (cast(Table, m.__table__) for m in (Escalation, Note, Event))
 CONTACT_T, DOC_T = cast(Table, Contact.__table__), cast(Table, StopPaymentDoc.__table__)
+TABLES = {t.name: t for t in (CONTACT_T, DOC_T, ESC_T, NOTE_T, EVENT_T)}
 CATEGORY_WEIGHTS = {
     "arrears": 5, "review": 12, "death": 10, "fcso": 12, "system": 24,
     "policy": 9, "feedback": 8, "q999": 10, "qol": 10,
 }  # fmt: skip
 STATUS_WEIGHTS = {"new": 12, "in-progress": 16, "referred": 16, "awaiting-follow-up": 6, "finalised": 50}
 CONTACTS_PER_ESCALATION = 0.35  # contacts resolved without an escalation, per escalation
-CONTACT_REASON = {
-    "arrears": "incorrect-arrears", "review": "unfavourable-decision", "death": "coding-error",
-    "fcso": "status-rate", "system": "cannot-finalise", "q999": "status-rate",
-}  # fmt: skip
-OUTCOMES_ESCALATED, OUTCOMES_DIRECT = '["escalated"]', '["escalated", "referred-ict"]'  # I8, E5b
-CONTACT_OUTCOMES = (
-    (("resolved",), 70),
-    (("took-over",), 12),
-    (("transferred-tl",), 10),
-    (("resolved", "took-over"), 8),
-)
 SUMMARY = {
     "arrears": "Arrears of ${amount} generated on a finalised activity; stop payment needed before COB",
     "review": "Customer asks for a review of the rate decision made on {day}",
@@ -50,18 +41,6 @@ SUMMARY = {
     "q999": "Q999 letter requested for the customer",
     "qol": "Urgent QOL check requested on a completed activity",
 }
-HELP = (
-    "Customer's rate dropped after the income update; the references did not explain why",
-    "Update will not finalise: error on the earnings screen after coding",
-    "Customer wants a further explanation of the cancellation decision",
-    "Unsure whether the arrears from the backdated activity are correct",
-)
-STOP_REASONS = (
-    "Employment income from 3 March was not coded before the activity was finalised",
-    "Partner income was recorded twice, so the rate was calculated with a duplicated amount",
-    "Customer left Australia on 2 February and is outside the portability period",
-    "Activity backdated the start date to before the date the claim was lodged",
-)
 ONE_DAY = timedelta(days=1)
 
 
@@ -101,13 +80,6 @@ class _Row:
             setattr(self, name, values.get(name))
 
 
-class _Blank(dict[str, Any]):
-    """Template values: a key the DOC template adds later renders empty instead of failing."""
-
-    def __missing__(self, key: str) -> str:
-        return ""
-
-
 @dataclass
 class Floor:
     """The loaded floor, as the row generator needs it."""
@@ -122,7 +94,7 @@ class Floor:
     logons: list[str]
 
 
-class Chunk:
+class Chunk(ContactRows):
     """Generates rows for a run of escalation indexes; ``insert`` writes them parent-first."""
 
     def __init__(self, floor: Floor, rng: random.Random, ids: dict[str, int]) -> None:
@@ -409,95 +381,6 @@ class Chunk:
             self._event(esc_id, owner, finalised_at, "finalised", reason=reason)
             self._note(esc_id, owner, finalised_at, "note", f"Finalised: {self.final_reasons.get(reason, reason)}")
 
-    # -- contacts and DOCs
-    def _contact_row(
-        self, sid: int, channel: str, reason: str, tps: int, opened: datetime, outcomes: str, crn: str
-    ) -> dict[str, Any]:
-        requester = self._who(sid, ("SO",))[0]
-        logon, name = self.f.names[requester]
-        info = self.reason_info.get(reason, {})
-        refs = self.ref_sets[channel]
-        return {
-            "id": self._next("contact"), "centre_id": self.f.sites[sid].centre_id, "site_id": sid, "channel": channel,
-            "requester_kind": "so", "requester_id": requester, "requester_name": name, "requester_logon": logon,
-            "recorded_by_id": tps, "reason": reason, "references": refs[int(self.rng.random() * len(refs))], "reference_other": "",
-            "confirmed_no_answer": bool(info.get("confirm_no_answer")), "help_required": self._pick(HELP),
-            "crn": crn, "branch_detail": "", "opened_at": opened, "outcomes": outcomes,
-            "outcome_at": min(opened + timedelta(minutes=self._int(3, 25)), self.now) if outcomes != "[]" else None,
-            "tps_id": tps, "nnu_ref": "", "service_first": "", "escalation_id": None,
-            "status": "complete" if outcomes != "[]" else "open", "version": 1,
-        }  # fmt: skip
-
-    def _linked_contact(
-        self,
-        sid: int,
-        channel: str,
-        category: str,
-        raiser: int,
-        role: str,
-        raised: datetime,
-        crn: str,
-        esc_id: int,
-        sf: str,
-    ) -> int | None:
-        """The TPS contact an escalation came from (I8: escalated; E5b: referred directly to ICT)."""
-        reason = CONTACT_REASON.get(category)
-        if reason is None or role == "SO" or reason not in self.reason_info:
-            return None
-        opened = raised - timedelta(minutes=self._int(3, 25))
-        outcomes = OUTCOMES_DIRECT if sf else OUTCOMES_ESCALATED
-        row = self._contact_row(sid, channel, reason, raiser, opened, outcomes, crn)
-        row.update(escalation_id=esc_id, service_first=sf, outcome_at=raised)
-        self.contacts.append(row)
-        return int(row["id"])
-
-    def _contact(self, sid: int) -> None:
-        """A contact TPS resolved, took over or transferred (I8), 40% of them today."""
-        rng, channel = self.rng, self.f.channel[sid]
-        back = 0 if rng.random() < 0.4 else self._int(1, 30)
-        opened = self._local(sid, back, self._int(8 * 60, 17 * 60))
-        outcomes = rng.choices(self.outcome_json, cum_weights=self.outcome_cum)[0]
-        if back == 0 and rng.random() < 0.1:
-            outcomes = "[]"  # still open
-        tps = self._who(sid, ("TPS",))[0]
-        row = self._contact_row(sid, channel, self._pick(self.reasons[channel]), tps, opened, outcomes, self._crn())
-        self.contacts.append(row)
-
-    def _doc(
-        self,
-        sid: int,
-        raiser: int,
-        raised: datetime,
-        crn: str,
-        cents: int,
-        esc_id: int,
-        result: Any,
-        ict_at: datetime | None,
-    ) -> int:
-        """The stop-payment DOC an arrears escalation needs (E1, S1, S5)."""
-        cal, doc_id = self.cal[sid], self._next("stop_payment_doc")
-        created = raised - timedelta(minutes=self._int(3, 20))
-        start = raised.astimezone(cal.tz).date() - timedelta(days=self._int(14, 56))
-        end = start + timedelta(days=13)
-        cob = result.deadlines[0].at if result.deadlines else raised
-        logon, name = self.f.names[raiser]
-        ptype, reason = self._pick(self.payment_types), self._pick(STOP_REASONS)
-        fmt = str(self.sp.get("date_format", "%d %b %Y"))
-        values = _Blank(
-            title=self.sp.get("doc_title", "STOP PAYMENT REQUEST"), crn=crn, payment_type=ptype, amount=f"{cents / 100:.2f}",
-            period_from=_day(start, fmt), period_to=_day(end, fmt), reason=reason, ar_checked=self.sp.get("ar_checked_text", "Yes"),
-            author=name, logon=logon, recorded_at=cal.fmt(created), cob=cal.fmt(cob),
-        )  # fmt: skip
-        self.docs.append(
-            {
-                "id": doc_id, "centre_id": self.f.sites[sid].centre_id, "site_id": sid, "crn": crn, "payment_type": ptype,
-                "amount_cents": cents, "period_from": start, "period_to": end, "reason": reason, "ar_checked": True,
-                "text": string.Formatter().vformat(str(self.sp.get("template", "")), (), values),
-                "created_by_id": raiser, "created_at": created, "escalation_id": esc_id, "ict_requested_at": ict_at,
-            }
-        )  # fmt: skip
-        return doc_id
-
     def batches(self) -> list[tuple[str, list[dict[str, Any]]]]:
         """Parents first: contacts and DOCs, then escalations, then their notes and events."""
         return [
@@ -506,61 +389,4 @@ class Chunk:
         ]  # fmt: skip
 
     def insert(self, conn: Connection) -> None:
-        insert_core(conn, self.batches())
-
-
-TABLES = {t.name: t for t in (CONTACT_T, DOC_T, ESC_T, NOTE_T, EVENT_T)}
-
-
-def insert_core(conn: Connection, batches: list[tuple[str, list[dict[str, Any]]]]) -> None:
-    """SQLAlchemy Core ``insert()`` executemany, any database."""
-    for name, rows in batches:
-        if rows:
-            conn.execute(TABLES[name].insert(), rows)
-
-
-class FastInsert:
-    """The bulk path on SQLite: the statement is Core's compiled ``insert()`` and each value goes
-    through the column type's own bind processor (values are stored exactly as Core stores
-    them), but rows reach the driver's ``executemany`` as tuples, without Core's per-row
-    parameter building. Processed values are memoised per column (COB times repeat)."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.plans: dict[str, tuple[str, list[str], list[tuple[int, Any, dict[Any, Any]]]]] = {}
-
-    def _plan(self, name: str) -> tuple[str, list[str], list[tuple[int, Any, dict[Any, Any]]]]:
-        plan = self.plans.get(name)
-        if plan is None:
-            table, dialect = TABLES[name], self.conn.dialect
-            compiled = table.insert().compile(dialect=dialect, column_keys=[c.key for c in table.c])
-            keys = list(compiled.positiontup or [])
-            procs = [(i, table.c[k].type.dialect_impl(dialect).bind_processor(dialect), {}) for i, k in enumerate(keys)]
-            plan = self.plans[name] = (str(compiled), keys, [p for p in procs if p[1] is not None])
-        return plan
-
-    def __call__(self, batches: list[tuple[str, list[dict[str, Any]]]]) -> None:
-        for name, rows in batches:
-            if not rows:
-                continue
-            sql, keys, typed = self._plan(name)
-            out = []
-            for row in rows:
-                values = [row[k] for k in keys]
-                for i, proc, memo in typed:
-                    v = values[i]
-                    if v is not None:
-                        got = memo.get(v)
-                        if got is None:
-                            got = memo[v] = proc(v)
-                        values[i] = got
-                out.append(tuple(values))
-            self.conn.exec_driver_sql(sql, out)
-        for plan in self.plans.values():
-            for _i, _proc, memo in plan[2]:
-                if len(memo) > 20_000:  # bounded memory
-                    memo.clear()
-
-
-def _day(d: date, fmt: str) -> str:
-    return d.strftime(fmt)
+        insert_core(conn, TABLES, self.batches())
