@@ -17,11 +17,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 
 from screens.widgets import DeskScreen
 from tpsdesk.errors import PermissionDenied, TpsError
-from tpsdesk.services.dashboard import Dashboard
+from tpsdesk.services.dashboard import Dashboard, OwnerLoad
 
 if TYPE_CHECKING:
     from screens.app import TpsApp
@@ -79,22 +79,12 @@ def summary(d: Dashboard) -> Text:
     return out
 
 
-def owners_text(d: Dashboard, width: int = 16) -> Text:
-    out = Text(no_wrap=True, overflow="ellipsis")
-    top = max((o.open for o in d.owners), default=0)
-    name_w = max((len(o.name) for o in d.owners), default=4)
-    out.append(f"{'Owner':<8} {'Name':<{name_w}} {'Open':<{width + 4}} Overdue\n", style="bold underline")
-    for o in d.owners:
-        out.append(Text(f"{o.logon or '—':<8} {o.name:<{name_w}} "))
-        out.append(f"{bar(o.open, top, width):<{width}}", style="bold cyan")
-        out.append(f" {o.open:>3} ")
-        if o.overdue:
-            out.append(f"‼ {o.overdue} overdue", style="bold red")
-        else:
-            out.append("· none overdue", style="dim")
-        out.append("\n")
-    out.rstrip()
-    return out
+def owner_cells(o: OwnerLoad, top: int, width: int = 12) -> tuple[Text, Text, Text, Text]:
+    """One row of the owners table: logon, name, a bar with the open count, overdue with a symbol."""
+    open_cell = Text(f"{bar(o.open, top, width):<{width}}", style="bold cyan")
+    open_cell.append(f" {o.open:>3}", style="")
+    overdue = Text(f"‼ {o.overdue} overdue", style="bold red") if o.overdue else Text("· none", style="dim")
+    return Text(o.logon or "—"), Text(o.name), open_cell, overdue
 
 
 class DashboardScreen(DeskScreen):
@@ -127,14 +117,17 @@ class DashboardScreen(DeskScreen):
                     yield Static("Contacts per TPS officer", classes="section", markup=False)
                     yield Static("", id="dash-tps", markup=False)
                 with Vertical(id="dash-right", classes="dash-col"):
-                    yield Static("Open escalations per owner", classes="section", markup=False)
-                    yield Static("", id="dash-owners", markup=False)
+                    yield Static("Open escalations per owner (Enter: their queue)", classes="section", markup=False)
+                    yield DataTable(id="dash-owners", cursor_type="row", zebra_stripes=True)
                     yield Static("Overdue by category", classes="section", markup=False)
                     yield Static("", id="dash-categories", markup=False)
         yield Static("", id="dash-refused", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#dash-refused").display = False
+        owners = self.query_one("#dash-owners", DataTable)
+        owners.add_columns("Owner", "Name", "Open", "Overdue")
+        owners.focus()
         self.load()
         self.poll = self.set_interval(POLL_SECONDS, self.load, name="dashboard-poll")
 
@@ -190,7 +183,36 @@ class DashboardScreen(DeskScreen):
         self.query_one("#dash-summary", Static).update(summary(d))
         self.query_one("#dash-hours", Static).update(bars([(h.label, h.count) for h in d.hours]))
         self.query_one("#dash-tps", Static).update(bars([(p.logon or "(not taken)", p.count) for p in d.per_tps]))
-        self.query_one("#dash-owners", Static).update(owners_text(d))
+        self._show_owners(d)
         self.query_one("#dash-categories", Static).update(
             bars([(c.label, c.count) for c in d.overdue_by_category], suffix=" overdue")
         )
+
+    def _show_owners(self, d: Dashboard) -> None:
+        """Refill the owners table, keeping the cursor on the same owner across polls."""
+        table = self.query_one("#dash-owners", DataTable)
+        keep = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value if table.row_count else None
+        table.clear()
+        top = max((o.open for o in d.owners), default=0)
+        for o in d.owners:
+            table.add_row(*owner_cells(o, top), key=o.logon or "")
+        if keep is not None and keep in {o.logon or "" for o in d.owners}:
+            table.move_cursor(row=table.get_row_index(keep), animate=False)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on an owner: the queue with that owner's items ('' is unclaimed)."""
+        event.stop()
+        logon = event.row_key.value or ""
+        self.open_queue_for(logon)
+
+    def open_queue_for(self, logon: str) -> None:
+        from tpsdesk.services.escalations import Filters
+
+        app = self.desk_app
+        app.show_screen("queue")
+        queue = app.screen
+        if not hasattr(queue, "filters"):
+            return  # the queue screen is not available in this build
+        queue.filters = Filters(owner=logon or "none")
+        if queue.is_mounted and hasattr(queue, "apply_filters"):
+            queue.apply_filters()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from textual.widgets import DataTable
 
 from screens import app as app_module
 from screens.dashboard import POLL_SECONDS, DashboardScreen, bar
@@ -64,9 +65,10 @@ async def test_t1_tl_sees_the_floor_figures(make_app, known_floor) -> None:  # n
         tps = text_of(screen, "#dash-tps").splitlines()
         assert [line.split()[0] for line in tps] == ["tps1", "tps2", "(not"]
         assert [line.split()[-1] for line in tps] == ["3", "2", "1"]
-        owners = text_of(screen, "#dash-owners").splitlines()
-        assert owners[1].startswith("sso1") and owners[1].endswith("‼ 2 overdue")
-        assert owners[-1].startswith("—") and "unclaimed" in owners[-1]
+        table = screen.query_one("#dash-owners", DataTable)
+        owners = [[cell.plain.strip() for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        assert owners[0][0] == "sso1" and owners[0][2].endswith(" 2") and owners[0][3] == "‼ 2 overdue"
+        assert owners[-1][:2] == ["—", "unclaimed"] and owners[-1][2].endswith(" 2")
         assert "FCSO (E4)" in text_of(screen, "#dash-categories")
 
 
@@ -114,3 +116,31 @@ async def test_80x24_stacks_the_columns(make_app, known_floor) -> None:  # noqa:
         assert "-narrow" in screen.classes
         left, right = screen.query_one("#dash-left"), screen.query_one("#dash-right")
         assert right.region.y > left.region.y
+
+
+async def test_t1_enter_on_an_owner_opens_their_queue(make_app, known_floor) -> None:  # noqa: F811
+    app = make_app("tl1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_dashboard(app, pilot)
+        table = screen.query_one("#dash-owners", DataTable)
+        table.focus()
+        await pilot.press("enter")  # first row: sso1, the most overdue
+        await settle(app, pilot)
+        assert app.current_mode == "queue"
+        assert app.screen.filters.owner == "sso1"
+
+
+async def test_t1_poll_keeps_the_cursor_on_the_same_owner(make_app, desk, known_floor) -> None:  # noqa: F811
+    app = make_app("tl1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_dashboard(app, pilot)
+        table = screen.query_one("#dash-owners", DataTable)
+        table.focus()
+        await pilot.press("down")  # sp1
+        for _ in range(2):  # tps2 now has more open items than sp1 and sorts above
+            v = esc_svc.raise_escalation(desk, "tps1", category="review", crn=CRN)
+            esc_svc.claim(desk, "tps2", v.id)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert table.get_row_index("sp1") == 2
+        assert table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == "sp1"
