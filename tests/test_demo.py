@@ -73,6 +73,11 @@ def test_demo_every_category_and_status_with_some_overdue(desk: Desk) -> None:
         crns = session.execute(select(Escalation.crn).where(Escalation.crn != "")).scalars().all()
         kinds = set(session.execute(select(Event.kind)).scalars())
     assert after_hours[0] > 0
+    with desk.store.read() as session:
+        late_arrears = session.execute(
+            select(func.count()).where(Escalation.category == "arrears", col(Escalation.after_hours).is_(True))
+        ).scalar_one()
+    assert late_arrears > 0  # C6: raised after COB, act at once (S3)
     assert all(len(c) == 10 and c[:9].isdigit() and c[9].isalpha() for c in crns)
     assert {"raised", "claimed", "referred", "finalised"} <= kinds
 

@@ -215,6 +215,9 @@ class Chunk(ContactRows):
             target = rng.choices(STATUSES, cum_weights=self.status_cum)[0]
         fu = self.policy.categories[category].followup
         minute = self._int(7 * 60 + 30, 18 * 60 + 30)  # some before opening, some after COB (C6)
+        if i < combos and category == "arrears":  # the first arrears of each status arrive after COB (C6, S3)
+            cob = self.cal[sid].cob_time
+            minute = min(cob.hour * 60 + cob.minute + 40, 23 * 60)
         if target == "finalised":
             back = min(int(rng.expovariate(1 / 20)), 150)
         elif target == "awaiting-follow-up" and fu.kind != "none":
