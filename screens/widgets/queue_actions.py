@@ -37,6 +37,16 @@ class ActionDone(Message):
     error: str = ""
 
 
+@dataclass
+class NextDialog(Message):
+    """A worker read what a dialog needs; the handler opens it on the UI side."""
+
+    kind: str  # "refer" or "finalise"
+    view: EscalationView
+    data: dict[str, Any]
+    target: str = ""
+
+
 class QueueActions:
     """Mixed into QueueScreen: needs ``detail``, ``table``, ``may``, ``load_detail``."""
 
@@ -206,29 +216,26 @@ class QueueActions:
 
     def action_refer(self, target: str | None = None) -> None:
         if view := self._allowed("hand_off" if target == "actdoc" else "refer"):
-            self._options(view.id, target or "")
+            self._options(view, target or "")
 
     def action_hand_off(self) -> None:
         self.action_refer("actdoc")
 
     @work(thread=True, exit_on_error=False, group="queue-action")
-    def _options(self, escalation_id: int, target: str) -> None:
+    def _options(self, view: EscalationView, target: str) -> None:
         from tpsdesk.services import workflow
 
         app = self._app()
         try:
-            opts = workflow.referral_options(app.desk, app.user, escalation_id)
+            opts = workflow.referral_options(app.desk, app.user, view.id)
         except TpsError as exc:
-            self.post_message(ActionDone("", escalation_id, str(exc)))  # type: ignore[attr-defined]
+            self.post_message(ActionDone("", view.id, str(exc)))  # type: ignore[attr-defined]
             return
-        app.call_from_thread(self._refer_dialog, opts, target)
+        self.post_message(NextDialog("refer", view, opts, target))  # type: ignore[attr-defined]
 
-    def _refer_dialog(self, opts: dict[str, Any], target: str) -> None:
+    def _refer_dialog(self, view: EscalationView, opts: dict[str, Any], target: str) -> None:
         from screens.widgets.refer_dialog import refer_call, refer_fields
 
-        view = self._target()
-        if view is None or view.id != opts.get("escalation_id"):
-            return
         targets = [t for t in opts["targets"] if t["allowed"]]
         if target and not any(t["key"] == target for t in targets):
             reason = next((t["reason"] for t in opts["targets"] if t["key"] == target), "not offered here")
@@ -275,7 +282,13 @@ class QueueActions:
         except TpsError as exc:
             self.post_message(ActionDone("", view.id, str(exc)))  # type: ignore[attr-defined]
             return
-        app.call_from_thread(self._finalise_dialog, view, "", missing)
+        self.post_message(NextDialog("finalise", view, missing))  # type: ignore[attr-defined]
+
+    def on_next_dialog(self, message: NextDialog) -> None:
+        if message.kind == "refer":
+            self._refer_dialog(message.view, message.data, message.target)
+        else:
+            self._finalise_dialog(message.view, "", message.data)
 
     def _finalise_dialog(self, view: EscalationView, reason: str, missing: dict[str, str]) -> None:
         from tpsdesk.services import workflow
