@@ -154,7 +154,12 @@ class QueueScreen(QueueActions, DeskScreen):
         return self.query_one(VirtualTable)
 
     def poll(self) -> None:
-        """Another user's change appears: re-read the window, the count and the open detail."""
+        """Another user's change appears: re-read the window, the count and the open detail.
+
+        Only while the queue is on screen (a dialog on top still counts); a hidden queue
+        costs the database nothing and catches up when it is shown again."""
+        if not self.is_current:
+            return
         app: TpsApp = self.app  # type: ignore[assignment]
         self.now = app.desk.now()
         self._polls += 1
@@ -164,6 +169,11 @@ class QueueScreen(QueueActions, DeskScreen):
         if self.detail is not None:
             self.load_detail(self.detail.escalation.id)
         app.refresh_header()
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        if self.is_mounted and self.table.loaded_once:
+            self.poll()
 
     def action_refresh_now(self) -> None:
         self.poll()
