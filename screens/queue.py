@@ -242,11 +242,14 @@ class QueueScreen(QueueActions, DeskScreen):
         self.query_one("#queue-filters", Static).update("Filters │ " + " · ".join(parts))
 
     def on_count_loaded(self, message: CountLoaded) -> None:
-        # The table consumed it; the count line follows the table's total.
+        # The table took the total first; the count line follows it.
         self.call_after_refresh(self._show_count)
 
     def _show_count(self) -> None:
         table = self.table
+        if table.counting and not table.total:
+            self.query_one("#queue-count", Static).update(f"{len(table.rows):,}+ escalations, counting…")
+            return
         self.query_one("#queue-count", Static).update(
             f"{table.total:,} escalation{'s' if table.total != 1 else ''} │ row {min(table.cursor + 1, table.total):,}"
         )

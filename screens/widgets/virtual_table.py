@@ -108,6 +108,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self.loaded_once = False
         self._pending: set[int] = set()
         self._far: int | None = None  # the page a far walk is heading for
+        self._counting: int | None = None  # generation of the count in flight
 
     # ------------------------------------------------------------ data
     def set_source(self, source: RowSource, *, keep_cursor: bool = False) -> None:
@@ -121,7 +122,7 @@ class VirtualTable(ScrollView, can_focus=True):
             self.cursor = 0
             self.scroll_to(y=0, animate=False)
         self._fetch(0, None, "after", self.generation)
-        self._count(self.generation)
+        self._start_count()
 
     def reload(self) -> None:
         """Another user's change: re-fetch the visible window and the count (the poll)."""
@@ -129,13 +130,18 @@ class VirtualTable(ScrollView, can_focus=True):
             return
         top = int(self.scroll_offset.y)
         anchor = self.rows.get(top - 1)
-        self.generation += 1
-        self._pending.clear()
         if top == 0 or anchor is None:
             start, key = (0, None) if top == 0 or not self.rows else self._nearest_anchor(top)
         else:
             start, key = top, anchor.key
+        # Same filters, same generation: a count still running (slow on a huge floor) is not restarted.
         self._fetch(start, key, "after", self.generation, replace=True)
+        self._start_count()
+
+    def _start_count(self) -> None:
+        if self._counting == self.generation:
+            return
+        self._counting = self.generation
         self._count(self.generation)
 
     def _nearest_anchor(self, index: int) -> tuple[int, Key | None]:
@@ -144,6 +150,11 @@ class VirtualTable(ScrollView, can_focus=True):
             return 0, None
         i = max(below)
         return i + 1, self.rows[i].key
+
+    @property
+    def counting(self) -> bool:
+        """The whole filtered count is still being worked out."""
+        return self._counting is not None
 
     def row_at(self, index: int) -> Any | None:
         return self.rows.get(index)
@@ -195,7 +206,9 @@ class VirtualTable(ScrollView, can_focus=True):
         self.post_message(WindowLoaded(generation, max(0, start), rows, "", page, replace))
 
     def on_count_loaded(self, message: CountLoaded) -> None:
-        message.stop()
+        # Not stopped: the screen's row-count line hears it after the table has the total.
+        if message.generation == self._counting:
+            self._counting = None
         if message.generation != self.generation:
             return
         if message.error:
