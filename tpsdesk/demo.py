@@ -39,7 +39,7 @@ from tpsdesk.models import (
 )
 from tpsdesk.services.common import Desk
 
-CHUNK = 10_000
+CHUNK = 5_000
 CACHE_KIB = 64 * 1024  # SQLite page cache during a bulk load
 BULK_FROM = 50_000
 # Centres: code, name, channel, SP positional mailbox (E5a), sites (policy [sites] codes).
@@ -158,7 +158,7 @@ def _generated(floor: Floor, seed: int, size: int, ids: dict[str, int]) -> Itera
             yield min(start + CHUNK, size), _chunk(floor, seed, chunk, start, size, ids).batches()
         return
     ctx = mp.get_context("fork")
-    queue: Any = ctx.Queue(maxsize=3)  # bounded: memory stays a few chunks
+    queue: Any = ctx.Queue(maxsize=2)  # bounded: memory stays a few chunks
     worker = ctx.Process(target=_produce, args=(queue, floor, seed, size, ids), daemon=True)
     worker.start()
     try:
