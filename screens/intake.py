@@ -13,7 +13,7 @@ confirmation is queued (I7).
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -233,7 +233,12 @@ class IntakeScreen(DeskScreen):
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        self.focus_next()  # Enter moves through the form; ctrl+s or the Save button saves
+        # Enter moves on through the form; in the last text field shown it saves.
+        inputs = [w for w in self.focus_chain if isinstance(w, Input)]
+        if inputs and event.input is inputs[-1]:
+            self.action_save()
+        else:
+            self.focus_next()
 
     @on(Button.Pressed, "#save")
     def _save_pressed(self) -> None:
@@ -246,6 +251,10 @@ class IntakeScreen(DeskScreen):
     @on(Button.Pressed, "#new")
     def _new_pressed(self) -> None:
         self.action_new()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Keep the focused field on screen at 80x24, where the whole body scrolls.
+        event.widget.scroll_visible(animate=False)
 
     # ------------------------------------------------------------ actions
     def action_save(self) -> None:
@@ -290,18 +299,22 @@ class IntakeScreen(DeskScreen):
         self._contact = None
         self._touched.clear()
         self._attempted = False
-        self.query_one("#requester_kind", Select).value = next(iter(self.guide.requester_kinds))
-        self.query_one("#requester_logon", Input).value = self.form.default_logon
-        self.query_one("#requester_name", Input).value = self.form.default_name
-        for select in ("reason", "decision_by", "supervisor_reason"):
-            self.query_one(f"#{select}", Select).clear()
-        for box in ("confirmed_no_answer", "review_requested"):
-            self.query_one(f"#{box}", Checkbox).value = False
-        self.query_one("#references", ReferenceChecklist).clear()
-        self.query_one("#help_required", TextArea).text = ""
-        self.query_one("#crn", Input).value = ""
-        if self.may_outcome:
-            self.query_one("#outcome", OutcomePicker).clear()
+        # Clearing is not typing: no change events, so no field counts as touched.
+        with self.prevent(
+            Input.Changed, Select.Changed, Checkbox.Changed, TextArea.Changed, SelectionList.SelectedChanged
+        ):
+            self.query_one("#requester_kind", Select).value = next(iter(self.guide.requester_kinds))
+            self.query_one("#requester_logon", Input).value = self.form.default_logon
+            self.query_one("#requester_name", Input).value = self.form.default_name
+            for select in ("reason", "decision_by", "supervisor_reason"):
+                self.query_one(f"#{select}", Select).clear()
+            for box in ("confirmed_no_answer", "review_requested"):
+                self.query_one(f"#{box}", Checkbox).value = False
+            self.query_one("#references", ReferenceChecklist).clear()
+            self.query_one("#help_required", TextArea).text = ""
+            self.query_one("#crn", Input).value = ""
+            if self.may_outcome:
+                self.query_one("#outcome", OutcomePicker).clear()
         self.query_one("#in-result", Static).update("")
         self.query_one("#save", Button).disabled = False
         self._touched.clear()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -215,6 +215,10 @@ class StopPaymentScreen(DeskScreen):
     def _new_pressed(self) -> None:
         self.action_new()
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Keep the focused field on screen at 80x24, where the whole body scrolls.
+        event.widget.scroll_visible(animate=False)
+
     # ------------------------------------------------------------ actions
     def action_save(self) -> None:
         if self._saving:
@@ -253,11 +257,14 @@ class StopPaymentScreen(DeskScreen):
         self._touched.clear()
         self._attempted = False
         self.contact_id = None
-        for field in ("crn", "payment_other", "amount", "period_from", "period_to", "reason"):
-            self.query_one(f"#{field}", Input).value = ""
-        self.query_one("#payment_type", Select).clear()
-        self.query_one("#ar_checked", Checkbox).value = False
-        self.query_one("#escalate", Checkbox).value = True
+        # Clearing is not typing: no change events, so no field counts as touched.
+        with self.prevent(Input.Changed, Select.Changed, Checkbox.Changed):
+            for field in ("crn", "payment_other", "amount", "period_from", "period_to", "reason"):
+                self.query_one(f"#{field}", Input).value = ""
+            self.query_one("#payment_type", Select).clear()
+            self.query_one("#ar_checked", Checkbox).value = False
+            self.query_one("#escalate", Checkbox).value = True
+        self.query_one("#row-payment_other").display = False
         self.query_one("#sp-result", Static).update("")
         self.query_one("#save", Button).disabled = False
         self._touched.clear()

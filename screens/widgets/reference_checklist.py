@@ -66,4 +66,6 @@ class ReferenceChecklist(Vertical):
     def clear(self) -> None:
         for box in self.query(Checkbox):
             box.value = False
-        self.query_one("#reference_other", Input).value = ""
+        other = self.query_one("#reference_other", Input)
+        other.value = ""
+        other.display = False

@@ -299,10 +299,11 @@ async def test_keyboard_only_contact_from_f2_to_saved(desk, make_app) -> None:
         await pilot.press("tab")  # past "Other"
         assert app.focused is screen.query_one("#help_required")
         await pilot.press(*"Cannot finalise update")
-        await pilot.press("ctrl+s")
+        await pilot.press("tab", *"123456789A", "enter")  # Enter in the last field saves
         await settle(pilot)
         [row] = contacts(desk)
         assert row.reason == "status-rate" and row.help_required == "Cannot finalise update"
+        assert row.crn == "123456789A"
 
 
 async def test_service_error_shows_beside_field_and_keeps_typed_text(desk, make_app) -> None:
@@ -363,3 +364,25 @@ async def test_i2_comp_recovery_social_worker_requester_and_checklist(desk, make
             "Wendy Worker",
             "comp-recovery",
         )
+
+
+async def test_new_contact_clears_form_without_messages_and_saves_again(desk, make_app) -> None:
+    app = make_app("so1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_intake(app, pilot)
+        await fill_technical(screen, pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # the same contact is not saved twice
+        await settle(pilot)
+        assert len(contacts(desk)) == 1
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert screen.query_one("#help_required", TextArea).text == ""
+        assert screen.query_one("#reason", Select).value is Select.NULL
+        assert all(error_of(screen, f) == "" for f in ("help_required", "references", "reason"))
+        assert screen.query_one("#requester_logon", Input).value == "so1"
+        await fill_technical(screen, pilot, help_text="Second question about a rate")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert [c.help_required for c in contacts(desk)] == [HELP, "Second question about a rate"]

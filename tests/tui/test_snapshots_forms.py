@@ -18,8 +18,11 @@ NARROW = (80, 24)
 
 
 async def _settle(pilot: Pilot) -> None:
+    """Let workers finish, and stop cursors blinking so every run paints the same frame."""
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
+    for widget in pilot.app.screen.query("Input, TextArea"):
+        widget.cursor_blink = False  # type: ignore[attr-defined]
     await pilot.pause()
 
 

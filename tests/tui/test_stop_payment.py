@@ -188,3 +188,39 @@ async def test_prefill_from_intake_starts_new_doc_with_crn(desk, make_app) -> No
         assert isinstance(screen, StopPaymentScreen)
         assert screen.query_one("#crn", Input).value == "555666777C"
         assert app.focused is screen.query_one("#ar_checked")
+
+
+async def test_new_doc_clears_form_without_messages(desk, make_app) -> None:
+    app = make_app("so1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_builder(app, pilot)
+        await fill(screen, pilot, VALID)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # already saved: not twice
+        await settle(pilot)
+        assert len(docs(desk)) == 1
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert screen.query_one("#crn", Input).value == "" and not screen.query_one("#ar_checked", Checkbox).value
+        assert all(error_of(screen, f) == "" for f in sp.FIELDS)
+        assert screen.query_one("#preview", DocPreview).text == ""
+
+
+async def test_keyboard_only_doc_from_f4_to_escalated(desk, make_app) -> None:
+    """80x24, keys only: S0 answer, fields in Tab order, Enter in the last field saves and escalates."""
+    app = make_app("so1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f4")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, StopPaymentScreen) and app.focused is screen.query_one("#ar_checked")
+        await pilot.press("space", "tab", *"123456789A", "tab", "enter", *"Job", "enter")
+        await pilot.pause()
+        assert screen.query_one("#payment_type", Select).value == "JobSeeker Payment"
+        await pilot.press("tab", *"812.40", "tab", *"2026-08-01", "tab", *"2026-08-28", "tab")
+        await pilot.press(*"New employment income reported 3 August cancels the rate", "enter")
+        await settle(pilot)
+        [doc] = docs(desk)
+        assert (doc.amount_cents, doc.payment_type, doc.escalation_id is not None) == (81240, "JobSeeker Payment", True)
