@@ -79,7 +79,7 @@ def summary(d: Dashboard) -> Text:
     return out
 
 
-def owner_cells(o: OwnerLoad, top: int, width: int = 12) -> tuple[Text, Text, Text, Text]:
+def owner_cells(o: OwnerLoad, top: int, width: int = 10) -> tuple[Text, Text, Text, Text]:
     """One row of the owners table: logon, name, a bar with the open count, overdue with a symbol."""
     open_cell = Text(f"{bar(o.open, top, width):<{width}}", style="bold cyan")
     open_cell.append(f" {o.open:>3}", style="")
@@ -126,7 +126,9 @@ class DashboardScreen(DeskScreen):
     def on_mount(self) -> None:
         self.query_one("#dash-refused").display = False
         owners = self.query_one("#dash-owners", DataTable)
-        owners.add_columns("Owner", "Name", "Open", "Overdue")
+        # Fixed widths: the header never lags behind rows that widen a column between polls.
+        for label, width in (("Owner", 8), ("Name", 12), ("Open", 15), ("Overdue", 11)):
+            owners.add_column(label, width=width, key=label.lower())
         owners.focus()
         self.load()
         self.poll = self.set_interval(POLL_SECONDS, self.load, name="dashboard-poll")

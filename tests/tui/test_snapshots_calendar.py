@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from screens import app as app_module
+from screens import calendar as calendar_screen
+from screens import dashboard as dashboard_screen
 from tests.test_calendar_service import refer, set_eped, stop_payment_doc
 from tests.test_dashboard_service import known_floor  # noqa: F401  (fixture)
 from tpsdesk.services import escalations as esc_svc
@@ -17,8 +19,11 @@ CRN = "123456789A"
 
 
 def home(monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
+    """Start on ``mode``; no timed refresh lands in the middle of a screenshot on a busy machine."""
     for role in list(app_module.HOME_BY_ROLE):
         monkeypatch.setitem(app_module.HOME_BY_ROLE, role, mode)
+    monkeypatch.setattr(dashboard_screen, "POLL_SECONDS", 3600.0)
+    monkeypatch.setattr(calendar_screen, "RELOAD_SECONDS", 3600)
 
 
 @pytest.fixture
