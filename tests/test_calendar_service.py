@@ -187,3 +187,17 @@ def test_finalised_items_leave_the_calendar(desk, floor) -> None:
         esc.closed, esc.status = True, "finalised"
         refresh_deadlines(desk, session, esc)
     assert cal_svc.month_counts(desk, floor.sp, 2026, 9) == {}
+
+
+def test_e9_e12_chain_through_the_workflow_refer_and_sweep(desk, floor, clock) -> None:
+    from tpsdesk.services import workflow
+
+    v = esc_svc.raise_escalation(desk, floor.tps, category="policy", summary="NNU conflicts with eReference")
+    workflow.refer(desk, floor.sp, v.id, target="policy-advisor", form_ref="PA-123")
+    assert [(i.escalation_id, i.rule) for i in cal_svc.day_agenda(desk, floor.sp, date(2026, 10, 2))] == [(v.id, "E9")]
+    clock.set(datetime(2026, 10, 2, 3, 0, tzinfo=UTC))  # the follow-up fell due an hour ago
+    assert esc_svc.sweep(desk) == 1  # awaiting-follow-up (E12)
+    assert cal_svc.month_counts(desk, floor.sp, 2026, 10)[date(2026, 10, 2)].overdue == 1
+    esc_svc.record_follow_up(desk, floor.sp, v.id, "advisor still investigating")
+    october = cal_svc.month_counts(desk, floor.sp, 2026, 10)
+    assert set(october) == {date(2026, 10, 9)} and october[date(2026, 10, 9)].normal == 1
