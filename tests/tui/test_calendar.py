@@ -213,3 +213,15 @@ async def test_mouse_click_moves_cursor_and_second_click_opens_agenda(make_app, 
         await pilot.click(MonthGrid, offset=(cell.x + 2, cell.y))
         await pilot.pause()
         assert isinstance(app.screen, AgendaScreen)
+
+
+async def test_help_lists_every_calendar_key_with_what_it_does(make_app) -> None:
+    from screens.help import screen_keys
+
+    app = make_app("sp1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_calendar(app, pilot)
+        keys = {what for _key, what, _where in screen_keys(screen)}
+        for tip in ("One day back (vi key)", "The same day of the next month", "Jump to today (site local time)"):
+            assert tip in keys
+        assert all(b.id and b.tooltip for b in CalendarScreen.BINDINGS)
