@@ -225,3 +225,13 @@ async def test_help_lists_every_calendar_key_with_what_it_does(make_app) -> None
         for tip in ("One day back (vi key)", "The same day of the next month", "Jump to today (site local time)"):
             assert tip in keys
         assert all(b.id and b.tooltip for b in CalendarScreen.BINDINGS)
+
+
+async def test_user_text_in_the_side_agenda_is_shown_as_typed(make_app, desk, floor) -> None:
+    esc_svc.raise_escalation(desk, "tps1", category="death", crn=CRN, summary=HOSTILE)  # due Sat 26 Sep
+    app = make_app("sp1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_calendar(app, pilot)
+        await pilot.press("l")
+        side = screen.query_one("#cal-side")
+        assert HOSTILE in str(side.render())
