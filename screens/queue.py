@@ -27,7 +27,7 @@ from screens.widgets import DeskScreen
 from screens.widgets.escalation_detail import EscalationDetailView, offers, render_detail
 from screens.widgets.formatting import local, relative, urgency
 from screens.widgets.queue_actions import QueueActions
-from screens.widgets.virtual_table import Column, CountLoaded, VirtualTable
+from screens.widgets.virtual_table import Column, CountLoaded, VirtualTable, WindowLoaded
 from tpsdesk.errors import TpsError
 from tpsdesk.models import FAR_FUTURE
 from tpsdesk.services import escalations
@@ -118,6 +118,7 @@ class QueueScreen(QueueActions, DeskScreen):
         self._polls = 0
         self._sites: list[str] = []
         self._open_on_mount: int | None = None
+        self._may_started = False
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="queue-body"):
@@ -136,7 +137,6 @@ class QueueScreen(QueueActions, DeskScreen):
         self.query_one("#queue-detail").display = False
         self.apply_filters()
         self.query_one(VirtualTable).focus()
-        self._load_may()
         self.set_interval(POLL_SECONDS, self.poll, name="queue-poll")
         self._fit(self.size.width)
         if self._open_on_mount is not None:
@@ -240,6 +240,12 @@ class QueueScreen(QueueActions, DeskScreen):
         if f.text:
             parts.append(f"search: {f.text}")
         self.query_one("#queue-filters", Static).update("Filters │ " + " · ".join(parts))
+
+    def on_window_loaded(self, _: WindowLoaded) -> None:
+        # Permissions are read once the first rows are in: the first screen matters most.
+        if not self._may_started:
+            self._may_started = True
+            self._load_may()
 
     def on_count_loaded(self, message: CountLoaded) -> None:
         # The table took the total first; the count line follows it.

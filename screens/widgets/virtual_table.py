@@ -109,6 +109,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._pending: set[int] = set()
         self._far: int | None = None  # the page a far walk is heading for
         self._counting: int | None = None  # generation of the count in flight
+        self._counted = -1  # generation whose count has been started
 
     # ------------------------------------------------------------ data
     def set_source(self, source: RowSource, *, keep_cursor: bool = False) -> None:
@@ -121,8 +122,9 @@ class VirtualTable(ScrollView, can_focus=True):
         if not keep_cursor:
             self.cursor = 0
             self.scroll_to(y=0, animate=False)
+        # The count starts once the first rows are in: on a huge floor it is the slow
+        # query, and the first screen must not wait behind it for a CPU.
         self._fetch(0, None, "after", self.generation)
-        self._start_count()
 
     def reload(self) -> None:
         """Another user's change: re-fetch the visible window and the count (the poll)."""
@@ -218,7 +220,6 @@ class VirtualTable(ScrollView, can_focus=True):
         self._resize()
 
     def on_window_loaded(self, message: WindowLoaded) -> None:
-        message.stop()
         if message.generation != self.generation:
             return
         self._pending.discard(message.page)
@@ -232,6 +233,9 @@ class VirtualTable(ScrollView, can_focus=True):
         if message.rows and len(message.rows) < PAGE and message.start + len(message.rows) > self.total:
             self.total = message.start + len(message.rows)  # the count is behind: trust what we saw
         self._trim()
+        if self._counted != self.generation:
+            self._counted = self.generation
+            self._start_count()
         self.loaded_once = True
         self._resize()
         self.refresh()
