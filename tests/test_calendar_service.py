@@ -201,3 +201,12 @@ def test_e9_e12_chain_through_the_workflow_refer_and_sweep(desk, floor, clock) -
     esc_svc.record_follow_up(desk, floor.sp, v.id, "advisor still investigating")
     october = cal_svc.month_counts(desk, floor.sp, 2026, 10)
     assert set(october) == {date(2026, 10, 9)} and october[date(2026, 10, 9)].normal == 1
+
+
+def test_e3_review_14_days_after_referral_is_a_review_entry(desk, floor) -> None:
+    v = esc_svc.raise_escalation(desk, floor.tps, category="death", crn=CRN)
+    esc_svc.claim(desk, floor.sp, v.id)
+    refer(desk, floor.sp, v.id)  # referral is the first action: the 24-hour deadline is met (E12)
+    assert cal_svc.month_counts(desk, floor.sp, 2026, 9) == {}
+    [item] = cal_svc.day_agenda(desk, floor.sp, date(2026, 10, 9))
+    assert (item.what, item.rule, item.local.hour) == ("review", "E3", 10)
