@@ -108,7 +108,9 @@ class IntakeScreen(DeskScreen):
             with VerticalScroll(id="in-form"):
                 yield from intake_fields(form)
                 if self.may_outcome:
-                    yield OutcomePicker(guide.outcomes, form.category_labels(), guide.escalate_to_label, id="outcome")
+                    yield OutcomePicker(
+                        form.outcomes_for(actor), form.category_labels(), guide.escalate_to_label, id="outcome"
+                    )
                 with Horizontal(id="in-buttons"):
                     yield Button("Save  ctrl+s", variant="primary", id="save", tooltip="Save the contact")
                     yield Button(
@@ -120,7 +122,10 @@ class IntakeScreen(DeskScreen):
                 yield Static(Text(form.side_text()), markup=False, id="in-notes")
 
     def on_mount(self) -> None:
-        self.query_one("#row-requester_kind").display = len(self.guide.requester_kinds) > 1
+        # R1: an SO records the contacts they raise themselves, so the requester is fixed.
+        self.query_one("#row-requester_kind").display = self.may_outcome and len(self.guide.requester_kinds) > 1
+        for field in ("#requester_logon", "#requester_name"):
+            self.query_one(field, Input).disabled = not self.may_outcome
         self._sync_branches()
         first = "#requester_logon" if not self.form.default_logon else "#reason"
         self.query_one(first).focus()

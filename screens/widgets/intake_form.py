@@ -14,7 +14,7 @@ from rich.text import Text
 
 from tpsdesk.policy import Policy
 from tpsdesk.services import intake as svc
-from tpsdesk.services.common import Actor
+from tpsdesk.services.common import Actor, allowed
 
 OTHER = svc.OTHER
 
@@ -84,6 +84,11 @@ class IntakeForm:
     def supervisor_outcome(self, reason: str) -> str:
         """I6: the outcome a supervisor reason calls for (complaint -> TL, technical -> TPS)."""
         return str(self.guide.supervisor.get("reasons", {}).get(reason, {}).get("outcome", ""))
+
+    def outcomes_for(self, actor: Actor) -> dict[str, str]:
+        """The I8 outcomes this officer may record: a direct ICT referral needs E5b's permission (R6)."""
+        may_refer = allowed(self.policy, actor, "refer_direct") is None
+        return {k: v for k, v in self.guide.outcomes.items() if k != "referred-ict" or may_refer}
 
     def category_labels(self) -> dict[str, str]:
         return {key: f"{cat.rule} {cat.label}" for key, cat in self.policy.categories.items()}

@@ -75,7 +75,8 @@ async def test_i2_technical_reason_with_references_is_saved_open_for_an_so(desk,
     app = make_app("so1")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_intake(app, pilot)
-        assert screen.query_one("#requester_logon", Input).value == "so1"  # an SO asks as themselves (I4)
+        logon = screen.query_one("#requester_logon", Input)
+        assert logon.value == "so1" and logon.disabled  # an SO asks as themselves (I4, R1)
         assert not screen.query("#outcome")  # an SO does not record outcomes (R6)
         await fill_technical(screen, pilot)
         await pilot.press("ctrl+s")
@@ -386,3 +387,32 @@ async def test_new_contact_clears_form_without_messages_and_saves_again(desk, ma
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert [c.help_required for c in contacts(desk)] == [HELP, "Second question about a rate"]
+
+
+async def test_i6_supervisor_technical_tps_takes_over_with_full_details(desk, make_app) -> None:
+    app = make_app("tps1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_intake(app, pilot)
+        screen.query_one("#requester_logon", Input).value = "so1"
+        pick(screen, "reason", "supervisor")
+        await pilot.pause()
+        pick(screen, "supervisor_reason", "technical")
+        screen.query_one("#help_required", TextArea).insert("Rate query")
+        await pilot.pause()
+        assert screen.query_one(OutcomePicker).chosen() == ["took-over"]
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert contacts(desk) == [] and "full details" in error_of(screen, "help_required")  # I6
+        screen.query_one("#help_required", TextArea).insert(" after the partner's income changed in July and August")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [row] = contacts(desk)
+        assert json.loads(row.outcomes) == ["took-over"]
+
+
+async def test_r6_tl_is_not_offered_direct_ict_referral(desk, make_app) -> None:
+    app = make_app("tl1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_intake(app, pilot)
+        offered = screen.query_one(OutcomePicker).outcomes
+        assert "referred-ict" not in offered and "transferred-tl" in offered  # E5b is TPS/SP/SSO only
