@@ -33,7 +33,11 @@ STEP = 1000  # rows per hop when walking to a far position
 
 
 class RowSource(Protocol):
-    """What the table needs from its owner (each call may hit the database)."""
+    """What the table needs from its owner (each call may hit the database).
+
+    A source may also offer ``key_at(index) -> Key`` (the key of the row at that
+    position); far jumps then cost one seek instead of a walk by keyset hops.
+    """
 
     def after(self, key: Key | None, limit: int) -> Sequence[Any]: ...
     def before(self, key: Key | None, limit: int) -> Sequence[Any]: ...
@@ -189,6 +193,9 @@ class VirtualTable(ScrollView, can_focus=True):
         source = self.source
         assert source is not None
         try:
+            seek = getattr(source, "key_at", None)  # optional: the key just before a position
+            if walk > STEP and seek is not None:
+                key, start, walk = seek(start + walk - 1), start + walk, 0
             # A newer far jump (scrollbar drag) makes this walk pointless: stop hopping.
             while walk > 0 and generation == self.generation and self._far in (None, page):
                 hop = source.after(key, min(STEP, walk))

@@ -191,3 +191,24 @@ async def test_80x24_detail_takes_the_whole_width(desk, make_app) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert table.region.width > 70
+
+
+async def test_far_jump_uses_key_at_when_the_source_offers_it(desk, make_app, monkeypatch) -> None:
+    from screens.queue import EscalationSource
+
+    monkeypatch.setattr(virtual_table, "PAGE", 5)
+    monkeypatch.setattr(virtual_table, "STEP", 5)
+    ids = raise_some(desk, 40)
+    asked: list[int] = []
+
+    def key_at(self, index: int):
+        asked.append(index)
+        return escalations.list_page(self.desk, self.user, self.filters, limit=index + 1)[-1].key
+
+    monkeypatch.setattr(EscalationSource, "key_at", key_at, raising=False)
+    app = make_app("sp1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await _open_queue(app, pilot)
+        table._go(30)
+        await settle(pilot)
+        assert asked and table.rows[30].id == ids[30]
