@@ -92,6 +92,7 @@ class IntakeScreen(DeskScreen):
     def __init__(self) -> None:
         super().__init__()
         self._touched: set[str] = set()
+        self._rows: dict[str, FieldRow] | None = None
         self._attempted = False
         self._saving = False
         self._contact: svc.ContactView | None = None  # saved contact whose outcome is still to record
@@ -123,7 +124,7 @@ class IntakeScreen(DeskScreen):
 
     def on_mount(self) -> None:
         # R1: an SO records the contacts they raise themselves, so the requester is fixed.
-        self.query_one("#row-requester_kind").display = self.may_outcome and len(self.guide.requester_kinds) > 1
+        self._row("requester_kind").display = self.may_outcome and len(self.guide.requester_kinds) > 1
         for field in ("#requester_logon", "#requester_name"):
             self.query_one(field, Input).disabled = not self.may_outcome
         self._sync_branches()
@@ -154,9 +155,16 @@ class IntakeScreen(DeskScreen):
         value = self.query_one(f"#{select_id}", Select).value
         return "" if value is Select.NULL else str(value)
 
-    def _row(self, field: str) -> FieldRow | None:
-        found = self.query(f"#row-{field}")
-        return found.first(FieldRow) if found else None
+    def _find_row(self, field: str) -> FieldRow | None:
+        """The row of a field, if the form has one (an error may name any field)."""
+        if self._rows is None:  # looked up once: a DOM query per keystroke is slow
+            self._rows = {row.id[4:]: row for row in self.query(FieldRow) if row.id and row.id.startswith("row-")}
+        return self._rows.get(field)
+
+    def _row(self, field: str) -> FieldRow:
+        row = self._find_row(field)
+        assert row is not None, field
+        return row
 
     # ------------------------------------------------------------ live checks
     def _sync_branches(self) -> None:
@@ -164,19 +172,17 @@ class IntakeScreen(DeskScreen):
         draft = self.draft()
         reason = self.form.reason(draft.reason)
         branch = reason.branch if reason else ""
-        self.query_one("#row-confirmed_no_answer").display = bool(reason and reason.confirm_no_answer)
-        self.query_one("#row-decision_by").display = branch == "decision"
-        self.query_one("#row-review_requested").display = branch == "decision" and self.form.decision_transfers(
-            draft.decision_by
-        )
-        self.query_one("#row-supervisor_reason").display = branch == "supervisor"
+        self._row("confirmed_no_answer").display = bool(reason and reason.confirm_no_answer)
+        self._row("decision_by").display = branch == "decision"
+        self._row("review_requested").display = branch == "decision" and self.form.decision_transfers(draft.decision_by)
+        self._row("supervisor_reason").display = branch == "supervisor"
         self.query_one("#build_doc").display = bool(reason and reason.stop_payment)
         if self.may_outcome:  # I2.7: arrears are escalated with their DOC, from the builder (S1, E1)
             self.query_one("#outcome").display = not (reason and reason.stop_payment)
         self.query_one("#in-guidance", Static).update(Text(guidance_text(self.form, draft)))
-        self.query_one("#row-requester_logon", FieldRow).set_required(draft.requester_kind == "so")
-        self.query_one("#row-requester_name", FieldRow).set_required(draft.requester_kind != "so")
-        self.query_one("#row-references", FieldRow).set_required(bool(reason and reason.references_required))
+        self._row("requester_logon").set_required(draft.requester_kind == "so")
+        self._row("requester_name").set_required(draft.requester_kind != "so")
+        self._row("references").set_required(bool(reason and reason.references_required))
 
     def _revalidate(self, *, show_all: bool = False) -> dict[str, str]:
         draft = self.draft()
@@ -185,7 +191,7 @@ class IntakeScreen(DeskScreen):
             problems.pop("reason", None)  # I3 / I5: the guidance under the reason says it already
             problems.pop("decision_by", None)
         for field in LIVE:
-            row = self._row(field)
+            row = self._find_row(field)
             if row is not None:
                 row.set_error(problems.get(field) if (show_all or self._attempted or field in self._touched) else None)
         return problems
@@ -212,7 +218,7 @@ class IntakeScreen(DeskScreen):
     def _select_changed(self, event: Select.Changed) -> None:
         field = event.select.id
         if field == "category":
-            self.query_one("#row-category", FieldRow).set_error(None)
+            self._row("category").set_error(None)
             return
         if field == "supervisor_reason" and self.may_outcome:
             implied = self.form.supervisor_outcome(str(event.value))
@@ -234,7 +240,7 @@ class IntakeScreen(DeskScreen):
 
     @on(SelectionList.SelectedChanged)
     def _outcomes_changed(self) -> None:
-        self.query_one("#row-outcomes", FieldRow).set_error(None)
+        self._row("outcomes").set_error(None)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -287,7 +293,7 @@ class IntakeScreen(DeskScreen):
         if problems:
             field = next(iter(problems))
             self.notify(f"Not saved: {problems[field]}", severity="error", markup=False)
-            row = self._row(field)
+            row = self._find_row(field)
             if row is not None and row.display:
                 row.field.focus()
             return
@@ -388,7 +394,7 @@ class IntakeScreen(DeskScreen):
         self.query_one("#save", Button).disabled = False
         text = message.guidance or (f"{message.field}: {message.error}" if message.field else message.error)
         if message.field:
-            row = self._row(message.field)
+            row = self._find_row(message.field)
             if row is not None:
                 row.set_error(message.error)
         lead = f"Contact #{message.contact.id} is saved; the outcome is not. " if message.contact else "Not saved. "

@@ -81,6 +81,7 @@ class StopPaymentScreen(DeskScreen):
     def __init__(self) -> None:
         super().__init__()
         self._touched: set[str] = set()
+        self._rows: dict[str, FieldRow] | None = None
         self._attempted = False
         self._seq = 0
         self._saving = False
@@ -157,8 +158,9 @@ class StopPaymentScreen(DeskScreen):
     def _row_for(self, field: str) -> FieldRow | None:
         if field == "payment_type" and self._other_chosen():
             field = "payment_other"
-        found = self.query(f"#row-{field}")
-        return found.first(FieldRow) if found else None
+        if self._rows is None:  # looked up once: a DOM query per keystroke is slow
+            self._rows = {row.id[4:]: row for row in self.query(FieldRow) if row.id and row.id.startswith("row-")}
+        return self._rows.get(field)
 
     def _other_chosen(self) -> bool:
         return self.query_one("#payment_type", Select).value == OTHER
