@@ -138,6 +138,11 @@ class FormDialog(ModalScreen[Any]):
         self.show_error("Saving...")
         self._run(values)
 
+    @on(Input.Submitted)
+    def _enter(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()  # Enter in a one-line field saves, as people expect
+
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)

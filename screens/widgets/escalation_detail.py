@@ -111,7 +111,11 @@ def render_detail(
     if v.due_at:
         _line(t, "Due", f"{local(v.due_at, zone, with_zone=True)}  ({relative(v.due_at, now)})", style)
     if v.next_follow_up_at:
-        _line(t, "Next follow-up", f"{local(v.next_follow_up_at, zone)}  ({relative(v.next_follow_up_at, now)})")
+        _line(
+            t,
+            "Next follow-up",
+            f"{local(v.next_follow_up_at, zone, with_zone=True)}  ({relative(v.next_follow_up_at, now)})",
+        )
     if v.after_hours:
         _line(t, "After hours", "raised after COB: act at once (C6)", "bold yellow")
     for label, value in [

@@ -125,3 +125,18 @@ async def test_e9_follow_up_recorded_on_referral(desk, make_app) -> None:
         await settle(pilot)
     detail = escalations.show(desk, "sp1", eid)
     assert detail.notes[-1].text == "advisor still investigating" and detail.notes[-1].kind == "follow-up"
+
+
+async def test_e5_service_first_number_saved_with_enter(desk, make_app) -> None:
+    [eid] = raise_some(desk, 1, category="system")
+    escalations.claim(desk, "sp1", eid)
+    app = make_app("sp1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _detail(app, pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        assert isinstance(app.screen, FormDialog)
+        await pilot.press(*"SF7654321", "enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, FormDialog)
+    assert escalations.show(desk, "sp1", eid).escalation.service_first == "SF7654321"
