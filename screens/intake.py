@@ -24,7 +24,7 @@ from screens.widgets import DeskScreen
 from screens.widgets.field_row import FieldRow
 from screens.widgets.intake_fields import intake_fields
 from screens.widgets.intake_form import Draft, IntakeForm, guidance_text, result_text
-from screens.widgets.outcome_picker import OutcomePicker
+from screens.widgets.outcome_picker import OutcomeDraft, OutcomePicker
 from screens.widgets.reference_checklist import ReferenceChecklist
 from tpsdesk.errors import TpsError, ValidationError
 from tpsdesk.services import intake as svc
@@ -340,24 +340,23 @@ class IntakeScreen(DeskScreen):
 
     # ------------------------------------------------------------ worker (never touches widgets)
     @work(thread=True, group="intake-save", exit_on_error=False)
-    def _save(self, draft: Draft, outcome: object, contact: svc.ContactView | None) -> None:
+    def _save(self, draft: Draft, outcome: OutcomeDraft | None, contact: svc.ContactView | None) -> None:
         desk, logon = self.app.desk, self.app.user
         try:
             if contact is None:
                 contact = svc.open_contact(desk, logon, **draft.contact_kwargs())
             recorded = None
-            if outcome is not None and outcome.outcomes:  # type: ignore[attr-defined]
-                o = outcome  # OutcomeDraft
+            if outcome is not None and outcome.outcomes:
                 recorded = svc.record_outcome(
                     desk,
                     logon,
                     contact.id,
-                    list(o.outcomes),
-                    category=o.category,
-                    summary=o.summary,  # type: ignore[attr-defined]
-                    nnu_ref=o.nnu_ref,
-                    service_first=o.service_first,
-                    eped=parse_date("eped", o.eped),  # type: ignore[attr-defined]
+                    list(outcome.outcomes),
+                    category=outcome.category,
+                    summary=outcome.summary,
+                    nnu_ref=outcome.nnu_ref,
+                    service_first=outcome.service_first,
+                    eped=parse_date("eped", outcome.eped),
                 )
             self.post_message(self.Saved(contact, recorded))
         except svc.Refused as exc:

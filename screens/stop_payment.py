@@ -24,6 +24,8 @@ from screens.widgets.field_row import FieldRow
 from screens.widgets.stop_payment_fields import OTHER, stop_payment_fields
 from tpsdesk.errors import TpsError, ValidationError
 from tpsdesk.services import stop_payment as sp
+from tpsdesk.services.common import Desk
+from tpsdesk.services.setup import site_calendar_for
 
 # The form's fields, in Tab order, as named by StopPaymentInput and field_errors.
 FIELDS = ("ar_checked", "crn", "payment_type", "amount", "period_from", "period_to", "reason")
@@ -242,7 +244,7 @@ class StopPaymentScreen(DeskScreen):
         self._saving = True
         self.query_one("#save", Button).disabled = True
         escalate = self.query_one("#escalate", Checkbox).value
-        self._save(self.data(), escalate, self.contact_id)
+        self._save(self.data(), escalate, self.contact_id, getattr(self.app, "site", ""))
 
     def action_copy(self) -> None:
         text = self._saved.result.text if self._saved else self.query_one("#preview", DocPreview).text
@@ -283,11 +285,11 @@ class StopPaymentScreen(DeskScreen):
         self.post_message(self.Preview(seq, text, problem))
 
     @work(thread=True, group="sp-save", exit_on_error=False)
-    def _save(self, data: sp.StopPaymentInput, escalate: bool, contact_id: int | None) -> None:
+    def _save(self, data: sp.StopPaymentInput, escalate: bool, contact_id: int | None, home_site: str) -> None:
         desk = self.app.desk
         try:
             result = sp.save(desk, self.app.user, data, escalate=escalate, contact_id=contact_id)
-            self.post_message(self.Saved(SavedDoc(result, _due_text(desk, result))))
+            self.post_message(self.Saved(SavedDoc(result, _due_text(desk, result, home_site))))
         except ValidationError as exc:
             self.post_message(self.Failed(exc.message, exc.field))
         except TpsError as exc:
@@ -328,17 +330,15 @@ class StopPaymentScreen(DeskScreen):
         self.notify(f"Not saved: {text}", severity="error", markup=False)
 
 
-def _due_text(desk: object, result: sp.StopPaymentResult) -> str:
+def _due_text(desk: Desk, result: sp.StopPaymentResult, home_site: str) -> str:
     """The COB deadline in the raising site's local time (C6, C9)."""
     if result.due_at is None:
         return ""
-    from tpsdesk.services.setup import site_calendar_for
-
-    site = result.escalation.site if result.escalation else ""
+    site = result.escalation.site if result.escalation else home_site
     try:
-        return site_calendar_for(desk, site).fmt(result.due_at) if site else result.due_at.isoformat()  # type: ignore[arg-type]
+        return site_calendar_for(desk, site).fmt(result.due_at)
     except TpsError:
-        return result.due_at.isoformat()
+        return f"{result.due_at:%Y-%m-%d %H:%M} UTC"
 
 
 def _result_text(saved: SavedDoc) -> str:
@@ -349,6 +349,6 @@ def _result_text(saved: SavedDoc) -> str:
         if result.after_hours:
             lines.append("AFTER HOURS: act at once (C6).")
     else:
-        lines.append("Not escalated: escalate it as E1 before COB (S3).")
+        lines.append(f"Not escalated: escalate it as E1 before COB {saved.due_text} (S3).")
     lines.append("ctrl+o copies the DOC text; ctrl+n starts a new DOC.")
     return "\n".join(lines)

@@ -225,3 +225,17 @@ async def test_keyboard_only_doc_from_f4_to_escalated(desk, make_app) -> None:
         await settle(pilot)
         [doc] = docs(desk)
         assert (doc.amount_cents, doc.payment_type, doc.escalation_id is not None) == (81240, "JobSeeker Payment", True)
+
+
+async def test_s1_save_without_escalating_keeps_doc_and_says_escalate_before_cob(desk, make_app) -> None:
+    app = make_app("tps1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_builder(app, pilot)
+        await fill(screen, pilot, VALID)
+        screen.query_one("#escalate", Checkbox).value = False
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [doc] = docs(desk)
+        assert doc.escalation_id is None
+        result = str(screen.query_one("#sp-result", Static).render())
+        assert "Not escalated: escalate it as E1 before COB Fri 25 Sep 2026 17:00 AEST" in result
