@@ -116,7 +116,7 @@ def render_detail(
             "Next follow-up",
             f"{local(v.next_follow_up_at, zone, with_zone=True)}  ({relative(v.next_follow_up_at, now)})",
         )
-    if v.after_hours:
+    if v.after_hours and not v.closed:
         _line(t, "After hours", "raised after COB: act at once (C6)", "bold yellow")
     for label, value in [
         ("Referred to", v.referral_target),
@@ -124,7 +124,7 @@ def render_detail(
         ("Service First", v.service_first),
         ("NNU", v.nnu_ref),
         ("EPED", v.eped.isoformat() if v.eped else ""),
-        ("Final reason", v.final_reason),
+        ("Final reason", policy.section("finalise").get("reasons", {}).get(v.final_reason, v.final_reason)),
     ]:
         if value:
             _line(t, label, value)

@@ -294,8 +294,13 @@ class QueueActions:
         from tpsdesk.services import workflow
 
         app = self._app()
-        reasons = app.desk.policy.section("finalise").get("reasons", {})
-        options = [(label, key) for key, label in reasons.items() if key != "withdrawn"]
+        section = app.desk.policy.section("finalise")
+        only = section.get("reason_categories", {})  # e.g. ICT stop only for arrears (E1)
+        options = [
+            (label, key)
+            for key, label in section.get("reasons", {}).items()
+            if key != "withdrawn" and view.category in only.get(key, [view.category])
+        ]
         intro = ""
         if missing:
             items = "\n".join(f"  ✗ {name}: {text}" for name, text in missing.items())

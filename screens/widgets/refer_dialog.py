@@ -28,7 +28,7 @@ def refer_fields(opts: dict[str, Any], target: str) -> tuple[list[Field], str]:
             required=True,
         )
     ]
-    if opts.get("checks_required") or target != "actdoc":
+    if opts.get("checks_required"):  # E5a: system issues only
         for i, name in enumerate(opts.get("system_checks", [])):
             fields.append(Field(f"check_{i}", f"Checked: {name}", "check"))
     fields += [
