@@ -81,9 +81,7 @@ def date_deadline(cal: SiteCalendar, d: date, ex: list[str] | None) -> datetime:
     return cal.cob_from(d)
 
 
-def _deadline(
-    cal: SiteCalendar, dl: Deadline, anchor: datetime, ex: list[str] | None, viewer: ZoneInfo | None = None
-) -> tuple[datetime, bool]:
+def _deadline(cal: SiteCalendar, dl: Deadline, anchor: datetime, ex: list[str] | None) -> tuple[datetime, bool]:
     kind = dl.kind
     if kind == "cob":
         return cob_deadline(cal, anchor, ex)
@@ -190,7 +188,7 @@ def compute(
         anchor = _anchor(dl.anchor, raised_at, referred_at, contact_at)
         if anchor is None:
             continue
-        at, late_flag = _deadline(cal, dl, anchor, ex, viewer)
+        at, late_flag = _deadline(cal, dl, anchor, ex)
         after_hours = after_hours or late_flag
         met = finalised or (dl.met_by == "action" and acted)
         deadlines.append(DeadlineAt(dl.rule, dl.kind, dl.id, dl.label, at, met))
