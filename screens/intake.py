@@ -206,7 +206,7 @@ class IntakeScreen(DeskScreen):
     def _input_changed(self, event: Input.Changed) -> None:
         field = event.input.id
         if field in ("summary", "nnu_ref", "service_first", "eped"):
-            self.query_one(f"#row-{field}", FieldRow).set_error(None)
+            self._row(field).set_error(None)
             return
         self._changed("references" if field == "reference_other" else field)
 
@@ -287,7 +287,7 @@ class IntakeScreen(DeskScreen):
         if with_outcome:
             for field, message in self.query_one("#outcome", OutcomePicker).problems().items():
                 problems[field] = message
-                self.query_one(f"#row-{field}", FieldRow).set_error(message)
+                self._row(field).set_error(message)
         if self._contact is not None:  # the contact is saved already: only the outcome's fields count
             problems = {k: v for k, v in problems.items() if k not in LIVE}
         if problems:
