@@ -23,27 +23,13 @@ from textual.widgets import Button, Checkbox, Input, Select, SelectionList, Stat
 from screens.widgets import DeskScreen
 from screens.widgets.field_row import FieldRow
 from screens.widgets.intake_fields import intake_fields
-from screens.widgets.intake_form import Draft, IntakeForm, guidance_text, result_text
+from screens.widgets.intake_form import LIVE, Draft, IntakeForm, guidance_text, result_text
 from screens.widgets.outcome_picker import OutcomeDraft, OutcomePicker
 from screens.widgets.reference_checklist import ReferenceChecklist
 from tpsdesk.errors import TpsError, ValidationError
 from tpsdesk.services import intake as svc
 from tpsdesk.services.common import allowed
 from tpsdesk.services.setup import parse_date
-
-# Fields checked live, in Tab order; a message for one of them shows beside it.
-LIVE = (
-    "requester_kind",
-    "requester_logon",
-    "requester_name",
-    "reason",
-    "confirmed_no_answer",
-    "decision_by",
-    "supervisor_reason",
-    "references",
-    "help_required",
-    "crn",
-)
 
 
 class IntakeScreen(DeskScreen):

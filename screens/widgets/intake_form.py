@@ -18,6 +18,20 @@ from tpsdesk.services.common import Actor, allowed
 
 OTHER = svc.OTHER
 
+# Fields checked live, in Tab order; a message for one of them shows beside it.
+LIVE = (
+    "requester_kind",
+    "requester_logon",
+    "requester_name",
+    "reason",
+    "confirmed_no_answer",
+    "decision_by",
+    "supervisor_reason",
+    "references",
+    "help_required",
+    "crn",
+)
+
 
 @dataclass(frozen=True)
 class Draft:
