@@ -58,3 +58,23 @@ def test_d3_notes_are_append_only_and_keep_text(desk, floor) -> None:
     assert hostile in texts and "corrected" in texts
     assert fix.refers_to == n.id
     assert [e.kind for e in detail.events][:1] == ["raised"]
+
+
+def test_e4_fcso_15th_day_counts_from_the_original_contact(desk, floor, clock) -> None:
+    from tpsdesk.services import intake
+
+    contact = intake.open_contact(
+        desk,
+        floor.tps,
+        reason="status-rate",
+        help_required="Rate does not match the income on the record",
+        references=["eReference"],
+        confirmed_no_answer=True,
+        requester_logon=floor.so,
+        crn="123456789A",
+    )
+    clock.advance(days=3)  # escalated on Monday; day one is still Friday 25 Sep (Sydney)
+    done = intake.record_outcome(desk, floor.tps, contact.id, ["escalated"], category="fcso", summary="FCSO/SAC referral")
+    view = esc_svc.show(desk, floor.sp, done.escalation_id).escalation
+    # Day 15 = Fri 9 Oct 2026, a NSW business day: due at COB 17:00 AEDT (06:00 UTC).
+    assert view.due_at == datetime(2026, 10, 9, 6, 0, tzinfo=UTC)

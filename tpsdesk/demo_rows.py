@@ -50,8 +50,8 @@ class _SiteLookup:
     def __init__(self, sites: dict[int, Site]) -> None:
         self.sites = sites
 
-    def get(self, _model: type, ident: int) -> Site:
-        return self.sites[ident]
+    def get(self, model: type, ident: int) -> Site | None:
+        return self.sites[ident] if model is Site else None
 
 
 class _Row:

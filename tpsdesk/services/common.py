@@ -23,6 +23,7 @@ from tpsdesk.models import (
     RANK_NORMAL,
     RANK_URGENT,
     Centre,
+    Contact,
     Escalation,
     Event,
     Note,
@@ -95,7 +96,9 @@ class Actor:
 def actor_for(session: Session, logon: str | None) -> Actor:
     if not logon:
         raise NotFound("no user given: pass --user LOGON or set TPSDESK_USER")
-    row = session.exec(select(Staff, Centre).join(Centre, Centre.id == Staff.centre_id).where(Staff.logon == logon)).first()
+    row = session.exec(
+        select(Staff, Centre).join(Centre, Centre.id == Staff.centre_id).where(Staff.logon == logon)
+    ).first()
     if row is None:
         raise NotFound(f"user {logon!r} is not a staff member here: check the logon ID (tpsdesk staff list)")
     staff, centre = row
@@ -178,7 +181,13 @@ def record_event(
 
 
 def add_note_row(
-    session: Session, esc: Escalation, author_id: int, at: datetime, text: str, kind: str = "note", refers_to: int | None = None
+    session: Session,
+    esc: Escalation,
+    author_id: int,
+    at: datetime,
+    text: str,
+    kind: str = "note",
+    refers_to: int | None = None,
 ) -> Note:
     body = clean(text).strip()
     if not body:
@@ -187,7 +196,9 @@ def add_note_row(
         old = session.get(Note, refers_to)
         if old is None or old.escalation_id != esc.id:
             raise NotFound(f"refers_to: note {refers_to} is not a note of escalation {esc.id}")
-    note = Note(escalation_id=esc.id or 0, author_id=author_id, created_at=at, kind=kind, text=body, refers_to_id=refers_to)
+    note = Note(
+        escalation_id=esc.id or 0, author_id=author_id, created_at=at, kind=kind, text=body, refers_to_id=refers_to
+    )
     session.add(note)
     return note
 
@@ -228,7 +239,9 @@ def follow_ups_run(desk: Desk, esc: Escalation) -> bool:
     return anchor == "raised" or esc.status in ("referred", "awaiting-follow-up")
 
 
-def due_for(desk: Desk, esc: Escalation, cal: SiteCalendar, *, explain: bool = False) -> DueResult:
+def due_for(
+    desk: Desk, esc: Escalation, cal: SiteCalendar, *, explain: bool = False, contact_at: datetime | None = None
+) -> DueResult:
     return compute(
         desk.policy.categories[esc.category],
         esc.raised_at,
@@ -240,14 +253,24 @@ def due_for(desk: Desk, esc: Escalation, cal: SiteCalendar, *, explain: bool = F
         finalised=esc.closed,
         open_follow_ups=follow_ups_run(desk, esc),
         explain=explain,
+        contact_at=contact_at,
     )
+
+
+def contact_time(session: Session, esc: Escalation) -> datetime | None:
+    """When the original contact was opened: day one of E4 (the 15th day counts from it)."""
+    contact_id = getattr(esc, "contact_id", None)  # the demo's light row stand-in has none
+    if contact_id is None:
+        return None
+    contact = session.get(Contact, contact_id)
+    return contact.opened_at if isinstance(contact, Contact) else None
 
 
 def refresh_deadlines(desk: Desk, session: Session, esc: Escalation) -> DueResult:
     """Recompute due, follow-up and the indexed ``next_action_at`` (E12) and the queue rank (S3)."""
     site = session.get(Site, esc.site_id)
     assert site is not None
-    result = due_for(desk, esc, desk.calendar(site))
+    result = due_for(desk, esc, desk.calendar(site), contact_at=contact_time(session, esc))
     esc.due_at = result.due
     esc.after_hours = result.after_hours
     esc.next_follow_up_at = result.follow_ups[0] if result.follow_ups else None
@@ -275,7 +298,9 @@ def touch(esc: Escalation, actor: Actor, at: datetime) -> None:
 def check_centre(actor: Actor, esc: Escalation, policy: Policy) -> None:
     """An SP coordinates the escalations of their own Centre (R3)."""
     if esc.centre_id != actor.centre_id:
-        raise PermissionDenied(f"refused: escalation {esc.id} belongs to another Centre; {actor.role}s work their own Centre's escalations")
+        raise PermissionDenied(
+            f"refused: escalation {esc.id} belongs to another Centre; {actor.role}s work their own Centre's escalations"
+        )
 
 
 def require_work(desk: Desk, actor: Actor, esc: Escalation) -> None:

@@ -26,6 +26,7 @@ from tpsdesk.services.common import (
     can_see_all,
     can_work,
     check_centre,
+    contact_time,
     due_for,
     flush_or_conflict,
     load_escalation,
@@ -98,11 +99,16 @@ def _filtered(stmt: Any, desk: Desk, actor: Actor, f: Filters, now: datetime) ->
         )
     elif f.status != "all":
         if f.status not in ("new", "in-progress", "referred", "finalised"):
-            raise ValidationError("status", f"unknown status {f.status!r}: use open, new, in-progress, referred, awaiting-follow-up, finalised or all")
+            raise ValidationError(
+                "status",
+                f"unknown status {f.status!r}: use open, new, in-progress, referred, awaiting-follow-up, finalised or all",
+            )
         stmt = stmt.where(Escalation.status == f.status)
     if f.category:
         if f.category not in desk.policy.categories:
-            raise ValidationError("category", f"unknown category {f.category!r}: use one of {', '.join(desk.policy.categories)}")
+            raise ValidationError(
+                "category", f"unknown category {f.category!r}: use one of {', '.join(desk.policy.categories)}"
+            )
         stmt = stmt.where(Escalation.category == f.category)
     if f.mine:
         stmt = stmt.where(Escalation.owner_id == actor.id)
@@ -131,7 +137,12 @@ def _text_filter(stmt: Any, raw: str) -> Any:
 
 
 def list_page(
-    desk: Desk, logon: str, filters: Filters | None = None, *, after: tuple[int, datetime, int] | None = None, limit: int = 50
+    desk: Desk,
+    logon: str,
+    filters: Filters | None = None,
+    *,
+    after: tuple[int, datetime, int] | None = None,
+    limit: int = 50,
 ) -> list[EscalationView]:
     """One page of the queue in (rank, next action, id) order, by keyset (never OFFSET)."""
     f = filters or Filters()
@@ -144,7 +155,9 @@ def list_page(
         return [_to_view(r) for r in session.exec(stmt).all()]
 
 
-def page_before(desk: Desk, logon: str, filters: Filters | None, before: tuple[int, datetime, int], limit: int = 50) -> list[EscalationView]:
+def page_before(
+    desk: Desk, logon: str, filters: Filters | None, before: tuple[int, datetime, int], limit: int = 50
+) -> list[EscalationView]:
     """The page that ends just before ``before`` (for scrolling up), in queue order."""
     f = filters or Filters()
     with desk.store.read() as session:
@@ -203,19 +216,34 @@ def show(desk: Desk, logon: str, escalation_id: int, *, viewer_zone: str | None 
         site = session.get(Site, esc.site_id)
         assert site is not None
         cal = desk.calendar(site)
-        result = due_for(desk, esc, cal, explain=True)
-        names = {s.id: s.logon for s in session.exec(select(Staff).where(col(Staff.id).in_(_staff_ids(session, escalation_id)))).all()}
+        result = due_for(desk, esc, cal, explain=True, contact_at=contact_time(session, esc))
+        names = {
+            s.id: s.logon
+            for s in session.exec(select(Staff).where(col(Staff.id).in_(_staff_ids(session, escalation_id)))).all()
+        }
         notes = [
             NoteView(n.id or 0, names.get(n.author_id, "?"), n.created_at, n.kind, n.text, n.refers_to_id)
             for n in session.exec(select(Note).where(Note.escalation_id == escalation_id).order_by(col(Note.id))).all()
         ]
         events = [
             EventView(e.at, names.get(e.actor_id) if e.actor_id else None, e.kind, parse_detail(e.detail))
-            for e in session.exec(select(Event).where(Event.escalation_id == escalation_id).order_by(col(Event.id))).all()
+            for e in session.exec(
+                select(Event).where(Event.escalation_id == escalation_id).order_by(col(Event.id))
+            ).all()
         ]
-        deadlines = [{"rule": d.rule, "kind": d.kind, "id": d.id, "label": d.label, "at": d.at, "met": d.met} for d in result.deadlines]
+        deadlines = [
+            {"rule": d.rule, "kind": d.kind, "id": d.id, "label": d.label, "at": d.at, "met": d.met}
+            for d in result.deadlines
+        ]
         return EscalationDetail(
-            view, notes, events, result.explain, deadlines, result.follow_ups, requirements=requirements(desk, esc), zone=site.zone
+            view,
+            notes,
+            events,
+            result.explain,
+            deadlines,
+            result.follow_ups,
+            requirements=requirements(desk, esc),
+            zone=site.zone,
         )
 
 
@@ -243,7 +271,9 @@ def _require_visible(desk: Desk, actor: Actor, esc: Escalation) -> None:
         return
     if actor.id in (esc.raised_by_id, esc.owner_id):
         return
-    raise PermissionDenied(f"refused: escalation {esc.id} is not yours to see; ask your Senior Practitioner or Team Leader")
+    raise PermissionDenied(
+        f"refused: escalation {esc.id} is not yours to see; ask your Senior Practitioner or Team Leader"
+    )
 
 
 # ---------------------------------------------------------------- changing
@@ -268,12 +298,17 @@ def create_escalation(
     """Insert an escalation inside the caller's transaction (used by intake and stop-payment too)."""
     cat = desk.policy.categories.get(category)
     if cat is None:
-        raise ValidationError("category", f"unknown category {category!r}: use one of {', '.join(desk.policy.categories)}")
+        raise ValidationError(
+            "category", f"unknown category {category!r}: use one of {', '.join(desk.policy.categories)}"
+        )
     require(desk.policy, actor, "raise", category=category)
     raw_cat = desk.policy.section("categories").get(category, {})
     crn_value = normalise_crn(crn, optional=not raw_cat.get("crn_required", False))
     if raw_cat.get("needs_stop_payment_doc") and doc_id is None:
-        raise ValidationError("doc", "an arrears escalation needs a valid stop-payment DOC first (E1, S1): build it with 'tpsdesk doc stop-payment'")
+        raise ValidationError(
+            "doc",
+            "an arrears escalation needs a valid stop-payment DOC first (E1, S1): build it with 'tpsdesk doc stop-payment'",
+        )
     now = desk.now()
     esc = Escalation(
         category=category,
@@ -329,7 +364,11 @@ def claim(desk: Desk, logon: str, escalation_id: int, note: str | None = None) -
         now = desk.now()
         stmt = (
             update(Escalation)
-            .where(col(Escalation.id) == escalation_id, col(Escalation.owner_id).is_(None), col(Escalation.closed).is_(False))
+            .where(
+                col(Escalation.id) == escalation_id,
+                col(Escalation.owner_id).is_(None),
+                col(Escalation.closed).is_(False),
+            )
             .values(
                 owner_id=actor.id,
                 status=_status_after_claim(esc.status),
@@ -346,7 +385,9 @@ def claim(desk: Desk, logon: str, escalation_id: int, note: str | None = None) -
             if holder is not None and holder.id == actor.id:
                 raise Conflict(f"escalation {escalation_id} is already yours")
             who = f"{holder.name} ({holder.logon})" if holder else "someone else"
-            raise Conflict(f"escalation {escalation_id} was claimed by {who}: ask them or an SP to reassign it", changed_by=who)
+            raise Conflict(
+                f"escalation {escalation_id} was claimed by {who}: ask them or an SP to reassign it", changed_by=who
+            )
         session.expire(esc)
         esc = load_escalation(session, escalation_id)
         record_event(session, now, actor.id, "claimed", escalation_id=escalation_id)
@@ -390,7 +431,9 @@ def release(desk: Desk, logon: str, escalation_id: int, *, expected_version: int
         return view_of(session, escalation_id)
 
 
-def assign(desk: Desk, logon: str, escalation_id: int, to: str, *, expected_version: int | None = None) -> EscalationView:
+def assign(
+    desk: Desk, logon: str, escalation_id: int, to: str, *, expected_version: int | None = None
+) -> EscalationView:
     """An SP, SSO or TL reassigns, to an SP/SSO or pool staff (W5)."""
     with desk.store.write() as session:
         actor = actor_for(session, logon)
@@ -404,7 +447,10 @@ def assign(desk: Desk, logon: str, escalation_id: int, to: str, *, expected_vers
         if target.centre_id != esc.centre_id:
             raise ValidationError("to", f"{to} works in another Centre")
         if not can_work(desk.policy, target, actor.channel):
-            raise ValidationError("to", f"{to} is a {target.role} and cannot work escalations: choose an SP, an SSO or a member of the SP development pool (W5)")
+            raise ValidationError(
+                "to",
+                f"{to} is a {target.role} and cannot work escalations: choose an SP, an SSO or a member of the SP development pool (W5)",
+            )
         now = desk.now()
         previous = esc.owner_id
         esc.owner_id = target.id
@@ -438,7 +484,9 @@ def add_note(
         return NoteView(note.id or 0, actor.logon, now, kind, note.text, refers_to)
 
 
-def record_follow_up(desk: Desk, logon: str, escalation_id: int, text: str, *, expected_version: int | None = None) -> EscalationView:
+def record_follow_up(
+    desk: Desk, logon: str, escalation_id: int, text: str, *, expected_version: int | None = None
+) -> EscalationView:
     """Record a follow-up or review (E3, E9, E10): sets the next one on and re-refers (E12)."""
     with desk.store.write() as session:
         actor = actor_for(session, logon)
@@ -447,9 +495,13 @@ def record_follow_up(desk: Desk, logon: str, escalation_id: int, text: str, *, e
         require_open(esc)
         fu = desk.policy.categories[esc.category].followup
         if fu.kind == "none":
-            raise ValidationError("category", f"{esc.category} escalations have no follow-up schedule of their own ({fu.rule})")
+            raise ValidationError(
+                "category", f"{esc.category} escalations have no follow-up schedule of their own ({fu.rule})"
+            )
         if fu.anchor == "referred" and esc.status not in ("referred", "awaiting-follow-up"):
-            raise ValidationError("status", f"escalation {escalation_id} is not referred: follow-ups apply to referrals (E9)")
+            raise ValidationError(
+                "status", f"escalation {escalation_id} is not referred: follow-ups apply to referrals (E9)"
+            )
         now = desk.now()
         kind = "review" if fu.kind == "review" else "follow-up"
         add_note_row(session, esc, actor.id, now, text, kind=kind)
