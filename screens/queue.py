@@ -71,6 +71,10 @@ class EscalationSource:
     def count(self) -> int:
         return escalations.count(self.desk, self.user, self.filters)
 
+    def key_at(self, index: int) -> Any:
+        """A far jump (scrollbar drag) seeks the key by position instead of walking."""
+        return escalations.key_at(self.desk, self.user, self.filters, index)
+
 
 @dataclass
 class DetailLoaded(Message):

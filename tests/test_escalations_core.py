@@ -78,3 +78,20 @@ def test_e4_fcso_15th_day_counts_from_the_original_contact(desk, floor, clock) -
     view = esc_svc.show(desk, floor.sp, done.escalation_id).escalation
     # Day 15 = Fri 9 Oct 2026, a NSW business day: due at COB 17:00 AEDT (06:00 UTC).
     assert view.due_at == datetime(2026, 10, 9, 6, 0, tzinfo=UTC)
+
+
+def test_key_at_matches_keyset_order_for_far_jumps(desk, floor, clock) -> None:
+    for i in range(6):
+        esc_svc.raise_escalation(desk, floor.tps, category="death" if i % 2 else "review", crn="123456789A")
+        clock.advance(minutes=7)
+    done = esc_svc.raise_escalation(desk, floor.tps, category="review", crn="123456789A")
+    esc_svc.claim(desk, floor.sp, done.id)
+    from tpsdesk.services import workflow
+
+    workflow.withdraw(desk, floor.sp, done.id, "raised twice by mistake")
+    rows = esc_svc.list_page(desk, floor.sp, limit=50)
+    assert done.id not in [r.id for r in rows]  # finalised items leave the open queue
+    assert [esc_svc.key_at(desk, floor.sp, None, i) for i in range(len(rows))] == [r.key for r in rows]
+    assert esc_svc.key_at(desk, floor.sp, None, len(rows)) is None
+    deaths = esc_svc.list_page(desk, floor.sp, esc_svc.Filters(category="death"))
+    assert esc_svc.key_at(desk, floor.sp, esc_svc.Filters(category="death"), 1) == deaths[1].key

@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from tpsdesk.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from tpsdesk.models import Centre, Escalation, Event, Note, Site, Staff
+from tpsdesk.models import RANK_CLOSED, Centre, Escalation, Event, Note, Site, Staff
 from tpsdesk.services.common import (
     Actor,
     Desk,
@@ -177,6 +177,22 @@ def count(desk: Desk, logon: str, filters: Filters | None = None) -> int:
         if needs_join:
             base = base.join(Site, Site.id == Escalation.site_id).outerjoin(Owner, Owner.id == Escalation.owner_id)
         return int(session.exec(_filtered(base, desk, actor, f, desk.now())).one())
+
+
+def key_at(desk: Desk, logon: str, filters: Filters | None, index: int) -> tuple[int, datetime, int] | None:
+    """The queue key of the row at ``index`` (0-based): one index seek for a far scrollbar jump."""
+    f = filters or Filters()
+    with desk.store.read() as session:
+        actor = actor_for(session, logon)
+        base = select(Escalation.rank, Escalation.sort_at, Escalation.id).select_from(Escalation)
+        base = base.join(Site, Site.id == Escalation.site_id).outerjoin(Owner, Owner.id == Escalation.owner_id)
+        stmt = _filtered(base, desk, actor, f, desk.now())
+        if f.status == "open":
+            # Open items are exactly the ranks below RANK_CLOSED: the queue index alone answers.
+            stmt = stmt.where(Escalation.rank < RANK_CLOSED)
+        stmt = stmt.order_by(Escalation.rank, Escalation.sort_at, Escalation.id).offset(max(0, index)).limit(1)
+        row = session.exec(stmt).first()
+        return None if row is None else (row[0], row[1], row[2])
 
 
 def overdue(desk: Desk, logon: str, *, limit: int = 100, text: str | None = None) -> list[EscalationView]:
