@@ -59,7 +59,7 @@ ROLE_COUNTS = {
 }
 POOL_TPS = 2  # tps2 at each site is in the SP development pool (W5)
 FIRST = ("Sue", "Terry", "Sam", "Tina", "Sid", "Pat", "Ava", "Noah", "Mia", "Leo", "Zoe", "Eli", "Ruby", "Jack", "Isla")
-LAST = ("Senior", "Peer", "Officer", "Lead", "Support", "Pool", "Nguyen", "Smith", "Patel", "Kelly", "Brown", "Wong")
+LAST = ("Nguyen", "Smith", "Patel", "Kelly", "Brown", "Wong", "Taylor", "Singh", "Walker", "Martin", "Chen", "Davies")
 BULK_TABLES = (CONTACT_T, DOC_T, ESC_T, NOTE_T, EVENT_T)
 # Delete order: children before parents (FK-safe).
 RESET_ORDER = (Outbox, Feedback, Event, Note, Escalation, StopPaymentDoc, Contact, Staff, Site, Centre)
