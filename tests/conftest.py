@@ -47,6 +47,14 @@ def policy():
 
 
 @pytest.fixture
+def cal(policy):
+    """``cal("PER")`` -> a built-in site's calendar from the policy data alone."""
+    from tpsdesk.businesstime import site_calendar_from_policy
+
+    return lambda code: site_calendar_from_policy(policy, code)
+
+
+@pytest.fixture
 def desk(db_url: str, clock: FakeClock, policy) -> Desk:
     store = Store(db_url)
     yield Desk(store, policy=policy, clock=clock)

@@ -10,32 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tpsdesk.businesstime import SiteCalendar, site_calendar_from_policy, zone
-from tpsdesk.deadlines import DueResult, compute
-from tpsdesk.policy import Policy
+from tests.deadline_helpers import iso, run
+from tpsdesk.businesstime import SiteCalendar, zone
+from tpsdesk.deadlines import compute
 
 SYD = zone("Australia/Sydney")
-
-
-@pytest.fixture
-def cal(policy):
-    return lambda code: site_calendar_from_policy(policy, code)
-
-
-def iso(cal: SiteCalendar, instant: datetime | None) -> str | None:
-    return None if instant is None else instant.astimezone(cal.tz).isoformat(timespec="minutes")
-
-
-def isos(cal: SiteCalendar, instants: list[datetime]) -> list[str | None]:
-    return [iso(cal, i) for i in instants]
-
-
-def run(policy: Policy, category: str, site: SiteCalendar, at: str, **kw) -> DueResult:
-    """Compute for a naive site-local ``at`` (and naive site-local referred/last follow-up)."""
-    for key in ("referred_at", "last_follow_up_at", "actioned_at", "contact_at"):
-        if isinstance(kw.get(key), str):
-            kw[key] = site.parse(kw[key])
-    return compute(policy.categories[category], site.parse(at), site, explain=True, **kw)
 
 
 # ---------------------------------------------------------------- C6 / E1 arrears: before COB
