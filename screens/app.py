@@ -262,12 +262,19 @@ class TpsApp(App):
         if not self.actor:
             self.notify("choose who you are first", severity="warning", markup=False)
             return
-        self._close_modals()
-        self.switch_mode(name)
+        if self._close_modals():
+            self.switch_mode(name)
 
-    def _close_modals(self) -> None:
+    def _close_modals(self) -> bool:
+        """Close lookups before switching; an open form dialog keeps its typed text and stays."""
+        from screens.widgets.action_dialogs import FormDialog
+
+        if any(isinstance(s, FormDialog) for s in self.screen_stack):
+            self.notify("Finish the dialog (ctrl+s) or cancel it (Esc) first.", severity="warning", markup=False)
+            return False
         while len(self.screen_stack) > 1:
             self.pop_screen()
+        return True
 
     def action_show(self, name: str) -> None:
         self.show_screen(name)
@@ -276,10 +283,10 @@ class TpsApp(App):
         if not self.actor:
             return
         if self.current_mode != "help":
-            self.help_target = self.screen
-            self.help_return = self.current_mode
-            self._close_modals()
-            self.switch_mode("help")
+            target, back = self.screen, self.current_mode
+            if self._close_modals():
+                self.help_target, self.help_return = target, back
+                self.switch_mode("help")
 
     def action_overdue(self) -> None:
         if not self.actor:

@@ -212,3 +212,22 @@ async def test_far_jump_uses_key_at_when_the_source_offers_it(desk, make_app, mo
         table._go(30)
         await settle(pilot)
         assert asked and table.rows[30].id == ids[30]
+
+
+async def test_f_key_while_a_dialog_is_open_keeps_the_dialog_and_its_text(desk, make_app) -> None:
+    [eid] = raise_some(desk, 1)
+    app = make_app("sp1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _open_queue(app, pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, FormDialog)
+        dialog.query_one(TextArea).insert("half-typed [bold note")
+        await pilot.press("f2")
+        await pilot.pause()
+        assert app.screen is dialog and app.current_mode == "queue"
+        assert dialog.query_one(TextArea).text == "half-typed [bold note"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert escalations.show(desk, "sp1", eid).notes[-1].text == "half-typed [bold note"
