@@ -95,3 +95,13 @@ def test_key_at_matches_keyset_order_for_far_jumps(desk, floor, clock) -> None:
     assert esc_svc.key_at(desk, floor.sp, None, len(rows)) is None
     deaths = esc_svc.list_page(desk, floor.sp, esc_svc.Filters(category="death"))
     assert esc_svc.key_at(desk, floor.sp, esc_svc.Filters(category="death"), 1) == deaths[1].key
+
+
+def test_c9_working_is_shown_in_the_viewers_zone_with_offset(desk, floor) -> None:
+    # Raised at Perth (site PER), read by a Sydney SP: deadlines use Perth's calendar, the
+    # working shows Sydney time with the offset because the zones differ.
+    v = esc_svc.raise_escalation(desk, floor.per_sp, category="death", crn="123456789A")
+    perth = esc_svc.show(desk, floor.per_sp, v.id).explain
+    sydney = esc_svc.show(desk, floor.sp, v.id, viewer_zone="Australia/Sydney").explain
+    assert any("AWST" in line for line in perth)
+    assert any("AEST" in line and "UTC+10:00" in line for line in sydney)

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, select
@@ -240,7 +241,13 @@ def follow_ups_run(desk: Desk, esc: Escalation) -> bool:
 
 
 def due_for(
-    desk: Desk, esc: Escalation, cal: SiteCalendar, *, explain: bool = False, contact_at: datetime | None = None
+    desk: Desk,
+    esc: Escalation,
+    cal: SiteCalendar,
+    *,
+    explain: bool = False,
+    contact_at: datetime | None = None,
+    viewer: ZoneInfo | None = None,
 ) -> DueResult:
     return compute(
         desk.policy.categories[esc.category],
@@ -254,6 +261,7 @@ def due_for(
         open_follow_ups=follow_ups_run(desk, esc),
         explain=explain,
         contact_at=contact_at,
+        viewer=viewer,
     )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, tuple_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from tpsdesk.businesstime import zone
 from tpsdesk.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from tpsdesk.models import RANK_CLOSED, Centre, Escalation, Event, Note, Site, Staff
 from tpsdesk.services.common import (
@@ -232,7 +233,8 @@ def show(desk: Desk, logon: str, escalation_id: int, *, viewer_zone: str | None 
         site = session.get(Site, esc.site_id)
         assert site is not None
         cal = desk.calendar(site)
-        result = due_for(desk, esc, cal, explain=True, contact_at=contact_time(session, esc))
+        viewer = zone(viewer_zone) if viewer_zone else None  # C9: the working in the viewer's zone
+        result = due_for(desk, esc, cal, explain=True, contact_at=contact_time(session, esc), viewer=viewer)
         names = {
             s.id: s.logon
             for s in session.exec(select(Staff).where(col(Staff.id).in_(_staff_ids(session, escalation_id)))).all()
