@@ -25,7 +25,7 @@ from textual.widgets import Input, Static
 
 from screens.widgets import DeskScreen
 from screens.widgets.escalation_detail import EscalationDetailView, offers, render_detail
-from screens.widgets.formatting import local, relative, urgency
+from screens.widgets.formatting import local_for, relative, urgency
 from screens.widgets.queue_actions import QueueActions
 from screens.widgets.virtual_table import Column, CountLoaded, VirtualTable, WindowLoaded
 from tpsdesk.errors import TpsError
@@ -50,7 +50,7 @@ COLUMNS = [
     Column("CRN", 10, priority=8),
     Column("Owner", 8, priority=6),
     Column("Status", 12, priority=8),
-    Column("Due (local)", 16, priority=4),
+    Column("Due (your time)", 20, priority=4),
     Column("Due in", 12, priority=9),
     Column("Summary", 10, priority=2, flex=True),
 ]
@@ -218,7 +218,7 @@ class QueueScreen(QueueActions, DeskScreen):
             Text(v.crn),  # user data as plain Text: never markup
             Text(v.owner or "-"),
             Text(SHORT_STATUS.get(status, status)),
-            Text(local(due, app.zone) if due else "-"),
+            Text(local_for(due, app.zone, v.site_zone) if due else "-"),
             Text(relative(due, self.now) if due and not v.closed else "", style=style),
             Text(v.summary.splitlines()[0] if v.summary else ""),
         ]

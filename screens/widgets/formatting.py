@@ -46,3 +46,12 @@ def urgency(v: EscalationView, now: datetime) -> tuple[str, str]:
     if v.next_action_at is not None and (v.next_action_at - now).total_seconds() < SOON_SECONDS:
         return "! soon", "yellow"
     return "· ok", "green"
+
+
+def local_for(when: datetime, viewer_zone: str, site_zone: str) -> str:
+    """The viewer's local time, with its UTC offset when the item's site keeps another zone (C9)."""
+    text = local(when, viewer_zone)
+    if site_zone and site_zone != viewer_zone:
+        offset = when.astimezone(ZoneInfo(viewer_zone)).strftime("%z")
+        text += f" {offset[0]}{int(offset[1:3])}" + (f":{offset[3:]}" if offset[3:] != "00" else "")
+    return text

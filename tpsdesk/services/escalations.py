@@ -49,7 +49,7 @@ Raiser = aliased(Staff, name="raiser")
 # ---------------------------------------------------------------- reading
 def _view_query() -> Any:
     return (
-        select(Escalation, Centre.code, Site.code, Owner.logon, Owner.name, Raiser.logon)
+        select(Escalation, Centre.code, Site.code, Owner.logon, Owner.name, Raiser.logon, Site.zone)
         .join(Centre, Centre.id == Escalation.centre_id)
         .join(Site, Site.id == Escalation.site_id)
         .join(Raiser, Raiser.id == Escalation.raised_by_id)
@@ -58,8 +58,10 @@ def _view_query() -> Any:
 
 
 def _to_view(row: Any) -> EscalationView:
-    esc, centre, site, owner, owner_name, raiser = row
-    return EscalationView.of(esc, centre=centre, site=site, owner=owner, owner_name=owner_name, raised_by=raiser)
+    esc, centre, site, owner, owner_name, raiser, site_zone = row
+    return EscalationView.of(
+        esc, centre=centre, site=site, owner=owner, owner_name=owner_name, raised_by=raiser, site_zone=site_zone
+    )
 
 
 def view_of(session: Session, escalation_id: int) -> EscalationView:

@@ -37,9 +37,20 @@ class EscalationView:
     version: int
     rank: int
     sort_at: datetime
+    site_zone: str = ""  # the raising site's IANA zone (C9)
 
     @classmethod
-    def of(cls, esc: Escalation, *, centre: str, site: str, owner: str | None, owner_name: str | None, raised_by: str) -> EscalationView:
+    def of(
+        cls,
+        esc: Escalation,
+        *,
+        centre: str,
+        site: str,
+        owner: str | None,
+        owner_name: str | None,
+        raised_by: str,
+        site_zone: str = "",
+    ) -> EscalationView:
         assert esc.id is not None
         return cls(
             id=esc.id,
@@ -67,6 +78,7 @@ class EscalationView:
             version=esc.version,
             rank=esc.rank,
             sort_at=esc.sort_at,
+            site_zone=site_zone,
         )
 
     @property
