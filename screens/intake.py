@@ -13,14 +13,14 @@ confirmation is queued (I7).
 from __future__ import annotations
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Select, SelectionList, Static, TextArea
 
-from screens.widgets import DeskScreen
+from screens.widgets import FormScreen
 from screens.widgets.field_row import FieldRow
 from screens.widgets.intake_fields import intake_fields
 from screens.widgets.intake_form import LIVE, Draft, IntakeForm, guidance_text, result_text
@@ -32,7 +32,7 @@ from tpsdesk.services.common import allowed
 from tpsdesk.services.setup import parse_date
 
 
-class IntakeScreen(DeskScreen):
+class IntakeScreen(FormScreen):
     """I1-I9: record a request for TPS help, and (TPS, SP, SSO, TL) its outcome."""
 
     TITLE = "Intake checklist"
@@ -236,22 +236,6 @@ class IntakeScreen(DeskScreen):
             self.action_save()
         else:
             self.focus_next()
-
-    @on(Button.Pressed, "#save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#build_doc")
-    def _doc_pressed(self) -> None:
-        self.action_build_doc()
-
-    @on(Button.Pressed, "#new")
-    def _new_pressed(self) -> None:
-        self.action_new()
-
-    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        # Keep the focused field on screen at 80x24, where the whole body scrolls.
-        event.widget.scroll_visible(animate=False)
 
     # ------------------------------------------------------------ actions
     def action_save(self) -> None:

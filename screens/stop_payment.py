@@ -11,14 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
-from screens.widgets import DeskScreen
+from screens.widgets import FormScreen
 from screens.widgets.doc_preview import DocPreview
 from screens.widgets.field_row import FieldRow
 from screens.widgets.stop_payment_fields import OTHER, stop_payment_fields
@@ -39,7 +39,7 @@ class SavedDoc:
     due_text: str
 
 
-class StopPaymentScreen(DeskScreen):
+class StopPaymentScreen(FormScreen):
     """S0-S5: build, check, copy and save a stop-payment DOC; escalate as E1."""
 
     TITLE = "Stop-payment DOC builder"
@@ -206,22 +206,6 @@ class StopPaymentScreen(DeskScreen):
     def _ar_changed(self, event: Checkbox.Changed) -> None:
         self._touched.add("ar_checked")
         self._revalidate()
-
-    @on(Button.Pressed, "#save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#copy")
-    def _copy_pressed(self) -> None:
-        self.action_copy()
-
-    @on(Button.Pressed, "#new")
-    def _new_pressed(self) -> None:
-        self.action_new()
-
-    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        # Keep the focused field on screen at 80x24, where the whole body scrolls.
-        event.widget.scroll_visible(animate=False)
 
     # ------------------------------------------------------------ actions
     def action_save(self) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Button, Footer, Static
 
 if TYPE_CHECKING:
     from screens.app import TpsApp
@@ -61,3 +62,17 @@ class DeskScreen(Screen):
     def on_screen_resume(self) -> None:
         for header in self.query(DeskHeader):
             header.refresh_text()
+
+
+class FormScreen(DeskScreen):
+    """A form screen: a button runs the action named by its id (``#save`` -> ``action_save``)."""
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        action = getattr(self, f"action_{event.button.id}", None)
+        if callable(action):
+            event.stop()
+            action()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Keep the focused field on screen at 80x24, where the whole body scrolls.
+        event.widget.scroll_visible(animate=False)

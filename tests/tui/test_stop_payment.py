@@ -239,3 +239,14 @@ async def test_s1_save_without_escalating_keeps_doc_and_says_escalate_before_cob
         assert doc.escalation_id is None
         result = str(screen.query_one("#sp-result", Static).render())
         assert "Not escalated: escalate it as E1 before COB Fri 25 Sep 2026 17:00 AEST" in result
+
+
+async def test_s5_save_button_saves_like_ctrl_s(desk, make_app) -> None:
+    # The mouse works too: the Save button runs the same action as ctrl+s.
+    app = make_app("so1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_builder(app, pilot)
+        await fill(screen, pilot, VALID)
+        screen.query_one("#save").press()
+        await settle(pilot)
+        assert [d.crn for d in docs(desk)] == ["123456789A"]
