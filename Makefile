@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
+# Two workers: the suite runs on 2 cores (each test has its own database copy).
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test lint bench clean
 

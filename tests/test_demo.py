@@ -86,7 +86,7 @@ def test_demo_staff_in_every_role_of_both_channels(desk: Desk) -> None:
     demo.generate(desk, size=20, seed=1)
     with desk.store.read() as session:
         rows = session.exec(
-            select(Staff.role, Staff.sp_pool, Centre.channel).join(Centre, Centre.id == Staff.centre_id)
+            select(Staff.role, Staff.w5_group, Centre.channel).join(Centre, Centre.id == Staff.centre_id)
         ).all()
         channels = session.exec(select(Centre.channel, Centre.sp_mailbox)).all()
         first = session.scalars(select(Centre).where(Centre.channel == "smart-centre").order_by(Centre.id)).first()
@@ -98,7 +98,7 @@ def test_demo_staff_in_every_role_of_both_channels(desk: Desk) -> None:
     assert all(any(p for r, p, c in rows if r == "TPS" and c == ch) for ch in roles)  # W5 pool in both
     assert all(mailbox.endswith("@example.gov.au") for _, mailbox in channels)  # E5a
     assert first is not None and all(a.centre_id == first.id for a in logons.values())
-    assert logons["tps2"].sp_pool and logons["sp1"].role == "SP"
+    assert logons["tps2"].w5_group == "sp-pool" and logons["sp1"].role == "SP"
 
 
 def test_demo_sites_use_the_policy_site_codes(desk: Desk) -> None:

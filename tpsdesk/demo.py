@@ -283,7 +283,7 @@ def _load_floor(desk: Desk, session: Session, now: datetime, seed: int) -> Floor
                             "id": pid, "logon": logon, "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}", "role": role,
                             "centre_id": cid, "site_id": sid,
                             "team_leader_id": tl_id if role in ("SO", "TPS") else None,
-                            "sp_pool": role == "TPS" and k == POOL_TPS, "email": f"{logon}@example.gov.au",
+                            "w5_group": "sp-pool" if role == "TPS" and k == POOL_TPS else "", "email": f"{logon}@example.gov.au",
                             "active": True, "version": 1,
                         }
                     )  # fmt: skip
@@ -301,6 +301,6 @@ def _load_floor(desk: Desk, session: Session, now: datetime, seed: int) -> Floor
         floor.names[row["id"]] = (row["logon"], row["name"])
         floor.logons.append(row["logon"])
         value = desk.policy.permission(channel_of[row["centre_id"]], row["role"], "work")
-        if value == "yes" or (value == "pool" and row["sp_pool"]):
+        if value == "yes" or (value == "pool" and bool(row["w5_group"])):
             floor.workers.setdefault(row["centre_id"], []).append(row["id"])
     return floor

@@ -159,7 +159,8 @@ class ContactRows:
                 "id": doc_id, "centre_id": self.f.sites[sid].centre_id, "site_id": sid, "crn": crn, "payment_type": ptype,
                 "amount_cents": cents, "period_from": start, "period_to": end, "reason": reason, "ar_checked": True,
                 "text": string.Formatter().vformat(str(self.sp.get("template", "")), (), values),
-                "created_by_id": raiser, "created_at": created, "escalation_id": esc_id, "ict_requested_at": ict_at,
+                "created_by_id": raiser, "created_at": created, "escalation_id": esc_id, "ict_requested_at": ict_at, "verified_at": None,
+                "verified_by_id": None, "returned_at": None, "returned_by_id": None, "return_reason": "", "replaces_id": None,
             }
         )  # fmt: skip
         return doc_id

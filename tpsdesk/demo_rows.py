@@ -301,6 +301,8 @@ class Chunk(ContactRows):
                 "nonstandard_work": rng.random() < 0.05, "within_so_scope": bool(finalised_at) and not d1,
                 "finalised_at": finalised_at, "final_reason": final_reason, "updated_at": steps[-1],
                 "updated_by_id": owner or raiser, "version": len(steps),
+                "reported_at": raised if category == "arrears" else None, "ict_requested_at": None,
+                "last_action_at": steps[-1], "record_updated_at": None, "next_action_kind": "",
             }
         )  # fmt: skip
         self._history(

@@ -102,7 +102,7 @@ class Staff(SQLModel, table=True):
     centre_id: int = Field(foreign_key="centre.id", index=True)
     site_id: int = Field(foreign_key="site.id", index=True)
     team_leader_id: int | None = Field(default=None, foreign_key="staff.id")
-    sp_pool: bool = False  # W5
+    w5_group: str = Field(default="", max_length=20)  # W5: "", high-performing, sp-pool
     email: str = ""
     active: bool = True
     version: int = Field(default=1, sa_column=_staff_version)
@@ -146,6 +146,15 @@ class Escalation(SQLModel, table=True):
     rank: int = Field(default=RANK_NORMAL)
     sort_at: datetime = Field(default=FAR_FUTURE, sa_type=UTCDateTime, nullable=False)
     actioned_at: datetime | None = utc_col()
+    # E1: when the arrears were reported (the contact, else the DOC's saving) and
+    # when ICT was asked to stop them (the deadline is met then, not at finalising).
+    reported_at: datetime | None = utc_col()
+    ict_requested_at: datetime | None = utc_col()
+    # E13: the last recorded action moves the progress check on; D4 (comp-recovery)
+    # counts only a recorded update of the customer's record.
+    last_action_at: datetime | None = utc_col()
+    record_updated_at: datetime | None = utc_col()
+    next_action_kind: str = Field(default="", max_length=20)  # vocab.NextAction
     referred_at: datetime | None = utc_col()
     last_follow_up_at: datetime | None = utc_col()
     referral_target: str = ""  # ict | policy-advisor | helpdesk | actdoc
@@ -258,6 +267,14 @@ class StopPaymentDoc(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     escalation_id: int | None = Field(default=None)
     ict_requested_at: datetime | None = utc_col()
+    # S4: the receiving officer verifies the DOC, or returns it to the SO with what is
+    # missing; the SO's corrected DOC names the one it replaces.
+    verified_at: datetime | None = utc_col()
+    verified_by_id: int | None = Field(default=None, foreign_key="staff.id")
+    returned_at: datetime | None = utc_col()
+    returned_by_id: int | None = Field(default=None, foreign_key="staff.id")
+    return_reason: str = Field(default="", sa_type=Text)
+    replaces_id: int | None = Field(default=None, foreign_key="stop_payment_doc.id")
 
 
 class Outbox(SQLModel, table=True):

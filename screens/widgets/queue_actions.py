@@ -196,7 +196,7 @@ class QueueActions:
 
             app = self._app()
             staff = [s for s in setup.list_staff(app.desk) if s.centre == app.centre and s.active]
-            options = [(f"{s.logon} {s.name} ({s.role}{', pool' if s.sp_pool else ''})", s.logon) for s in staff]
+            options = [(f"{s.logon} {s.name} ({s.role}{', W5' if s.w5_group else ''})", s.logon) for s in staff]
             self._dialog(
                 view, "Assign (W5)", [Field("to", "Assign to", "select", options=options, required=True)],
                 lambda v, ver: escalations.assign(app.desk, app.user, view.id, v["to"], expected_version=ver),

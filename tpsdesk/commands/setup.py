@@ -124,6 +124,11 @@ def staff() -> None:
 @click.option("--site", "site_code", metavar="CODE", help="Their site (default: the global --site).")
 @click.option("--team-leader", metavar="LOGON", help="Their Team Leader's logon.")
 @click.option("--sp-pool", is_flag=True, help="In the SP development pool: may work escalations (W5).")
+@click.option(
+    "--w5-group",
+    type=click.Choice(["high-performing", "sp-pool"]),
+    help="W5 group: high-performing TPS or the SP development pool; both may work escalations.",
+)
 @click.option("--email", default="", help="Email address.")
 @JSON
 @click.pass_obj
@@ -135,6 +140,7 @@ def staff_add(
     site_code: str | None,
     team_leader: str | None,
     sp_pool: bool,
+    w5_group: str | None,
     email: str,
     as_json: bool,
 ) -> None:
@@ -148,9 +154,9 @@ def staff_add(
     if email and "@" not in email:
         raise ValidationError("--email", f"{email!r} is not an email address")
     view = setup.add_staff(
-        obj.desk(migrate=True), logon, name, role, code, team_leader=team_leader, sp_pool=sp_pool, email=email
+        obj.desk(migrate=True), logon, name, role, code, team_leader=team_leader, sp_pool=sp_pool, w5_group=w5_group, email=email
     )
-    pool = ", SP pool" if view.sp_pool else ""
+    pool = f", W5 {view.w5_group}" if view.w5_group else ""
     emit(view.to_json(), as_json, f"added {view.role} {view.logon} ({view.name}) at {view.site}, {view.centre}{pool}")
 
 
@@ -174,7 +180,7 @@ def staff_list(obj: Context, site_code: str | None, role: str | None, as_json: b
         [r.to_json() for r in rows],
         as_json,
         table(
-            ["LOGON", "NAME", "ROLE", "CENTRE", "SITE", "TEAM LEADER", "POOL", "ACTIVE"],
+            ["LOGON", "NAME", "ROLE", "CENTRE", "SITE", "TEAM LEADER", "W5", "ACTIVE"],
             [
                 [
                     r.logon,
@@ -183,7 +189,7 @@ def staff_list(obj: Context, site_code: str | None, role: str | None, as_json: b
                     r.centre,
                     r.site,
                     r.team_leader or "-",
-                    "yes" if r.sp_pool else "",
+                    r.w5_group or "",
                     "yes" if r.active else "no",
                 ]
                 for r in rows

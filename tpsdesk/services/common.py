@@ -91,7 +91,11 @@ class Actor:
     centre_id: int
     site_id: int
     channel: str
-    sp_pool: bool
+    w5_group: str  # W5: '' or the group that may process the Centre's escalations
+
+    @property
+    def sp_pool(self) -> bool:
+        return bool(self.w5_group)
 
 
 def actor_for(session: Session, logon: str | None) -> Actor:
@@ -106,7 +110,7 @@ def actor_for(session: Session, logon: str | None) -> Actor:
     if not staff.active:
         raise PermissionDenied(f"user {logon!r} is inactive")
     assert staff.id is not None and centre.id is not None
-    return Actor(staff.id, staff.logon, staff.name, staff.role, centre.id, staff.site_id, centre.channel, staff.sp_pool)
+    return Actor(staff.id, staff.logon, staff.name, staff.role, centre.id, staff.site_id, centre.channel, staff.w5_group)
 
 
 def staff_by_logon(session: Session, logon: str, *, field_name: str = "to") -> Staff:
@@ -155,7 +159,7 @@ def can_see_all(policy: Policy, actor: Actor) -> bool:
 
 def can_work(policy: Policy, staff: Staff, channel: str) -> bool:
     value = policy.permission(channel, staff.role, "work")
-    return value == "yes" or (value == "pool" and staff.sp_pool)
+    return value == "yes" or (value == "pool" and bool(staff.w5_group))
 
 
 # ---------------------------------------------------------------- history

@@ -2,7 +2,7 @@
 
 Figures are for the actor's Centre and come from aggregate SQL (GROUP BY over
 index ranges), never from walking every row in Python. Only staff whose role
-may ``see_all`` (R6: TL, SP, SSO by default) get them; others are refused
+may use the ``dashboard`` (R6: TL, SP, SSO by default) get them; others are refused
 with the reason (R5).
 """
 
@@ -100,9 +100,9 @@ class Dashboard:
 
 def refusal(desk: Desk, actor: Actor) -> str | None:
     """None when the actor may see the dashboard, else why not (R4, R6)."""
-    if allowed(desk.policy, actor, "see_all") is None:
+    if allowed(desk.policy, actor, "dashboard") is None:
         return None
-    roles = [r for r in ROLES if desk.policy.permission(actor.channel, r, "see_all") == "yes"]
+    roles = [r for r in ROLES if desk.policy.permission(actor.channel, r, "dashboard") == "yes"]
     who = (
         ", ".join(ROLE_WORDS.get(r, r) for r in roles[:-1])
         + (" and " if len(roles) > 1 else "")

@@ -15,6 +15,7 @@ from tpsdesk.errors import NotFound, ValidationError
 from tpsdesk.models import Centre, Site, Staff
 from tpsdesk.policy import CHANNELS, ROLES
 from tpsdesk.services.common import Actor, Desk, actor_for
+from tpsdesk.domain.vocab import W5Group
 from tpsdesk.text import clean
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
@@ -49,8 +50,10 @@ class StaffView:
     site: str
     channel: str
     team_leader: str | None
-    sp_pool: bool
+    sp_pool: bool  # W5: in the SP development pool
     active: bool
+    w5_group: str = ""  # W5: "", high-performing or sp-pool
+
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -113,6 +116,17 @@ def add_site(
     return SiteView(code, name, c.code, zone_name, state, open_time, cob_time)
 
 
+def _w5_group(value: str | None, sp_pool: bool) -> W5Group:
+    """W5: the group named, else the development pool when ``sp_pool``, else none."""
+    if value is None:
+        return W5Group.SP_POOL if sp_pool else W5Group.NONE
+    try:
+        return W5Group(clean(value, multiline=False).strip().lower())
+    except ValueError:
+        names = ", ".join(g.value for g in W5Group if g.value)
+        raise ValidationError("w5_group", f"unknown W5 group {value!r}: use {names}, or leave it out") from None
+
+
 def add_staff(
     desk: Desk,
     logon: str,
@@ -122,14 +136,17 @@ def add_staff(
     *,
     team_leader: str | None = None,
     sp_pool: bool = False,
+    w5_group: str | None = None,
     email: str = "",
 ) -> StaffView:
+    """Add a staff member; ``w5_group`` (or ``sp_pool``, the development pool) puts them in a W5 group."""
     logon = clean(logon, multiline=False).strip()
     if not _LOGON.match(logon):
         raise ValidationError("logon", f"{logon!r} is not a logon ID: letters, digits, '.', '-' or '_'")
     role = role.upper()
     if role not in ROLES:
         raise ValidationError("role", f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+    group = _w5_group(w5_group, sp_pool)
     name = clean(name, multiline=False).strip()
     if not name:
         raise ValidationError("name", "the staff member's name is required")
@@ -147,10 +164,10 @@ def add_staff(
             if tl.role != "TL":
                 raise ValidationError("team_leader", f"{team_leader} is a {tl.role}, not a Team Leader")
             tl_id = tl.id
-        session.add(Staff(logon=logon, name=name, role=role, centre_id=s.centre_id, site_id=s.id or 0, team_leader_id=tl_id, sp_pool=sp_pool, email=email))
+        session.add(Staff(logon=logon, name=name, role=role, centre_id=s.centre_id, site_id=s.id or 0, team_leader_id=tl_id, w5_group=group, email=email))
         c = session.get(Centre, s.centre_id)
         assert c is not None
-    return StaffView(logon, name, role, c.code, s.code, c.channel, team_leader, sp_pool, True)
+    return StaffView(logon, name, role, c.code, s.code, c.channel, team_leader, group == W5Group.SP_POOL, True, group)
 
 
 def list_centres(desk: Desk) -> list[CentreView]:
@@ -179,7 +196,7 @@ def list_staff(desk: Desk, *, site: str | None = None, role: str | None = None) 
         rows = session.exec(stmt).all()
         tls = {s.id: s.logon for s in session.exec(select(Staff).where(Staff.role == "TL")).all()}
         return [
-            StaffView(st.logon, st.name, st.role, c.code, si.code, c.channel, tls.get(st.team_leader_id), st.sp_pool, st.active)
+            StaffView(st.logon, st.name, st.role, c.code, si.code, c.channel, tls.get(st.team_leader_id), st.w5_group == W5Group.SP_POOL, st.active, st.w5_group)
             for st, c, si in rows
         ]
 

@@ -1,5 +1,5 @@
 """The shift summary (X1): what happened at a site in a window, and what the next
-shift inherits. Only staff who may ``see_all`` (R4, R6: TL, SP, SSO by default)
+shift inherits. Only staff who may use the ``dashboard`` (R4, R6: TL, SP, SSO by default)
 get it; an export with full customer identifiers is recorded in the history (X2).
 
 Figures come from GROUP BY queries over the window; the lists of overdue and
@@ -103,9 +103,9 @@ class ShiftSummary:
 # ---------------------------------------------------------------- permission and window
 def refusal(desk: Desk, actor: Actor) -> str | None:
     """None when the actor may have shift summaries, else why not (R4, R5, R6)."""
-    if allowed(desk.policy, actor, "see_all") is None:
+    if allowed(desk.policy, actor, "dashboard") is None:
         return None
-    roles = [r for r in ROLES if desk.policy.permission(actor.channel, r, "see_all") == "yes"]
+    roles = [r for r in ROLES if desk.policy.permission(actor.channel, r, "dashboard") == "yes"]
     return (
         f"refused: shift summaries are for {', '.join(roles) or 'nobody'} (R4, R6); "
         f"a {actor.role} sees their own items in the queue; ask your Team Leader for the summary"
