@@ -19,7 +19,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tpsdesk.businesstime import STATES
+from tpsdesk.domain.vocab import FinalReason, NextAction
 from tpsdesk.errors import PolicyError
+from tpsdesk.policy import schema
 
 CATEGORIES = ("arrears", "review", "death", "fcso", "system", "policy", "feedback", "q999", "qol")
 ROLES = ("SO", "TPS", "SP", "SSO", "TL")
@@ -28,6 +30,11 @@ DEADLINE_KINDS = ("cob", "elapsed", "calendar", "date")
 DEADLINE_ANCHORS = ("raised", "referred", "contact", "reported")
 DEADLINE_MET_BY = ("action", "finalise", "ict-request")
 DEADLINE_KEYS = ("id", "rule", "kind", "from", "met_by", "when", "label", "hours", "days", "day")
+DEADLINE_WHEN = ("always", "referred-ict")
+CATEGORY_KEYS = (
+    "rule", "label", "short", "urgent", "deadlines", "followup", "crn_required", "needs_stop_payment_doc",
+    "enq1", "file_note_template", "procedure", "final_reasons", "record",
+)  # fmt: skip
 FOLLOWUP_KINDS = ("followup", "review", "none")
 FOLLOWUP_ANCHORS = ("raised", "referred", "actioned")
 FOLLOWUP_KEYS = ("rule", "kind", "days", "from", "eped")
@@ -42,7 +49,7 @@ def data_dir() -> Path:
             return Path(str(packaged))
     except (ModuleNotFoundError, OSError):  # pragma: no cover - odd loaders
         pass
-    return Path(__file__).resolve().parent.parent / "data"
+    return Path(__file__).resolve().parents[2] / "data"
 
 
 def override_path() -> Path | None:
@@ -102,6 +109,7 @@ class Deadline:
     hours: int = 0
     days: int = 0
     day: int = 0
+    when: str = "always"  # always | referred-ict (E4: only once referred to ICT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +130,12 @@ class Category:
     urgent: bool
     deadlines: tuple[Deadline, ...]
     followup: FollowUp
+    crn_required: bool = False
+    needs_stop_payment_doc: bool = False  # E1
+    enq1: str = ""  # E4: FCSO/SAC
+    file_note_template: bool = False  # E3
+    procedure: str = ""  # E8: the item's own procedure, shown wherever it is shown
+    final_reasons: tuple[str, ...] = ()  # F1/E1: when set, the only reasons it may be finalised with
 
 
 def _hhmm(value: Any, key: str) -> time:
@@ -254,10 +268,22 @@ class Policy:
         _int(sp, "min_reason_words", "stop_payment", 1)
         _need(sp, "vague_reasons", "stop_payment", list)
         _need(sp, "template", "stop_payment", str)
-        ref = _need(raw, "referral", "policy", dict)
-        checks = _need(ref, "system_checks", "referral", list)
-        if not checks:
-            raise PolicyError("policy key referral.system_checks must not be empty")
+        self.permissions = schema.parse_permissions(perms)
+        self.referral = schema.parse_referral(_need(raw, "referral", "policy", dict))
+        self.finalise = schema.parse_finalise(_need(raw, "finalise", "policy", dict))
+        for reason in self.finalise.reasons:
+            if reason not in {r.value for r in FinalReason}:
+                raise PolicyError(f"policy key finalise.reasons.{reason} is not a known reason")
+        for key, cat in self.categories.items():
+            for reason in cat.final_reasons:
+                if reason not in self.finalise.reasons:
+                    raise PolicyError(f"policy key categories.{key}.final_reasons: unknown reason {reason!r}")
+        self.documentation = schema.parse_documentation(_need(raw, "documentation", "policy", dict))
+        self.progress = schema.parse_progress(_need(defaults, "progress", "defaults", dict))
+        self.progress_checks: dict[str, NextAction] = {}
+        for ch in CHANNELS:
+            kind = _choice(channels[ch], "progress_check", f"channels.{ch}", ("progress-check", "record-update"), "")
+            self.progress_checks[ch] = NextAction(kind)
 
     def _validate_sites(self) -> None:
         """Built-in sites (C2): a known state, an IANA zone, optional hours and C3 dates."""
@@ -287,6 +313,10 @@ class Policy:
         where = f"categories.{key}"
         if not isinstance(table, dict):
             raise PolicyError(f"policy key {where} must be a table")
+        _known_keys(table, where, CATEGORY_KEYS)
+        final = table.get("final_reasons", [])
+        if not isinstance(final, list) or not all(isinstance(r, str) for r in final):
+            raise PolicyError(f"policy key {where}.final_reasons must be a list of reason keys")
         deadlines = []
         for i, d in enumerate(_need(table, "deadlines", where, list)):
             dk = f"{where}.deadlines[{i}]"
@@ -307,6 +337,7 @@ class Policy:
                     hours=_int(d, "hours", dk, 1) if kind == "elapsed" else 0,
                     days=_int(d, "days", dk, 0) if kind == "calendar" else 0,
                     day=_int(d, "day", dk, 1) if kind == "date" else 0,
+                    when=_choice(d, "when", dk, DEADLINE_WHEN, "always"),
                 )
             )
         # A category without its own [followup] takes [defaults.followup] (E9).
@@ -330,6 +361,12 @@ class Policy:
             urgent=_bool(table, "urgent", where),
             deadlines=tuple(deadlines),
             followup=followup,
+            crn_required=_bool(table, "crn_required", where),
+            needs_stop_payment_doc=_bool(table, "needs_stop_payment_doc", where),
+            enq1=str(table.get("enq1", "")),
+            file_note_template=_bool(table, "file_note_template", where),
+            procedure=str(table.get("procedure", "")),
+            final_reasons=tuple(final),
         )
 
     # -- accessors
