@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
+from tpsdesk.domain.vocab import Grant, Permission, Role
 from tpsdesk.errors import PermissionDenied, ValidationError
 from tpsdesk.models import RANK_CLOSED, Centre, Contact, Escalation, Event, Site, Staff
-from tpsdesk.policy import ROLES
 from tpsdesk.services.common import Actor, Desk, actor_for, allowed, can_work
 
 ROLE_WORDS = {
@@ -100,9 +100,9 @@ class Dashboard:
 
 def refusal(desk: Desk, actor: Actor) -> str | None:
     """None when the actor may see the dashboard, else why not (R4, R6)."""
-    if allowed(desk.policy, actor, "dashboard") is None:
+    if allowed(desk.policy, actor, Permission.DASHBOARD) is None:
         return None
-    roles = [r for r in ROLES if desk.policy.permission(actor.channel, r, "dashboard") == "yes"]
+    roles = [r for r in Role if desk.policy.permissions.grant(actor.channel, r, Permission.DASHBOARD) == Grant.YES]
     who = (
         ", ".join(ROLE_WORDS.get(r, r) for r in roles[:-1])
         + (" and " if len(roles) > 1 else "")

@@ -19,9 +19,9 @@ from sqlmodel import Session, col, select
 
 from tpsdesk.businesstime import SiteCalendar
 from tpsdesk.deadlines import compute
+from tpsdesk.domain.vocab import Grant, Permission, Role
 from tpsdesk.errors import NotFound, PermissionDenied, ValidationError
 from tpsdesk.models import Centre, Contact, Escalation, Site, Staff, StopPaymentDoc
-from tpsdesk.policy import ROLES
 from tpsdesk.services.common import Actor, Desk, actor_for, allowed, due_for, record_event
 
 EXPORT_EVENT = "export-full-identifiers"  # X2
@@ -87,7 +87,7 @@ class ShiftSummary:
     end: datetime
     generated_at: datetime
     generated_by: str
-    mask_keep: int = 4
+    mask_keep: int  # X: CRN digits kept when masked ([summary].mask_keep)
     contacts: list[ContactLine] = field(default_factory=list)
     contacts_total: int = 0
     by_reason: dict[str, int] = field(default_factory=dict)
@@ -103,9 +103,9 @@ class ShiftSummary:
 # ---------------------------------------------------------------- permission and window
 def refusal(desk: Desk, actor: Actor) -> str | None:
     """None when the actor may have shift summaries, else why not (R4, R5, R6)."""
-    if allowed(desk.policy, actor, "dashboard") is None:
+    if allowed(desk.policy, actor, Permission.DASHBOARD) is None:
         return None
-    roles = [r for r in ROLES if desk.policy.permission(actor.channel, r, "dashboard") == "yes"]
+    roles = [r for r in Role if desk.policy.permissions.grant(actor.channel, r, Permission.DASHBOARD) == Grant.YES]
     return (
         f"refused: shift summaries are for {', '.join(roles) or 'nobody'} (R4, R6); "
         f"a {actor.role} sees their own items in the queue; ask your Team Leader for the summary"
@@ -143,7 +143,7 @@ def _window(desk: Desk, cal: SiteCalendar, start: Any, end: Any) -> tuple[dateti
     s, e = _instant(cal, start, "from"), _instant(cal, end, "to")
     if s is None and e is None:
         return default_window(desk, cal, now)
-    hours = int(desk.policy.section("summary").get("shift_hours", 9))
+    hours = desk.policy.summary.shift_hours
     e = e or now
     s = s or e - timedelta(hours=hours)
     if s >= e:
@@ -183,7 +183,7 @@ def shift_summary(
             end=e,
             generated_at=desk.now(),
             generated_by=actor.logon,
-            mask_keep=int(desk.policy.section("summary").get("mask_keep", 4)),
+            mask_keep=desk.policy.summary.mask_keep,
         )
         _contacts(session, out, where.id, s, e)
         out.escalations = _categories(session, desk, where.id, s, e)
