@@ -14,7 +14,7 @@ import pytest
 from tpsdesk.businesstime import site_calendar_from_policy
 from tpsdesk.deadlines import compute
 from tpsdesk.errors import PolicyError
-from tpsdesk.policy import CATEGORIES, Policy, data_dir, load_policy, merge
+from tpsdesk.policy import CATEGORIES, CHANNELS, Policy, data_dir, load_policy, merge
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -217,3 +217,235 @@ def test_installed_layout_prefers_tpsdesk_data(tmp_path) -> None:
 def test_holiday_overrides_are_iso_text(policy) -> None:
     policy.raw["business"]["extra_holidays"] = {"VIC": [date(2026, 12, 24), "2026-12-31"]}
     assert policy.holiday_overrides("VIC") == (["2026-12-24", "2026-12-31"], [])
+
+
+# ---------------------------------------------------------------- a strict, typed schema (issue "Rules in one place", 2)
+def test_unknown_key_in_a_centre_file_is_refused_by_name(tmp_path) -> None:
+    """S2: a misspelt number used to be ignored silently; now it names the key and the known ones."""
+    message = error_for(tmp_path, "[stop_payment]\nmin_reason_word = 9\n")
+    assert "stop_payment.min_reason_word is not known" in message
+    assert "min_reason_words" in message  # the key that was meant
+
+
+def test_wrong_type_in_a_centre_file_is_refused_at_load(tmp_path) -> None:
+    """I2's cap on free text: "lots" is refused when the file is read, not later as a bare ValueError."""
+    message = error_for(tmp_path, '[intake]\nmax_help_chars = "lots"\n')
+    assert "intake.max_help_chars must be a whole number" in message and "'lots'" in message
+
+
+def test_unknown_top_level_table_is_refused(tmp_path) -> None:
+    message = error_for(tmp_path, "[summery]\nshift_hours = 8\n")
+    assert "policy key summery is not known" in message and "summary" in message
+
+
+def test_wrong_type_inside_a_list_of_tables_names_its_index(tmp_path) -> None:
+    message = error_for(tmp_path, '[categories.death]\ndeadlines = [{ id = "action", hours = "x" }]\n')
+    assert "categories.death.deadlines[0].hours must be a whole number" in message
+
+
+def test_c2_bad_site_time_is_refused(tmp_path) -> None:
+    message = error_for(tmp_path, '[sites.PER]\ncob = "5pm"\n')
+    assert "sites.PER.cob must be a time like" in message
+
+
+def test_c1_bad_default_zone_is_refused(tmp_path) -> None:
+    message = error_for(tmp_path, '[business]\ndefault_zone = "Mars/Olympus"\n')
+    assert "business.default_zone" in message and "Mars/Olympus" in message
+
+
+def test_c3_bad_site_date_is_refused(tmp_path) -> None:
+    message = error_for(tmp_path, '[sites.SYD]\nextra_holidays = ["2026-02-30"]\n')
+    assert "sites.SYD.extra_holidays[0] must be a date like" in message
+
+
+def test_a_missing_required_key_is_named(policy) -> None:
+    raw = merge(policy.raw, {})
+    raw["intake"] = {k: v for k, v in raw["intake"].items() if k != "max_name_chars"}
+    with pytest.raises(PolicyError, match=r"policy key intake\.max_name_chars is missing"):
+        Policy(raw)
+
+
+def test_a_deadline_without_its_kinds_number_is_refused(policy) -> None:
+    """C4: an elapsed deadline needs its hours; the file, not the code, gives them."""
+    raw = merge(policy.raw, {})
+    deadline = dict(raw["categories"]["death"]["deadlines"][0])
+    del deadline["hours"]
+    raw["categories"]["death"] = dict(raw["categories"]["death"], deadlines=[deadline])
+    with pytest.raises(PolicyError, match=r"categories\.death\.deadlines\[0\]\.hours is missing"):
+        Policy(raw)
+
+
+def test_i8_a_channel_must_escalate_to_a_role(tmp_path) -> None:
+    message = error_for(tmp_path, '[channels.smart-centre]\nescalate_to = "boss"\n')
+    assert "channels.smart-centre.escalate_to must be one of SO, TPS, SP, SSO, TL" in message
+
+
+def test_cli_turns_a_bad_centre_file_into_one_line_and_exit_2(tmp_path) -> None:
+    from tests.cli_helpers import fails, run
+
+    bad = write(tmp_path, "[stop_payment]\nmin_reason_word = 9\n")
+    proc = run("due", "arrears", "--at", "2026-09-25T17:40", "--site", "PER", env={"TPSDESK_POLICY": str(bad)})
+    fails(proc, 2, "stop_payment.min_reason_word")
+
+
+def test_policy_and_its_sections_are_frozen(policy) -> None:
+    from dataclasses import FrozenInstanceError
+
+    with pytest.raises(FrozenInstanceError):
+        policy.summary = policy.summary  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        policy.intake.max_help_chars = 1  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        policy.categories["death"] = policy.categories["arrears"]  # type: ignore[index]
+
+
+def test_typed_sections_carry_the_shipped_values(policy) -> None:
+    assert policy.business.default_zone == "Australia/Sydney" and policy.business.default_state == "NSW"
+    assert policy.builtin_sites["PER"].hours(policy.business) == (time(8, 0), time(17, 0))  # C2
+    assert policy.channels["comp-recovery"].escalation_doc_on_record  # D4
+    assert not policy.channels["smart-centre"].escalation_doc_on_record  # optional, explicitly empty
+    assert policy.reasons["social-worker"].n is None and not policy.reasons["social-worker"].offered_in("smart-centre")
+    assert policy.reasons["supervisor"].label_for("comp-recovery") != policy.reasons["supervisor"].label  # I2
+    assert policy.reasons["supervisor"].label_for("smart-centre") == policy.reasons["supervisor"].label
+    assert policy.supervisor.reasons["technical"].min_help_words == 6  # I6
+    assert policy.categories["q999"].procedure and policy.categories["policy"].procedure == ""  # E8
+    assert policy.categories["fcso"].enq1 == "FCSO/SAC"  # E4
+    assert policy.summary.shift_hours == 9 and policy.stop_payment.min_reason_words == 4
+
+
+# Every key of the shipped file is read by the schema: the walk below visits every
+# table (also the tables inside lists) and every value of data/policy.toml.
+def _tables(node: object, path: str) -> list[tuple[str, dict]]:
+    found: list[tuple[str, dict]] = []
+    if isinstance(node, dict):
+        found.append((path, node))
+        for key, value in node.items():
+            found += _tables(value, f"{path}.{key}" if path else key)
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            found += _tables(item, f"{path}[{i}]")
+    return found
+
+
+def _leaves(node: object, path: str) -> list[tuple[str, list]]:
+    """(dotted key, the steps to it) of every value that is not a table."""
+    out: list[tuple[str, list]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            sub = _leaves(value, f"{path}.{key}" if path else key)
+            out += [(p, [key, *steps]) for p, steps in sub] if sub else []
+            if not isinstance(value, dict):
+                out.append((f"{path}.{key}" if path else key, [key]))
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            if isinstance(item, dict):
+                out += [(p, [i, *steps]) for p, steps in _leaves(item, f"{path}[{i}]")]
+    return out
+
+
+def _shipped() -> dict:
+    import tomllib
+
+    return tomllib.loads((data_dir() / "policy.toml").read_text(encoding="utf-8"))
+
+
+def _set(raw: dict, steps: list, value: object) -> None:
+    node: object = raw
+    for step in steps[:-1]:
+        node = node[step]  # type: ignore[index]
+    node[steps[-1]] = value  # type: ignore[index]
+
+
+def test_the_shipped_file_loads_with_every_table_strict() -> None:
+    """Each table of data/policy.toml refuses a key its schema does not declare, naming it."""
+    import copy
+
+    shipped = _shipped()
+    Policy(shipped)
+    tables = _tables(shipped, "")
+    assert len(tables) > 60
+    for path, _ in tables:
+        raw = copy.deepcopy(shipped)
+        target = raw
+        for step in _steps(path):
+            target = target[step]
+        target["not_a_policy_key"] = [[{}]]  # no schema accepts a list of lists of tables
+        with pytest.raises(PolicyError) as err:
+            Policy(raw)
+        key = f"{path}.not_a_policy_key" if path else "not_a_policy_key"
+        assert key in str(err.value), (path, str(err.value))
+
+
+def test_every_value_of_the_shipped_file_is_read_and_typed() -> None:
+    """A value the schema did not read could take any type unnoticed: each one, made wrong, is named."""
+    import copy
+
+    shipped = _shipped()
+    leaves = _leaves(shipped, "")
+    assert len(leaves) > 300
+    for path, steps in leaves:
+        raw = copy.deepcopy(shipped)
+        _set(raw, steps, [[{}]])
+        with pytest.raises(PolicyError) as err:
+            Policy(raw)
+        assert path in str(err.value), (path, str(err.value))
+
+
+def _steps(path: str) -> list:
+    import re
+
+    return [int(m[1]) if m[1] else m[2] for m in re.finditer(r"\[(\d+)\]|([^.\[\]]+)", path)]
+
+
+def _plain(value: object) -> object:
+    """A typed section back in TOML's shapes, to compare with the file."""
+    import dataclasses
+    from collections.abc import Mapping
+    from enum import StrEnum
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.metadata.get("key", f.name): _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not f.metadata.get("name")
+        }
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, StrEnum):
+        return str(value)
+    return value
+
+
+def _within(raw: object, typed: object, path: str) -> None:
+    if isinstance(raw, dict):
+        assert isinstance(typed, dict), path
+        for key, value in raw.items():
+            assert key in typed, f"{path}.{key} is not read"
+            _within(value, typed[key], f"{path}.{key}")
+    elif isinstance(raw, list):
+        assert isinstance(typed, list) and len(typed) == len(raw), path
+        for i, (a, b) in enumerate(zip(raw, typed, strict=True)):
+            _within(a, b, f"{path}[{i}]")
+    else:
+        assert raw == typed, f"{path}: file {raw!r}, typed {typed!r}"
+
+
+@pytest.mark.parametrize("name", [n for n in _shipped() if n != "permissions"])
+def test_every_section_round_trips_the_shipped_file(policy, name) -> None:
+    """Every value of the file is in the typed section, unchanged (optional keys it lacks read as empty)."""
+    attr = "builtin_sites" if name == "sites" else name
+    _within(_shipped()[name], _plain(getattr(policy, attr)), name)
+
+
+def test_r6_permissions_round_trip_the_shipped_file(policy) -> None:
+    raw = _shipped()["permissions"]
+    for channel in CHANNELS:
+        for role, row in raw[channel].items():
+            for permission, grant in row.items():
+                assert policy.permissions.grant(channel, role, permission) == grant
+                assert policy.permission(channel, role, permission) == grant  # the old raw accessor agrees
+    assert dict(policy.permissions.labels) == raw["labels"]
