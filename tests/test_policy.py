@@ -281,7 +281,7 @@ def test_i8_a_channel_must_escalate_to_a_role(tmp_path) -> None:
 
 
 def test_cli_turns_a_bad_centre_file_into_one_line_and_exit_2(tmp_path) -> None:
-    from tests.cli_helpers import fails, run
+    from cli_helpers import fails, run
 
     bad = write(tmp_path, "[stop_payment]\nmin_reason_word = 9\n")
     proc = run("due", "arrears", "--at", "2026-09-25T17:40", "--site", "PER", env={"TPSDESK_POLICY": str(bad)})

@@ -685,7 +685,7 @@ def _section(parser: Callable[[Any], Any]) -> dict[str, Any]:
     return {"parse": lambda raw, where: parser(raw)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Sections:
     """Every top-level table of data/policy.toml, typed. A top-level key not here is refused."""
 
