@@ -108,7 +108,8 @@ def test_e10_eped_before_the_weekly_follow_up_is_the_next_follow_up(desk, floor)
 
 
 def test_e4_fcso_on_the_15th_day(desk, floor) -> None:
-    esc_svc.raise_escalation(desk, floor.tps, category="fcso", crn=CRN)
+    fcso = esc_svc.raise_escalation(desk, floor.tps, category="fcso", crn=CRN)
+    refer(desk, floor.sp, fcso.id)  # E4: the 15th day applies once referred to ICT
     [item] = cal_svc.day_agenda(desk, floor.sp, date(2026, 10, 9))
     assert (item.rule, item.what, item.local.hour) == ("E4", "deadline", 17)
 
@@ -146,9 +147,10 @@ def test_e9_referred_arrears_shows_due_and_follow_up_on_both_days(desk, floor) -
 
 
 def test_today_entry_is_counted_as_due_today(desk, floor) -> None:
-    esc_svc.raise_escalation(
+    fcso = esc_svc.raise_escalation(
         desk, floor.tps, category="fcso", crn=CRN, raised_at=datetime(2026, 9, 11, 0, 0, tzinfo=UTC)
     )
+    refer(desk, floor.sp, fcso.id)  # E4: the 15th day applies once referred to ICT
     day = cal_svc.month_counts(desk, floor.sp, 2026, 9)[date(2026, 9, 25)]
     assert (day.today, day.overdue) == (1, 0)
 

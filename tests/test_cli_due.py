@@ -85,7 +85,8 @@ def test_c5_e3_due_cli_death_review_every_14_days_from_referral() -> None:
 
 
 def test_c7_e4_due_cli_fcso_15th_day_moved_past_boxing_day_observed() -> None:
-    out = due("fcso", "--at", "2026-12-14T09:00", "--site", "BNE")
+    # E4 applies once referred to ICT: the what-if referral of --referred-at is to ICT.
+    out = due("fcso", "--at", "2026-12-14T09:00", "--site", "BNE", "--referred-at", "2026-12-14T10:00")
     # Day 15 is Mon 28 Dec: Boxing Day (observed) in QLD, so Tue 29 Dec at COB.
     assert out["due"] == "2026-12-29T17:00:00+10:00"
     assert any("Boxing Day" in s for s in out["explain"])

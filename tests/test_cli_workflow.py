@@ -142,7 +142,7 @@ def test_cli_f2_d1_past_day_one_then_document_and_finalise(desk, floor, db_url) 
 
 def test_cli_e3_review_sets_the_next_14_days_on(desk, floor, db_url) -> None:
     eid = _raise(desk, floor, "death")
-    ok_json(run("escalation", "refer", eid, "--target", "ict", "--json", db=db_url, user=floor.sp))
+    ok_json(run("escalation", "refer", eid, "--target", "ict", "--checked-all", "--json", db=db_url, user=floor.sp))
     out = ok_json(
         run(
             "escalation",

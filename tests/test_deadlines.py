@@ -263,32 +263,39 @@ def test_e3_action_met_by_first_action_referral_or_finalisation(policy, cal) -> 
 
 
 # ---------------------------------------------------------------- C7 / E4 FCSO 15th day
+# E4 (second edition): the 15th day applies only to an FCSO escalation referred to ICT,
+# so these cases refer at the raise; ``test_e4_*_not_referred_*`` covers the rest.
+def fcso(policy, site, at: str, **kw):
+    kw.setdefault("referred_at", at)
+    return run(policy, "fcso", site, at, referral_target="ict", **kw)
+
+
 def test_e4_fcso_15th_day_is_contact_plus_14_at_cob(policy, cal) -> None:
     syd = cal("SYD")
-    r = run(policy, "fcso", syd, "2026-09-14T10:00")
+    r = fcso(policy, syd, "2026-09-14T10:00")
     assert iso(syd, r.due) == "2026-09-28T17:00+10:00"
     assert not r.after_hours
 
 
 def test_e4_fcso_15th_day_on_perth_kings_birthday_moves_to_tuesday(policy, cal) -> None:
     per = cal("PER")
-    assert iso(per, run(policy, "fcso", per, "2026-09-14T10:00").due) == "2026-09-29T17:00+08:00"
+    assert iso(per, fcso(policy, per, "2026-09-14T10:00").due) == "2026-09-29T17:00+08:00"
 
 
 def test_c7_e4_15th_day_on_a_sunday_moves_past_nsw_labour_day(policy, cal) -> None:
     # Day one Sun 20 Sep -> day 15 Sun 4 Oct -> Mon 5 Oct Labour Day (NSW) -> Tue 6 Oct, AEDT.
     syd = cal("SYD")
-    assert iso(syd, run(policy, "fcso", syd, "2026-09-20T11:00").due) == "2026-10-06T17:00+11:00"
+    assert iso(syd, fcso(policy, syd, "2026-09-20T11:00").due) == "2026-10-06T17:00+11:00"
 
 
 def test_c7_e4_15th_day_good_friday_moves_to_easter_tuesday(policy, cal) -> None:
     syd = cal("SYD")
-    assert iso(syd, run(policy, "fcso", syd, "2026-03-20T09:00").due) == "2026-04-07T17:00+10:00"
+    assert iso(syd, fcso(policy, syd, "2026-03-20T09:00").due) == "2026-04-07T17:00+10:00"
 
 
 def test_c7_e4_after_cob_raise_does_not_change_day_one(policy, cal) -> None:
     syd = cal("SYD")
-    r = run(policy, "fcso", syd, "2026-09-14T18:30")
+    r = fcso(policy, syd, "2026-09-14T18:30")
     assert iso(syd, r.due) == "2026-09-28T17:00+10:00"
     assert not r.after_hours
 
@@ -296,25 +303,36 @@ def test_c7_e4_after_cob_raise_does_not_change_day_one(policy, cal) -> None:
 def test_c9_e4_day_one_is_the_local_date_at_the_raising_site(policy, cal) -> None:
     instant = datetime(2026, 9, 13, 15, 30, tzinfo=UTC)  # Mon 01:30 Sydney; Sun 23:30 Perth
     syd, per = cal("SYD"), cal("PER")
-    assert iso(syd, compute(policy.categories["fcso"], instant, syd).due) == "2026-09-28T17:00+10:00"
+    ict = {"referred_at": instant, "referral_target": "ict"}
+    assert iso(syd, compute(policy.categories["fcso"], instant, syd, **ict).due) == "2026-09-28T17:00+10:00"
     # Perth: day one Sun 13 -> day 15 Sun 27 -> Mon 28 King's Birthday -> Tue 29.
-    assert iso(per, compute(policy.categories["fcso"], instant, per).due) == "2026-09-29T17:00+08:00"
+    assert iso(per, compute(policy.categories["fcso"], instant, per, **ict).due) == "2026-09-29T17:00+08:00"
 
 
 def test_e4_counts_from_the_original_contact_when_known(policy, cal) -> None:
     syd = cal("SYD")
-    r = run(policy, "fcso", syd, "2026-09-16T10:00", contact_at="2026-09-14T15:00")
+    r = fcso(policy, syd, "2026-09-16T10:00", contact_at="2026-09-14T15:00")
     assert iso(syd, r.due) == "2026-09-28T17:00+10:00"
 
 
 def test_c8_e4_working_names_day_one_day_15_and_skipped_days(policy, cal) -> None:
-    r = run(policy, "fcso", cal("PER"), "2026-09-14T10:00")
+    r = fcso(policy, cal("PER"), "2026-09-14T10:00")
     assert "day one is Mon 14 Sep 2026; day 15 is Mon 28 Sep 2026, due at COB (C7)" in r.explain
     assert "Mon 28 Sep 2026: King's Birthday (WA), not a business day" in r.explain
     assert r.explain[-1] == "due Tue 29 Sep 2026 17:00 AWST"
 
 
 def test_e4_has_no_weekly_follow_up_even_when_referred(policy, cal) -> None:
-    r = run(policy, "fcso", cal("SYD"), "2026-09-14T10:00", referred_at="2026-09-14T11:00")
+    r = fcso(policy, cal("SYD"), "2026-09-14T10:00", referred_at="2026-09-14T11:00")
     assert r.follow_ups == [] and r.follow_up_rule is None
     assert r.due is not None  # referral does not meet "finalised on the 15th day"
+
+
+def test_e4_fcso_not_referred_to_ict_has_no_15th_day(policy, cal) -> None:
+    syd = cal("SYD")
+    assert run(policy, "fcso", syd, "2026-09-14T10:00").due is None
+    referred_elsewhere = run(
+        policy, "fcso", syd, "2026-09-14T10:00", referred_at="2026-09-14T11:00", referral_target="actdoc"
+    )
+    assert referred_elsewhere.due is None
+    assert any("applies once it is referred to ICT" in line for line in referred_elsewhere.explain)

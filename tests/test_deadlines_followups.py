@@ -181,11 +181,27 @@ def test_e10_eped_after_two_weekly_follow_ups_slots_in(policy, cal) -> None:
     ]
 
 
-def test_c7_e10_eped_on_a_weekend_moves_past_kings_birthday(policy, cal) -> None:
+def test_e10_eped_on_a_weekend_is_followed_up_on_the_business_day_before(policy, cal) -> None:
+    # Second edition: a weekend EPED moves back (Sat 26 -> Fri 25), while the period is open.
     per = cal("PER")
     r = run(policy, "system", per, "2026-09-14T09:00", referred_at="2026-09-14T10:00", eped=date(2026, 9, 26))
-    assert "2026-09-29T17:00+08:00" in isos(per, r.follow_ups)
-    assert "Mon 28 Sep 2026: King's Birthday (WA), not a business day" in r.explain
+    assert "2026-09-25T17:00+08:00" in isos(per, r.follow_ups)
+    assert "Sat 26 Sep 2026: weekend: follow up on the business day before (E10)" in r.explain
+
+
+def test_e10_eped_on_a_holiday_after_a_weekend_moves_back_past_both(policy, cal) -> None:
+    # Mon 28 Sep is King's Birthday (WA): back past Sun and Sat to Fri 25 Sep.
+    per = cal("PER")
+    r = run(policy, "system", per, "2026-09-14T09:00", referred_at="2026-09-14T10:00", eped=date(2026, 9, 28))
+    assert "2026-09-25T17:00+08:00" in isos(per, r.follow_ups)
+    assert "Mon 28 Sep 2026: King's Birthday (WA), not a business day: follow up on the business day before (E10)" in r.explain
+
+
+def test_e10_follow_up_on_the_moved_day_meets_the_eped(policy, cal) -> None:
+    per = cal("PER")
+    kw = {"referred_at": "2026-09-14T10:00", "eped": date(2026, 9, 26), "count": 2}
+    done = run(policy, "system", per, "2026-09-14T09:00", last_follow_up_at="2026-09-25T11:00", **kw)
+    assert "2026-09-25T17:00+08:00" not in isos(per, done.follow_ups)
 
 
 def test_e10_chain_eped_stays_until_followed_up_on_or_after_it(policy, cal) -> None:
@@ -241,7 +257,10 @@ def test_every_category_has_an_expected_case() -> None:
 @pytest.mark.parametrize("category", list(EVERY))
 def test_e1_to_e10_every_category_due_and_first_follow_up(policy, cal, category) -> None:
     syd = cal("SYD")
-    r = run(policy, category, syd, "2026-09-29T10:00", referred_at="2026-09-30T09:00", eped=date(2026, 10, 2))
+    r = run(
+        policy, category, syd, "2026-09-29T10:00", referred_at="2026-09-30T09:00", referral_target="ict",
+        eped=date(2026, 10, 2),
+    )  # fmt: skip
     due, first = EVERY[category]
     assert iso(syd, r.due) == due
     assert iso(syd, r.follow_ups[0] if r.follow_ups else None) == first

@@ -132,7 +132,7 @@ def test_demo_reset_twice_keeps_ids_usable_for_new_rows(desk: Desk) -> None:
 
 def test_e12_demo_deadline_fields_match_refresh_deadlines(desk: Desk) -> None:
     demo.generate(desk, size=240, seed=11)
-    fields = ("due_at", "after_hours", "next_follow_up_at", "next_action_at", "rank", "sort_at")
+    fields = ("due_at", "after_hours", "next_follow_up_at", "next_action_at", "next_action_kind", "rank", "sort_at")
     with desk.store.read() as session:
         sample = session.exec(select(Escalation).where(col(Escalation.id) % 3 == 0)).scalars().all()
         assert len(sample) == 80

@@ -74,7 +74,14 @@ def test_e4_fcso_15th_day_counts_from_the_original_contact(desk, floor, clock) -
         crn="123456789A",
     )
     clock.advance(days=3)  # escalated on Monday; day one is still Friday 25 Sep (Sydney)
-    done = intake.record_outcome(desk, floor.tps, contact.id, ["escalated"], category="fcso", summary="FCSO/SAC referral")
+    done = intake.record_outcome(
+        desk, floor.tps, contact.id, ["escalated"], category="fcso", summary="FCSO/SAC referral"
+    )
+    from tpsdesk.services import workflow
+
+    assert esc_svc.show(desk, floor.sp, done.escalation_id).escalation.due_at is None  # E4: not referred to ICT
+    checks = list(desk.policy.referral.system_checks)  # E5a: every ICT referral but E1's
+    workflow.refer(desk, floor.sp, done.escalation_id, target="ict", checks=checks)
     view = esc_svc.show(desk, floor.sp, done.escalation_id).escalation
     # Day 15 = Fri 9 Oct 2026, a NSW business day: due at COB 17:00 AEDT (06:00 UTC).
     assert view.due_at == datetime(2026, 10, 9, 6, 0, tzinfo=UTC)

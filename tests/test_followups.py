@@ -45,7 +45,10 @@ def _cycle(desk, clock, logon: str, eid: int, at: datetime) -> esc_svc.Escalatio
 
 def test_e3_death_review_every_14_days_across_dst(desk, floor, clock) -> None:
     eid = esc_svc.raise_escalation(desk, floor.tps, category="death", crn=CRN).id
-    v = wf.refer(desk, floor.sp, eid, target="ict", note="coding blocked, ICT incident raised").escalation
+    checks = list(desk.policy.referral.system_checks)  # E5a: a death that will not code is a system problem
+    v = wf.refer(
+        desk, floor.sp, eid, target="ict", checks=checks, note="coding blocked, ICT incident raised"
+    ).escalation
     # referred Fri 25 Sep 10:00 AEST; reviewed within 14 days: Fri 9 Oct 10:00 AEDT (C5, DST on 4 Oct)
     assert v.next_follow_up_at == utc(2026, 10, 8, 23, 0)
     assert v.next_follow_up_at.astimezone(SYDNEY).hour == 10

@@ -146,14 +146,17 @@ def test_r6_so_cannot_refer(desk, floor) -> None:
 
 
 # ---------------------------------------------------------------- E1
-def test_e1_referral_to_ict_marks_the_doc_and_finalise_needs_service_first(desk, floor) -> None:
+def test_e1_referral_to_ict_marks_the_doc_and_finalise_needs_service_first(desk, floor, clock) -> None:
+    # Second edition: the request is recorded with its Service First number; without it nothing is met.
     eid, doc_id = _arrears(desk, floor.tps)
     wf.refer(desk, floor.sp, eid, target="ict")
-    assert _doc(desk, doc_id).ict_requested_at == desk.now()
+    assert _doc(desk, doc_id).ict_requested_at is None
     with pytest.raises(ValidationError, match="Service First") as err:
         wf.finalise(desk, floor.sp, eid, "ict-stop-requested")
     assert err.value.field == "service_first"
+    clock.advance(minutes=5)
     wf.set_service_first(desk, floor.sp, eid, "40055555")
+    assert _doc(desk, doc_id).ict_requested_at == desk.now()
     done = wf.finalise(desk, floor.sp, eid, "ict-stop-requested")
     assert (done.escalation.status, done.escalation.final_reason) == ("finalised", "ict-stop-requested")
     assert done.escalation.next_action_at is None
@@ -441,7 +444,7 @@ def test_e12_withdraw_by_others_needs_the_work_permission(desk, floor) -> None:
 
 def test_e12_referral_is_the_first_action_and_sets_next_action(desk, floor) -> None:
     eid = _raise(desk, floor.tps, "death")
-    v = wf.refer(desk, floor.sp, eid, target="ict")
+    v = wf.refer(desk, floor.sp, eid, target="ict", checks=ALL_CHECKS)  # E5a: every ICT referral but E1's
     assert v.escalation.due_at is None  # E3's 24-hour action met by the referral
     assert v.escalation.next_action_at == v.escalation.next_follow_up_at is not None
     with desk.store.read() as s:
@@ -489,8 +492,10 @@ def test_unknown_escalation_and_user(desk, floor) -> None:
 
 def test_other_centre_cannot_work_it(desk, floor) -> None:
     eid = _raise(desk, floor.tps, "review")
-    with pytest.raises(PermissionDenied, match="another Centre"):
+    # R5: another Centre's item is not theirs to see, and the refusal names nothing of it.
+    with pytest.raises(PermissionDenied, match="not yours to see") as err:
         wf.finalise(desk, floor.cr_sso, eid, "resolved")
+    assert "review" not in str(err.value) and floor.tps not in str(err.value)
 
 
 def test_eped_recorded_on_referral(desk, floor) -> None:

@@ -26,6 +26,7 @@ class DeadlineAt:
     label: str
     at: datetime
     met: bool = False
+    met_at: datetime | None = None  # when it was met (E1: the ICT request; E3: the first action)
 
 
 @dataclass(slots=True)
@@ -137,12 +138,27 @@ def follow_up_schedule(
     return out
 
 
-def _anchor(dl_anchor: str, raised: datetime, referred: datetime | None, contact: datetime | None) -> datetime | None:
+def _anchor(
+    dl_anchor: str, raised: datetime, referred: datetime | None, contact: datetime | None, reported: datetime | None
+) -> datetime | None:
     if dl_anchor == "raised":
         return raised
     if dl_anchor == "referred":
         return referred
+    if dl_anchor == "reported":  # E1: when the arrears were reported, else the raise
+        return reported or contact or raised
     return contact or raised  # "contact": the original contact (E4), else the raise
+
+
+def last_business_cob(cal: SiteCalendar, d: date, ex: list[str] | None) -> datetime:
+    """E10: an EPED that is not a business day is followed up on the last business day
+    before it, while the entitlement period is still open (the exception to C7)."""
+    day = d
+    while not cal.is_business_day(day):
+        if ex is not None:
+            ex.append(f"{cal.why_not_business(day)}: follow up on the business day before (E10)")
+        day -= ONE_DAY
+    return cal.cob_on(day).astimezone(UTC)
 
 
 def compute(
@@ -160,13 +176,18 @@ def compute(
     explain: bool = False,
     viewer: ZoneInfo | None = None,
     contact_at: datetime | None = None,
+    reported_at: datetime | None = None,
+    ict_requested_at: datetime | None = None,
+    referral_target: str = "",
 ) -> DueResult:
     """Every deadline of ``category`` for an item raised at ``raised_at`` at ``cal``'s site.
 
     A referral counts as the first action (E12). ``open_follow_ups`` says
     whether the item is in a state where follow-ups run; by default they run
     when the schedule's anchor is known. ``viewer`` shows the working in the
-    viewer's zone (C9); ``contact_at`` is the original contact, day one of E4.
+    viewer's zone (C9); ``contact_at`` is the original contact, day one of E4;
+    ``reported_at`` when arrears were reported and ``ict_requested_at`` when ICT
+    was asked to stop them (E1); ``referral_target`` decides E4's "referred-ict".
     Naive instants are taken as UTC (C1).
     """
     raised_at = as_utc(raised_at)
@@ -174,26 +195,47 @@ def compute(
         referred_at = as_utc(referred_at)
     if contact_at is not None:
         contact_at = as_utc(contact_at)
+    if reported_at is not None:
+        reported_at = as_utc(reported_at)
+    if ict_requested_at is not None:
+        ict_requested_at = as_utc(ict_requested_at)
+    if actioned_at is not None:
+        actioned_at = as_utc(actioned_at)
     ex: list[str] | None = [] if explain else None
     if ex is not None:
         ex.append(
             f"raised {cal.fmt(raised_at, viewer)} at {cal.code} ({cal.state}, {cal.zone_name}); "
             f"{category.label} ({category.rule})"
         )
-    acted = actioned_at is not None or referred_at is not None or finalised
+    first_action = actioned_at or referred_at
     deadlines: list[DeadlineAt] = []
     after_hours = False
     due: datetime | None = None
     for dl in category.deadlines:
-        anchor = _anchor(dl.anchor, raised_at, referred_at, contact_at)
+        if dl.when == "referred-ict" and not (referral_target == "ict" and referred_at is not None):
+            if ex is not None:  # E4: only an item referred to ICT has the date
+                ex.append(f"{dl.label or dl.id} ({dl.rule}) applies once it is referred to ICT; not referred")
+            continue
+        anchor = _anchor(dl.anchor, raised_at, referred_at, contact_at, reported_at)
         if anchor is None:
             continue
         at, late_flag = _deadline(cal, dl, anchor, ex)
         after_hours = after_hours or late_flag
-        met = finalised or (dl.met_by == "action" and acted)
-        deadlines.append(DeadlineAt(dl.rule, dl.kind, dl.id, dl.label, at, met))
+        met_at: datetime | None = None
+        if dl.met_by == "action":  # E3: the first recorded action (E12)
+            met_at = first_action
+        elif dl.met_by == "ict-request":  # E1: the ICT stop request, not the finalising
+            met_at = ict_requested_at
+        met = met_at is not None or finalised
+        deadlines.append(DeadlineAt(dl.rule, dl.kind, dl.id, dl.label, at, met, met_at))
         if ex is not None:
-            ex.append(f"{dl.label or dl.id} ({dl.rule}): {'met' if met else 'due'} {cal.fmt(at, viewer)}")
+            if met_at is not None:
+                late = " (late)" if met_at > at else ""
+                ex.append(
+                    f"{dl.label or dl.id} ({dl.rule}): due {cal.fmt(at, viewer)}, met {cal.fmt(met_at, viewer)}{late}"
+                )
+            else:
+                ex.append(f"{dl.label or dl.id} ({dl.rule}): {'met' if met else 'due'} {cal.fmt(at, viewer)}")
         if not met and (due is None or at < due):
             due = at
 
@@ -201,7 +243,7 @@ def compute(
     follow_ups: list[datetime] = []
     rule: str | None = None
     if fu.kind != "none" and not finalised:
-        anchor = raised_at if fu.anchor == "raised" else referred_at
+        anchor = {"raised": raised_at, "referred": referred_at, "actioned": first_action}[fu.anchor]
         runs = anchor is not None and (open_follow_ups is None or open_follow_ups)
         if runs and anchor is not None:
             rule = fu.rule
@@ -213,8 +255,8 @@ def compute(
             eped_due = None
             if fu.eped and eped is not None:
                 # E10: the EPED is date-only (C7); a follow-up recorded on or after it meets it.
-                eped_due = cal.cob_from(eped)
-                if eped_due <= base or (base is not anchor and cal.day_one(base) >= eped):
+                eped_due = last_business_cob(cal, eped, None)
+                if eped_due <= base or (base is not anchor and cal.day_one(base) >= cal.day_one(eped_due)):
                     eped_due = None
             follow_ups = follow_up_schedule(cal, base, fu.days, count, eped_due)
             if ex is not None:
@@ -222,7 +264,13 @@ def compute(
                 _explain_follow_ups(ex, cal, fu.kind, fu.days, fu.rule, base, shown, eped_due, follow_ups, viewer)
         elif ex is not None:
             word = "reviews" if fu.kind == "review" else "follow-ups"
-            when = "once it is referred" if anchor is None else "while it is open or referred"
+            when = {
+                "raised": "while it is open",
+                "referred": "once it is referred",
+                "actioned": "after its first action",
+            }[fu.anchor]
+            if anchor is not None:
+                when = "while it is open or referred"
             ex.append(f"{word} every {fu.days} days run {when} ({fu.rule}); none scheduled now")
     if ex is not None:
         if due is not None:
@@ -247,8 +295,8 @@ def _explain_follow_ups(
     word = "review" if kind == "review" else "follow-up"
     ex.append(f"{word} every {days} days from {cal.fmt(base, viewer)}, same local clock time (C5, {rule})")
     if eped is not None and eped_due is not None:
-        ex.append(f"EPED {fmt_day(eped)} is date-only (C7): follow-up due by {cal.fmt(eped_due, viewer)}")
-        cal.next_business_day(eped, ex)
+        ex.append(f"EPED {fmt_day(eped)} is date-only: follow-up due by {cal.fmt(eped_due, viewer)} (E10)")
+        last_business_cob(cal, eped, ex)
         ex.append(f"weekly or on the EPED, whichever comes first ({rule})")
     elif eped is not None:
         ex.append(f"EPED {fmt_day(eped)} already followed up or passed ({rule})")

@@ -1,7 +1,7 @@
 """Rows of the demo floor (``tpsdesk.demo``): one chunk of escalations with their
 contacts, stop-payment DOCs, notes and history events, as plain dicts for a Core
-executemany. Deadline fields come from ``refresh_deadlines`` (E12, S3), never
-from a copy of its logic.
+executemany. Deadline fields come from ``domain.schedule.plan`` (E12, E13, S3),
+as for every other path, never from a copy of its logic.
 """
 
 from __future__ import annotations
@@ -14,12 +14,16 @@ from itertools import accumulate
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table
-from sqlmodel import Session
 
 from tpsdesk.bulk import insert_core
 from tpsdesk.demo_contacts import CONTACT_OUTCOMES, ContactRows
+from tpsdesk.domain import schedule
+from tpsdesk.domain.facts import Item
+from tpsdesk.domain.lifecycle import SWEEP_FROM, SWEEP_TO
+from tpsdesk.domain.referral import is_stop_request
+from tpsdesk.domain.vocab import Channel, Status
 from tpsdesk.models import STATUSES, Contact, Escalation, Event, Note, Site, StopPaymentDoc
-from tpsdesk.services.common import Desk, refresh_deadlines
+from tpsdesk.services.desk import Desk
 
 ESC_T, NOTE_T, EVENT_T = (cast(Table, m.__table__) for m in (Escalation, Note, Event))
 CONTACT_T, DOC_T = cast(Table, Contact.__table__), cast(Table, StopPaymentDoc.__table__)
@@ -44,42 +48,6 @@ SUMMARY = {
 ONE_DAY = timedelta(days=1)
 
 
-class _SiteLookup:
-    """Stands in for the session in ``refresh_deadlines``, which only looks the site up."""
-
-    def __init__(self, sites: dict[int, Site]) -> None:
-        self.sites = sites
-
-    def get(self, model: type, ident: int) -> Site | None:
-        return self.sites[ident] if model is Site else None
-
-
-class _Row:
-    """The fields ``refresh_deadlines`` reads and writes: a light stand-in for an Escalation."""
-
-    __slots__ = (
-        "actioned_at",
-        "after_hours",
-        "category",
-        "closed",
-        "due_at",
-        "eped",
-        "last_follow_up_at",
-        "next_action_at",
-        "next_follow_up_at",
-        "raised_at",
-        "rank",
-        "referred_at",
-        "site_id",
-        "sort_at",
-        "status",
-    )  # fmt: skip
-
-    def __init__(self, **values: Any) -> None:
-        for name in self.__slots__:
-            setattr(self, name, values.get(name))
-
-
 @dataclass
 class Floor:
     """The loaded floor, as the row generator needs it."""
@@ -100,7 +68,6 @@ class Chunk(ContactRows):
     def __init__(self, floor: Floor, rng: random.Random, ids: dict[str, int]) -> None:
         self.f, self.rng, self.ids, self.now = floor, rng, ids, floor.now
         self.policy = policy = floor.desk.policy
-        self.lookup = cast(Session, _SiteLookup(floor.sites))
         self.site_ids = sorted(floor.sites)
         self.cal = {sid: floor.desk.calendar(s) for sid, s in floor.sites.items()}
         self.today = {sid: self.now.astimezone(cal.tz).date() for sid, cal in self.cal.items()}
@@ -236,7 +203,7 @@ class Chunk(ContactRows):
         ):
             referred = self._after(claimed, 5, 90 if category == "arrears" or target != "finalised" else 2880)
         if referred and target != "finalised" and fu.kind != "none" and rng.random() < 0.35:
-            base = referred if fu.anchor == "referred" else raised
+            base = {"referred": referred, "actioned": actioned or referred}.get(fu.anchor) or raised
             if base + timedelta(days=fu.days) < now - ONE_DAY:
                 last_fu = base + timedelta(days=fu.days)
         if target == "finalised":
@@ -246,15 +213,6 @@ class Chunk(ContactRows):
         eped = (
             self.today[sid] + timedelta(days=self._int(5, 60)) if category == "system" and rng.random() < 0.4 else None
         )
-        row = _Row(
-            category=category, raised_at=raised, referred_at=referred, eped=eped, actioned_at=actioned,
-            last_follow_up_at=last_fu, closed=target == "finalised", site_id=sid, after_hours=False,
-            status="referred" if target in ("referred", "awaiting-follow-up") else target,
-        )  # fmt: skip
-        result = refresh_deadlines(self.f.desk, self.lookup, cast(Escalation, row))  # E12, S3: the services' own rules
-        status = row.status
-        if status == "referred" and row.next_follow_up_at is not None and row.next_follow_up_at <= now:
-            status = "awaiting-follow-up"  # what the sweep does (E12)
         esc_id = self._next("escalation")
         crn = self._crn() if self.crn_required[category] or rng.random() < 0.5 else ""
         amount = self._int(50_00, 4_000_00)
@@ -267,11 +225,27 @@ class Chunk(ContactRows):
         direct = category == "system" and raiser_role == "TPS" and rng.random() < 0.2  # E5b
         if direct:
             service_first = f"SF{self._int(10**7, 10**8 - 1)}"
+        stop = is_stop_request(self.policy, category)  # E1: met by the ICT stop request
+        ict_at = (referred if referred and target_kind == "ict" else finalised_at) if stop else None
+        steps = [t for t in (raised, claimed, referred, last_fu, finalised_at) if t]
+        closed = target == "finalised"
+        item = Item(
+            id=esc_id, category=category, centre_id=site.centre_id, channel=Channel(channel),
+            status=Status.REFERRED if target in ("referred", "awaiting-follow-up") else Status(target),
+            raised_by_id=raiser, raised_at=raised, owner_id=owner, closed=closed,
+            reported_at=raised if stop else None, actioned_at=actioned, referred_at=referred,
+            referral_target=target_kind if referred else "", ict_requested_at=ict_at, eped=eped,
+            last_follow_up_at=last_fu, last_action_at=max(t for t in (raised, actioned, referred, last_fu) if t),
+        )  # fmt: skip
+        plan = schedule.plan(self.policy, self.cal[sid], item)  # E12, E13, S3: the domain's own rules
+        status = item.status
+        if status in SWEEP_FROM and plan.next_follow_up is not None and plan.next_follow_up <= now:
+            status = SWEEP_TO  # what the sweep does (E12)
         contact_id = self._linked_contact(
             sid, channel, category, raiser, raiser_role, raised, crn, esc_id, service_first if direct else ""
         )
         doc_id = (
-            self._doc(sid, raiser, raised, crn, amount, esc_id, result, finalised_at or referred)
+            self._doc(sid, raiser, raised, crn, amount, esc_id, plan.result, ict_at)
             if category == "arrears"
             else None
         )
@@ -279,14 +253,13 @@ class Chunk(ContactRows):
         day_one = raised.astimezone(self.cal[sid].tz).date()
         done = (finalised_at or now).astimezone(self.cal[sid].tz).date()
         d1 = done > day_one and target != "new" and (finalised_at is not None or rng.random() < 0.5)  # D1, F2
-        steps = [t for t in (raised, claimed, referred, last_fu, finalised_at) if t]
         self.escalations.append(
             {
                 "id": esc_id, "category": category, "centre_id": site.centre_id, "site_id": sid, "crn": crn,
                 "summary": summary, "raised_by_id": raiser, "raised_at": raised, "owner_id": owner, "status": status,
-                "closed": row.closed, "due_at": row.due_at, "after_hours": row.after_hours,
-                "next_follow_up_at": row.next_follow_up_at, "next_action_at": row.next_action_at, "rank": row.rank,
-                "sort_at": row.sort_at, "actioned_at": actioned, "referred_at": referred, "last_follow_up_at": last_fu,
+                "closed": closed, "due_at": plan.due, "after_hours": plan.after_hours,
+                "next_follow_up_at": plan.next_follow_up, "next_action_at": plan.next_action_at, "rank": plan.rank,
+                "sort_at": plan.sort_at, "actioned_at": actioned, "referred_at": referred, "last_follow_up_at": last_fu,
                 "referral_target": target_kind if referred else "", "referral_ref": ref if referred else "",
                 "service_first": service_first if (referred and target_kind == "ict") or direct else "",
                 "nnu_ref": f"NNU {raised.year}/{self._int(100, 999)}" if direct else "", "eped": eped,
@@ -301,8 +274,9 @@ class Chunk(ContactRows):
                 "nonstandard_work": rng.random() < 0.05, "within_so_scope": bool(finalised_at) and not d1,
                 "finalised_at": finalised_at, "final_reason": final_reason, "updated_at": steps[-1],
                 "updated_by_id": owner or raiser, "version": len(steps),
-                "reported_at": raised if category == "arrears" else None, "ict_requested_at": None,
-                "last_action_at": steps[-1], "record_updated_at": None, "next_action_kind": "",
+                "reported_at": item.reported_at, "ict_requested_at": ict_at,
+                "last_action_at": item.last_action_at, "record_updated_at": None,
+                "next_action_kind": plan.next_action.value,
             }
         )  # fmt: skip
         self._history(
@@ -321,8 +295,8 @@ class Chunk(ContactRows):
             finalised_at,
             final_reason,
         )
-        if status == "awaiting-follow-up" and row.next_follow_up_at is not None:
-            self._event(esc_id, None, row.next_follow_up_at, "follow-up-due", due=row.next_follow_up_at)
+        if status is SWEEP_TO and plan.next_follow_up is not None:
+            self._event(esc_id, None, plan.next_follow_up, "follow-up-due", due=plan.next_follow_up)
         if rng.random() < CONTACTS_PER_ESCALATION:
             self._contact(self._pick(self.site_ids))
 

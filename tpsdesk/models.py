@@ -14,11 +14,13 @@ from typing import Any
 from sqlalchemy import Column, DateTime, Index, Integer, Text, TypeDecorator
 from sqlmodel import Field, SQLModel
 
-STATUSES = ("new", "in-progress", "referred", "awaiting-follow-up", "finalised")
-OPEN_STATUSES = STATUSES[:-1]
-# Sort rank of the queue (S3): stop-payment first, then after-hours, then the rest.
-RANK_URGENT, RANK_AFTER_HOURS, RANK_NORMAL, RANK_CLOSED = 0, 1, 2, 3
-FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+from tpsdesk.domain.schedule import FAR_FUTURE, RANK_AFTER_HOURS, RANK_CLOSED, RANK_NORMAL, RANK_URGENT
+from tpsdesk.domain.vocab import OPEN_STATUSES as VOCAB_OPEN
+from tpsdesk.domain.vocab import Status
+
+STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
+OPEN_STATUSES: tuple[str, ...] = tuple(s.value for s in VOCAB_OPEN)
+__all__ = ["FAR_FUTURE", "RANK_AFTER_HOURS", "RANK_CLOSED", "RANK_NORMAL", "RANK_URGENT"]
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -98,6 +98,7 @@ async def test_page_down_clamps_to_month_end_and_loads_that_month(make_app) -> N
 
 async def test_e4_e9_e10_due_items_appear_on_their_days(make_app, desk, floor) -> None:
     fcso = esc_svc.raise_escalation(desk, "tps1", category="fcso", crn=CRN)  # day 15 = Fri 9 Oct
+    refer(desk, "sp1", fcso.id)  # E4: the 15th day applies once referred to ICT
     system = esc_svc.raise_escalation(desk, "tps1", category="system", crn=CRN)
     esc_svc.claim(desk, "sp1", system.id)
     refer(desk, "sp1", system.id)  # weekly follow-up Fri 2 Oct (E10)

@@ -220,5 +220,8 @@ def due(
     referred = parse_instant(cal, referred_at, "--referred-at") if referred_at else None
     if referred is not None and referred < raised:
         raise ValidationError("--referred-at", "is earlier than --at: an item is referred after it is raised")
-    result = compute(cat, raised, cal, referred_at=referred, eped=parse_day(eped, "--eped"), explain=True)
+    result = compute(
+        cat, raised, cal, referred_at=referred, eped=parse_day(eped, "--eped"), explain=True,
+        referral_target="ict" if referred else "",  # a what-if referral is to ICT (E4, E5)
+    )  # fmt: skip
     emit(as_json(cal, raised, result), as_json_, as_text(cal, result))

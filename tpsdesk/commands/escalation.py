@@ -19,6 +19,7 @@ import click
 
 from tpsdesk.cli import Context, emit
 from tpsdesk.commands.escalation_text import Clockface, changed_text, list_json, list_text, overdue_text, show_text
+from tpsdesk.domain.vocab import Action
 from tpsdesk.errors import NotFound, ValidationError
 
 WORKFLOW_MODULE = "tpsdesk.commands.workflow"
@@ -26,6 +27,28 @@ WORKFLOW_MODULE = "tpsdesk.commands.workflow"
 WORKFLOW_COMMANDS = ("refer", "review", "finalise", "reopen", "withdraw", "document", "service-first")
 JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 ID = click.argument("escalation_id", type=int, metavar="ID")
+VERSION = click.option(
+    "--expected-version",
+    type=int,
+    metavar="N",
+    help="Refuse (exit 4) if the escalation changed since you read version N.",
+)
+# The lifecycle action (E12) each command that acts on one escalation takes: the
+# command asks the domain through its service and offers nothing of its own.
+ACTION_OF_COMMAND: dict[str, Action] = {
+    "claim": Action.CLAIM,
+    "release": Action.RELEASE,
+    "assign": Action.ASSIGN,
+    "note": Action.NOTE,
+    "followup": Action.FOLLOW_UP,
+    "review": Action.FOLLOW_UP,
+    "refer": Action.REFER,
+    "service-first": Action.SERVICE_FIRST,
+    "document": Action.DOCUMENT,
+    "finalise": Action.FINALISE,
+    "reopen": Action.REOPEN,
+    "withdraw": Action.WITHDRAW,
+}
 
 
 class EscalationGroup(click.Group):
@@ -175,36 +198,43 @@ def claim(obj: Context, escalation_id: int, note: str | None, as_json: bool) -> 
 
 @escalation.command()
 @ID
+@VERSION
 @JSON
 @click.pass_obj
-def release(obj: Context, escalation_id: int, as_json: bool) -> None:
+def release(obj: Context, escalation_id: int, expected_version: int | None, as_json: bool) -> None:
     """Let go of ID (an SP, SSO or TL may release another's claim)."""
     from tpsdesk.services import escalations
 
     desk = obj.desk(migrate=True)
-    _done(obj, desk, "released", escalations.release(desk, obj.user, escalation_id), as_json)
+    view = escalations.release(desk, obj.user, escalation_id, expected_version=expected_version)
+    _done(obj, desk, "released", view, as_json)
 
 
 @escalation.command()
 @ID
 @click.option("--to", "to", required=True, metavar="LOGON", help="The SP, SSO or pool member to own it (W5).")
+@VERSION
 @JSON
 @click.pass_obj
-def assign(obj: Context, escalation_id: int, to: str, as_json: bool) -> None:
+def assign(obj: Context, escalation_id: int, to: str, expected_version: int | None, as_json: bool) -> None:
     """Give ID to another officer (SP, SSO, TL; W5)."""
     from tpsdesk.services import escalations
 
     desk = obj.desk(migrate=True)
-    _done(obj, desk, "assigned", escalations.assign(desk, obj.user, escalation_id, to.strip()), as_json)
+    view = escalations.assign(desk, obj.user, escalation_id, to.strip(), expected_version=expected_version)
+    _done(obj, desk, "assigned", view, as_json)
 
 
 @escalation.command()
 @ID
 @click.argument("text", nargs=-1, required=True)
 @click.option("--corrects", type=int, metavar="NOTE", help="This note corrects note NOTE (D3: notes are never edited).")
+@click.option("--file-note", is_flag=True, help="The escalation file note on the customer's record was updated (D4).")
 @JSON
 @click.pass_obj
-def note(obj: Context, escalation_id: int, text: tuple[str, ...], corrects: int | None, as_json: bool) -> None:
+def note(
+    obj: Context, escalation_id: int, text: tuple[str, ...], corrects: int | None, file_note: bool, as_json: bool
+) -> None:
     """Add a note to ID (append-only, D3); allowed on finalised items too (F3)."""
     from dataclasses import asdict
 
@@ -212,7 +242,9 @@ def note(obj: Context, escalation_id: int, text: tuple[str, ...], corrects: int 
     from tpsdesk.services.views import jsonable
 
     desk = obj.desk(migrate=True)
-    kind = "correction" if corrects is not None else "note"
+    if corrects is not None and file_note:
+        raise ValidationError("--file-note", "a correction refers to a note; record the file-note update on its own")
+    kind = "correction" if corrects is not None else "file-note" if file_note else "note"
     added = escalations.add_note(desk, obj.user, escalation_id, " ".join(text), kind=kind, refers_to=corrects)
     emit(
         jsonable(asdict(added)) | {"escalation_id": escalation_id},
@@ -234,6 +266,18 @@ def followup(obj: Context, escalation_id: int, text: tuple[str, ...], as_json: b
     _done(
         obj, desk, "followed up", escalations.record_follow_up(desk, obj.user, escalation_id, " ".join(text)), as_json
     )
+
+
+@escalation.command()
+@JSON
+@click.pass_obj
+def sweep(obj: Context, as_json: bool) -> None:
+    """Mark items whose follow-up fell due as awaiting follow-up (E12), as the system."""
+    from tpsdesk.services import escalations
+
+    desk = obj.desk(migrate=True)
+    moved = escalations.sweep(desk)
+    emit({"moved": moved}, as_json, f"{moved} escalation(s) now awaiting follow-up")
 
 
 @escalation.command("raise")

@@ -121,7 +121,7 @@ def show_text(detail: Any, desk: Any, now: datetime) -> str:
         ("CRN", v.crn or "-"),
         ("raised", f"{t(v.raised_at)} by {v.raised_by}"),
         ("due", t(v.due_at) + (" (after hours: act at once)" if v.after_hours and not v.closed else "")),
-        ("next action", t(v.next_action_at)),
+        ("next action", t(v.next_action_at) + _next_kind(detail)),
         ("next follow-up", t(v.next_follow_up_at)),
         ("referral", " ".join(x for x in (v.referral_target, v.referral_ref) if x) or "-"),
         ("Service First", v.service_first or "-"),
@@ -131,6 +131,8 @@ def show_text(detail: Any, desk: Any, now: datetime) -> str:
     if v.closed:
         fields.append(("finalised", f"{t(v.finalised_at)}: {v.final_reason or '-'}"))
     lines += [f"  {k:<15} {val}" for k, val in fields]
+    if detail.procedure:  # E8: the item's own procedure, wherever it is shown
+        lines.append(f"  {'procedure':<15} {detail.procedure}")
     if v.summary:
         lines.append(f"  {'summary':<15} {_indent(v.summary, ' ' * 18)}")
     lines.append("working (C8):")
@@ -138,7 +140,11 @@ def show_text(detail: Any, desk: Any, now: datetime) -> str:
     if detail.deadlines:
         lines.append("deadlines:")
         for d in detail.deadlines:
-            lines.append(f"  {d['rule']:<4} {d['kind']:<8} {'met' if d['met'] else 'due'} {t(d['at'])}  {d['label']}")
+            met_at = d.get("met_at")
+            state = (
+                f"due {t(d['at'])}, met {t(met_at)}" if met_at else ("met" if d["met"] else "due") + f" {t(d['at'])}"
+            )
+            lines.append(f"  {d['rule']:<4} {d['kind']:<8} {state}  {d['label']}")
     if detail.follow_ups:
         lines.append("follow-ups: " + "; ".join(t(f) for f in detail.follow_ups))
     req = detail.requirements or {}
@@ -151,6 +157,10 @@ def show_text(detail: Any, desk: Any, now: datetime) -> str:
         open_req.append("customer callback by the SO (W3)")
     if open_req and not v.closed:
         lines.append("open requirements: " + ", ".join(open_req))
+    if detail.offered:  # E12, R5: what this user may do now, or why not
+        lines.append("actions:")
+        for o in detail.offered:
+            lines.append(f"  {o.action.value:<14} " + ("yes" if o.allowed else f"no: {o.reason}"))
     lines.append(f"notes ({len(detail.notes)}):")
     for n in detail.notes:
         ref = f" (corrects note {n.refers_to})" if n.refers_to else ""
@@ -160,6 +170,24 @@ def show_text(detail: Any, desk: Any, now: datetime) -> str:
         extra = ", ".join(f"{k}={_local_if_instant(val, t)}" for k, val in sorted(e.detail.items()))
         lines.append(f"  {t(e.at)} {e.actor or 'system'} {e.kind}" + (f" ({extra})" if extra else ""))
     return "\n".join(lines)
+
+
+NEXT_WORDS = {
+    "due": "deadline",
+    "finalise-on": "finalise on",
+    "follow-up": "follow-up",
+    "review": "review",
+    "progress-check": "progress check",
+    "record-update": "record update",
+}
+
+
+def _next_kind(detail: Any) -> str:
+    """What the next action is for, with its rule (E12, E13, E4 "finalise on")."""
+    if not detail.next_action:
+        return ""
+    words = NEXT_WORDS.get(detail.next_action, detail.next_action)
+    return f" ({words}, {detail.next_action_rule})" if detail.next_action_rule else f" ({words})"
 
 
 def overdue_text(views: list[Any], face: Clockface, desk: Any) -> str:

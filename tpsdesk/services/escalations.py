@@ -11,33 +11,28 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, tuple_, update
+from sqlalchemy import case, func, or_, tuple_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from tpsdesk.businesstime import zone
-from tpsdesk.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from tpsdesk.models import RANK_CLOSED, Centre, Escalation, Event, Note, Site, Staff
-from tpsdesk.services.common import (
-    Actor,
-    Desk,
-    actor_for,
-    add_note_row,
-    allowed,
-    can_see_all,
-    can_work,
-    check_centre,
-    contact_time,
-    due_for,
-    flush_or_conflict,
+from tpsdesk.domain import access, lifecycle
+from tpsdesk.domain.facts import Actor
+from tpsdesk.domain.lifecycle import Offer
+from tpsdesk.domain.schedule import RANK_CLOSED, RANK_URGENT
+from tpsdesk.domain.vocab import REFERRED_STATUSES, Action, NoteKind, Permission, Status
+from tpsdesk.errors import Conflict, NotFound, ValidationError
+from tpsdesk.models import Centre, Contact, Escalation, Event, Note, Site, Staff, StopPaymentDoc
+from tpsdesk.services.actors import actor_for, allowed, can_work, require, staff_by_logon
+from tpsdesk.services.desk import Desk
+from tpsdesk.services.history import add_note_row, record_event
+from tpsdesk.services.uow import (
+    UnitOfWork,
+    apply_schedule,
+    item_of,
     load_escalation,
-    record_event,
-    refresh_deadlines,
-    require,
-    require_open,
-    require_work,
-    staff_by_logon,
-    touch,
+    plan_of,
+    refusal_error,
 )
 from tpsdesk.services.views import EscalationDetail, EscalationView, EventView, NoteView, parse_detail
 from tpsdesk.text import clean, normalise_crn
@@ -85,27 +80,26 @@ class Filters:
 
 
 def _visible(stmt: Any, desk: Desk, actor: Actor) -> Any:
-    """R1, R4: SOs and TPS see their own; SP, SSO, TL and pool staff the Centre's."""
-    if can_see_all(desk.policy, actor):
-        return stmt.where(Escalation.centre_id == actor.centre_id)
-    return stmt.where(or_(Escalation.raised_by_id == actor.id, Escalation.owner_id == actor.id))
+    """R1, R4, W5 as SQL: the domain's ``scope``, the twin of ``access.may_see``."""
+    sc = access.scope(desk.policy, actor)
+    if sc.whole_centre:
+        return stmt.where(Escalation.centre_id == sc.centre_id)
+    return stmt.where(or_(Escalation.raised_by_id == sc.actor_id, Escalation.owner_id == sc.actor_id))
 
 
 def _filtered(stmt: Any, desk: Desk, actor: Actor, f: Filters, now: datetime) -> Any:
     stmt = _visible(stmt, desk, actor)
     if f.status == "open":
         stmt = stmt.where(Escalation.closed == False)  # noqa: E712
-    elif f.status == "awaiting-follow-up":
+    elif f.status == Status.AWAITING_FOLLOW_UP:
         stmt = stmt.where(
-            col(Escalation.status).in_(("referred", "awaiting-follow-up")),
+            col(Escalation.status).in_(REFERRED_STATUSES),
             Escalation.next_follow_up_at <= now,  # type: ignore[operator]
         )
     elif f.status != "all":
-        if f.status not in ("new", "in-progress", "referred", "finalised"):
-            raise ValidationError(
-                "status",
-                f"unknown status {f.status!r}: use open, new, in-progress, referred, awaiting-follow-up, finalised or all",
-            )
+        if f.status not in {s.value for s in Status}:
+            names = ", ".join(s.value for s in Status)
+            raise ValidationError("status", f"unknown status {f.status!r}: use open, {names} or all")
         stmt = stmt.where(Escalation.status == f.status)
     if f.category:
         if f.category not in desk.policy.categories:
@@ -199,16 +193,18 @@ def key_at(desk: Desk, logon: str, filters: Filters | None, index: int) -> tuple
 
 
 def overdue(desk: Desk, logon: str, *, limit: int = 100, text: str | None = None) -> list[EscalationView]:
-    """Items whose next action has passed, most overdue first (an index range scan)."""
+    """Items whose next action has passed: urgent arrears first (S3), then most overdue first."""
     with desk.store.read() as session:
         actor = actor_for(session, logon)
         stmt = _filtered(_view_query(), desk, actor, Filters(overdue=True, text=text), desk.now())
-        stmt = stmt.order_by(Escalation.next_action_at, Escalation.id).limit(max(1, limit))
+        urgent_first = case((Escalation.rank == RANK_URGENT, 0), else_=1)
+        stmt = stmt.order_by(urgent_first, Escalation.next_action_at, Escalation.id).limit(max(1, limit))
         return [_to_view(r) for r in session.exec(stmt).all()]
 
 
 def between(desk: Desk, logon: str, start: datetime, end: datetime, *, limit: int = 5000) -> list[EscalationView]:
-    """Open items whose next action falls in [start, end): the calendar's month or day."""
+    """Open items whose next action falls in [start, end): the calendar's month or day,
+    in time order (the calendar puts a day's urgent arrears first, S3)."""
     with desk.store.read() as session:
         actor = actor_for(session, logon)
         stmt = _visible(_view_query(), desk, actor).where(
@@ -226,17 +222,17 @@ def find(desk: Desk, logon: str, query: str, *, limit: int = 20) -> list[Escalat
 
 
 def show(desk: Desk, logon: str, escalation_id: int, *, viewer_zone: str | None = None) -> EscalationDetail:
-    """One escalation with its due-time working (C8), notes and history."""
+    """One escalation with its due-time working (C8), notes, history, the actions the
+    viewer is offered (E12, R5) and its procedure pointer (E8)."""
     with desk.store.read() as session:
         actor = actor_for(session, logon)
-        esc = load_escalation(session, escalation_id)
-        _require_visible(desk, actor, esc)
+        esc = _visible_escalation(desk, session, actor, escalation_id)
         view = view_of(session, escalation_id)
         site = session.get(Site, esc.site_id)
         assert site is not None
-        cal = desk.calendar(site)
         viewer = zone(viewer_zone) if viewer_zone else None  # C9: the working in the viewer's zone
-        result = due_for(desk, esc, cal, explain=True, contact_at=contact_time(session, esc), viewer=viewer)
+        plan = plan_of(desk, session, esc, explain=True, viewer=viewer)
+        result = plan.result
         names = {
             s.id: s.logon
             for s in session.exec(select(Staff).where(col(Staff.id).in_(_staff_ids(session, escalation_id)))).all()
@@ -252,9 +248,10 @@ def show(desk: Desk, logon: str, escalation_id: int, *, viewer_zone: str | None 
             ).all()
         ]
         deadlines = [
-            {"rule": d.rule, "kind": d.kind, "id": d.id, "label": d.label, "at": d.at, "met": d.met}
+            {"rule": d.rule, "kind": d.kind, "id": d.id, "label": d.label, "at": d.at, "met": d.met, "met_at": d.met_at}
             for d in result.deadlines
         ]
+        item = item_of(session, esc)
         return EscalationDetail(
             view,
             notes,
@@ -264,7 +261,28 @@ def show(desk: Desk, logon: str, escalation_id: int, *, viewer_zone: str | None 
             result.follow_ups,
             requirements=requirements(desk, esc),
             zone=site.zone,
+            offered=lifecycle.offered(desk.policy, actor, item),
+            procedure=desk.policy.categories[esc.category].procedure,
+            next_action=plan.next_action.value,
+            next_action_rule=plan.rule,
         )
+
+
+def offered(desk: Desk, logon: str, escalation_id: int) -> list[Offer]:
+    """Every action on the escalation for this user, allowed or why not (E12, R5)."""
+    with desk.store.read() as session:
+        actor = actor_for(session, logon)
+        esc = _visible_escalation(desk, session, actor, escalation_id)
+        return lifecycle.offered(desk.policy, actor, item_of(session, esc))
+
+
+def _visible_escalation(desk: Desk, session: Session, actor: Actor, escalation_id: int) -> Escalation:
+    """R5: the row if the actor may see it; the refusal names nothing of it otherwise."""
+    esc = load_escalation(session, escalation_id)
+    refusal = access.may_see(desk.policy, actor, item_of(session, esc))
+    if refusal is not None:
+        raise refusal_error(refusal)
+    return esc
 
 
 def _staff_ids(session: Session, escalation_id: int) -> set[int]:
@@ -275,7 +293,7 @@ def _staff_ids(session: Session, escalation_id: int) -> set[int]:
 
 def requirements(desk: Desk, esc: Escalation) -> dict[str, Any]:
     """Open documentation requirements (D1, D2) shown on the escalation."""
-    d1 = {f: bool(getattr(esc, f, "")) for f in desk.policy.section("documentation").get("d1_fields", [])}
+    d1 = {f: bool(str(getattr(esc, f, "") or "").strip()) for f in desk.policy.documentation.d1_fields}
     return {
         "d1": d1,
         "file_note": esc.file_note_done,
@@ -284,16 +302,6 @@ def requirements(desk: Desk, esc: Escalation) -> dict[str, Any]:
         "d2_record_checked": esc.d2_record_checked,
         "callback_required": esc.callback_required,
     }
-
-
-def _require_visible(desk: Desk, actor: Actor, esc: Escalation) -> None:
-    if can_see_all(desk.policy, actor) and esc.centre_id == actor.centre_id:
-        return
-    if actor.id in (esc.raised_by_id, esc.owner_id):
-        return
-    raise PermissionDenied(
-        f"refused: escalation {esc.id} is not yours to see; ask your Senior Practitioner or Team Leader"
-    )
 
 
 # ---------------------------------------------------------------- changing
@@ -321,10 +329,9 @@ def create_escalation(
         raise ValidationError(
             "category", f"unknown category {category!r}: use one of {', '.join(desk.policy.categories)}"
         )
-    require(desk.policy, actor, "raise", category=category)
-    raw_cat = desk.policy.section("categories").get(category, {})
-    crn_value = normalise_crn(crn, optional=not raw_cat.get("crn_required", False))
-    if raw_cat.get("needs_stop_payment_doc") and doc_id is None:
+    require(desk.policy, actor, Permission.RAISE, category=category)
+    crn_value = normalise_crn(crn, optional=not cat.crn_required)
+    if cat.needs_stop_payment_doc and doc_id is None:
         raise ValidationError(
             "doc",
             "an arrears escalation needs a valid stop-payment DOC first (E1, S1): build it with 'tpsdesk doc stop-payment'",
@@ -338,24 +345,39 @@ def create_escalation(
         summary=clean(summary).strip(),
         raised_by_id=actor.id,
         raised_at=raised_at or now,
-        status="new",
+        reported_at=_reported_at(session, contact_id, doc_id) or raised_at or now,
+        status=Status.NEW,
         eped=eped,
         contact_id=contact_id,
         doc_id=doc_id,
         service_first=clean(service_first, multiline=False).strip(),
         nnu_ref=clean(nnu_ref, multiline=False).strip(),
         about_staff_id=about_staff_id,
-        enq1=enq1 or str(raw_cat.get("enq1", "")),
+        enq1=enq1 or cat.enq1,
         updated_at=now,
         updated_by_id=actor.id,
     )
     session.add(esc)
-    refresh_deadlines(desk, session, esc)
+    session.flush()
+    apply_schedule(desk, session, esc, actor.channel)
     session.flush()
     record_event(session, now, actor.id, "raised", escalation_id=esc.id, category=category, due=esc.due_at)
     if esc.summary:
-        add_note_row(session, esc, actor.id, now, esc.summary, kind="raised")
+        add_note_row(session, esc, actor.id, now, esc.summary, kind=NoteKind.RAISED)
     return esc
+
+
+def _reported_at(session: Session, contact_id: int | None, doc_id: int | None) -> datetime | None:
+    """E1: the arrears were reported by the contact when there is one, else by the DOC's saving."""
+    if contact_id is not None:
+        contact = session.get(Contact, contact_id)
+        if contact is not None:
+            return contact.opened_at
+    if doc_id is not None:
+        doc = session.get(StopPaymentDoc, doc_id)
+        if doc is not None:
+            return doc.created_at
+    return None
 
 
 def raise_escalation(desk: Desk, logon: str, **fields: Any) -> EscalationView:
@@ -375,13 +397,16 @@ def raise_escalation(desk: Desk, logon: str, **fields: Any) -> EscalationView:
 
 
 def claim(desk: Desk, logon: str, escalation_id: int, note: str | None = None) -> EscalationView:
-    """Take ownership atomically: one conditional UPDATE, checked by row count (E11)."""
-    with desk.store.write() as session:
-        actor = actor_for(session, logon)
-        esc = load_escalation(session, escalation_id)
-        require_work(desk, actor, esc)
-        require_open(esc)
-        now = desk.now()
+    """Take ownership atomically: one conditional UPDATE, checked by row count (E11).
+    A claim with a note is a recorded action (E3, E12)."""
+    with UnitOfWork.begin(desk, logon) as uow:
+        esc = uow.load(escalation_id)
+        item = uow.item(esc)
+        refusal = lifecycle.decide(desk.policy, uow.actor, item, Action.CLAIM)
+        if refusal is not None:
+            if refusal.why is access.Why.CLAIM:
+                raise Conflict(refusal.text, changed_by=item.owner_label)
+            raise refusal_error(refusal)
         stmt = (
             update(Escalation)
             .where(
@@ -390,171 +415,150 @@ def claim(desk: Desk, logon: str, escalation_id: int, note: str | None = None) -
                 col(Escalation.closed).is_(False),
             )
             .values(
-                owner_id=actor.id,
-                status=_status_after_claim(esc.status),
+                owner_id=uow.actor.id,
+                status=lifecycle.leads_to(Action.CLAIM, Status(esc.status)),
                 version=Escalation.version + 1,
-                updated_at=now,
-                updated_by_id=actor.id,
+                updated_at=uow.now,
+                updated_by_id=uow.actor.id,
             )
             .execution_options(synchronize_session=False)
         )
-        if session.exec(stmt).rowcount != 1:  # type: ignore[attr-defined]
-            session.expire(esc)
-            fresh = load_escalation(session, escalation_id)
-            holder = session.get(Staff, fresh.owner_id) if fresh.owner_id else None
-            if holder is not None and holder.id == actor.id:
+        if uow.session.exec(stmt).rowcount != 1:  # type: ignore[attr-defined]
+            uow.session.expire(esc)
+            fresh = uow.item(uow.load(escalation_id))
+            if fresh.owner_id == uow.actor.id:
                 raise Conflict(f"escalation {escalation_id} is already yours")
-            who = f"{holder.name} ({holder.logon})" if holder else "someone else"
+            who = fresh.owner_label or "someone else"
             raise Conflict(
                 f"escalation {escalation_id} was claimed by {who}: ask them or an SP to reassign it", changed_by=who
             )
-        session.expire(esc)
-        esc = load_escalation(session, escalation_id)
-        record_event(session, now, actor.id, "claimed", escalation_id=escalation_id)
+        uow.session.expire(esc)
+        esc = uow.load(escalation_id)
+        uow.record("claimed", escalation_id=escalation_id)
         if note and note.strip():
-            add_note_row(session, esc, actor.id, now, note)
-            _mark_actioned(desk, session, esc, now)
-        session.flush()
-        return view_of(session, escalation_id)
-
-
-def _status_after_claim(status: str) -> str:
-    return "in-progress" if status == "new" else status
-
-
-def _mark_actioned(desk: Desk, session: Session, esc: Escalation, at: datetime) -> None:
-    """E3's 'actioned' is the first recorded action (E12)."""
-    if esc.actioned_at is None:
-        esc.actioned_at = at
-        refresh_deadlines(desk, session, esc)
+            uow.note(esc, note)
+            uow.stamp(esc)
+            uow.schedule(esc)
+            uow.flush_or_conflict(esc)
+        uow.session.flush()
+        return view_of(uow.session, escalation_id)
 
 
 def release(desk: Desk, logon: str, escalation_id: int, *, expected_version: int | None = None) -> EscalationView:
     """The owner lets go; an SP, SSO or TL may release another's claim (E11, R6)."""
-    with desk.store.write() as session:
-        actor = actor_for(session, logon)
-        esc = load_escalation(session, escalation_id, expected_version)
-        require_open(esc)
-        if esc.owner_id is None:
-            raise ValidationError("owner", f"escalation {escalation_id} is not claimed")
-        if esc.owner_id != actor.id:
-            require(desk.policy, actor, "reassign", centre_id=esc.centre_id)
-            check_centre(actor, esc, desk.policy)
+    with UnitOfWork.begin(desk, logon) as uow:
+        esc = uow.load(escalation_id, expected_version)
+        uow.check(esc, Action.RELEASE)
         previous = esc.owner_id
-        now = desk.now()
         esc.owner_id = None
-        if esc.status == "in-progress":
-            esc.status = "new"
-        touch(esc, actor, now)
-        flush_or_conflict(session, esc)
-        record_event(session, now, actor.id, "released", escalation_id=escalation_id, previous_owner=previous)
-        return view_of(session, escalation_id)
+        uow.move(esc, Action.RELEASE)
+        uow.save(esc)
+        uow.record("released", escalation_id=escalation_id, previous_owner=previous)
+        return view_of(uow.session, escalation_id)
 
 
 def assign(
     desk: Desk, logon: str, escalation_id: int, to: str, *, expected_version: int | None = None
 ) -> EscalationView:
-    """An SP, SSO or TL reassigns, to an SP/SSO or pool staff (W5)."""
-    with desk.store.write() as session:
-        actor = actor_for(session, logon)
-        esc = load_escalation(session, escalation_id, expected_version)
-        require(desk.policy, actor, "reassign", centre_id=esc.centre_id)
-        check_centre(actor, esc, desk.policy)
-        require_open(esc)
-        target = staff_by_logon(session, to)
+    """An SP, SSO or TL reassigns, to an SP/SSO or W5 staff (W5)."""
+    with UnitOfWork.begin(desk, logon) as uow:
+        esc = uow.load(escalation_id, expected_version)
+        uow.check(esc, Action.ASSIGN)
+        target = staff_by_logon(uow.session, to)
         if not target.active:
             raise ValidationError("to", f"{to} is inactive")
         if target.centre_id != esc.centre_id:
             raise ValidationError("to", f"{to} works in another Centre")
-        if not can_work(desk.policy, target, actor.channel):
+        if not can_work(desk.policy, target, uow.actor.channel):
             raise ValidationError(
                 "to",
-                f"{to} is a {target.role} and cannot work escalations: choose an SP, an SSO or a member of the SP development pool (W5)",
+                f"{to} is a {target.role} and cannot work escalations: choose an SP, an SSO or a member of a "
+                "W5 group (high-performing TPS or the SP development pool)",
             )
-        now = desk.now()
         previous = esc.owner_id
         esc.owner_id = target.id
-        esc.status = _status_after_claim(esc.status)
-        touch(esc, actor, now)
-        flush_or_conflict(session, esc)
-        record_event(session, now, actor.id, "assigned", escalation_id=escalation_id, to=to, previous_owner=previous)
-        return view_of(session, escalation_id)
+        uow.move(esc, Action.ASSIGN)
+        uow.save(esc)
+        uow.record("assigned", escalation_id=escalation_id, to=to, previous_owner=previous)
+        return view_of(uow.session, escalation_id)
+
+
+def assignable(desk: Desk, logon: str) -> list[Staff]:
+    """W5: the staff of the actor's Centre an escalation may be assigned to (for pickers)."""
+    with desk.store.read() as session:
+        actor = actor_for(session, logon)
+        staff = session.exec(
+            select(Staff).where(Staff.centre_id == actor.centre_id, col(Staff.active).is_(True)).order_by(Staff.logon)
+        ).all()
+        return [s for s in staff if can_work(desk.policy, s, actor.channel)]
+
+
+NOTE_KINDS = (NoteKind.NOTE, NoteKind.CORRECTION, NoteKind.FILE_NOTE)
 
 
 def add_note(
     desk: Desk, logon: str, escalation_id: int, text: str, *, kind: str = "note", refers_to: int | None = None
 ) -> NoteView:
-    """Append a note (D3); allowed on finalised items too (F3). A note by the owner is an action (E12)."""
-    if kind not in ("note", "correction", "file-note"):
+    """Append a note (D3); allowed on finalised items too (F3). A note by the holder of an
+    open item is a recorded action (E3, E12, E13); a file note is D4's record update."""
+    if kind not in NOTE_KINDS:
         raise ValidationError("kind", "a note is a note, a correction or a file-note")
-    if kind == "correction" and refers_to is None:
+    if kind == NoteKind.CORRECTION and refers_to is None:
         raise ValidationError("refers_to", "a correction names the note it corrects")
-    with desk.store.write() as session:
-        actor = actor_for(session, logon)
-        esc = load_escalation(session, escalation_id)
-        _require_visible(desk, actor, esc)
-        now = desk.now()
-        note = add_note_row(session, esc, actor.id, now, text, kind=kind, refers_to=refers_to)
-        session.flush()
-        record_event(session, now, actor.id, "note", escalation_id=escalation_id, note_id=note.id, note_kind=kind)
-        if esc.owner_id == actor.id and not esc.closed:
-            _mark_actioned(desk, session, esc, now)
-            touch(esc, actor, now)
-            flush_or_conflict(session, esc)
-        return NoteView(note.id or 0, actor.logon, now, kind, note.text, refers_to)
+    with UnitOfWork.begin(desk, logon) as uow:
+        esc = uow.load(escalation_id)
+        uow.check(esc, Action.NOTE)
+        note = uow.note(esc, text, kind=kind, refers_to=refers_to)
+        uow.session.flush()
+        uow.record("note", escalation_id=escalation_id, note_id=note.id, note_kind=kind)
+        if esc.owner_id == uow.actor.id and not esc.closed:
+            uow.stamp(esc, record_update=kind == NoteKind.FILE_NOTE)
+            uow.save(esc)
+        return NoteView(note.id or 0, uow.actor.logon, uow.now, kind, note.text, refers_to)
 
 
 def record_follow_up(
     desk: Desk, logon: str, escalation_id: int, text: str, *, expected_version: int | None = None
 ) -> EscalationView:
     """Record a follow-up or review (E3, E9, E10): sets the next one on and re-refers (E12)."""
-    with desk.store.write() as session:
-        actor = actor_for(session, logon)
-        esc = load_escalation(session, escalation_id, expected_version)
-        require_work(desk, actor, esc)
-        require_open(esc)
+    with UnitOfWork.begin(desk, logon) as uow:
+        esc = uow.load(escalation_id, expected_version)
+        uow.check(esc, Action.FOLLOW_UP)
+        uow.take(esc)
         fu = desk.policy.categories[esc.category].followup
-        if fu.kind == "none":
-            raise ValidationError(
-                "category", f"{esc.category} escalations have no follow-up schedule of their own ({fu.rule})"
-            )
-        if fu.anchor == "referred" and esc.status not in ("referred", "awaiting-follow-up"):
-            raise ValidationError(
-                "status", f"escalation {escalation_id} is not referred: follow-ups apply to referrals (E9)"
-            )
-        now = desk.now()
-        kind = "review" if fu.kind == "review" else "follow-up"
-        add_note_row(session, esc, actor.id, now, text, kind=kind)
-        esc.last_follow_up_at = now
-        if esc.status == "awaiting-follow-up":
-            esc.status = "referred"
-        _mark_actioned(desk, session, esc, now)
-        refresh_deadlines(desk, session, esc)
-        touch(esc, actor, now)
-        flush_or_conflict(session, esc)
-        record_event(session, now, actor.id, kind, escalation_id=escalation_id, next=esc.next_follow_up_at)
-        return view_of(session, escalation_id)
+        kind = NoteKind.REVIEW if fu.kind == "review" else NoteKind.FOLLOW_UP
+        uow.note(esc, text, kind=kind)
+        esc.last_follow_up_at = uow.now
+        uow.move(esc, Action.FOLLOW_UP)
+        uow.stamp(esc)
+        uow.save(esc)
+        uow.record(kind.value, escalation_id=escalation_id, next=esc.next_follow_up_at)
+        return view_of(uow.session, escalation_id)
 
 
-def sweep(desk: Desk, *, limit: int = 10_000) -> int:
-    """Move referred items whose follow-up fell due to awaiting-follow-up (E12)."""
+def sweep(desk: Desk, *, limit: int = 10_000, centre_id: int | None = None) -> int:
+    """E12: referrals whose follow-up fell due move to awaiting-follow-up. The core's to do:
+    any process may run it, and its changes are attributed to the system, never a person."""
     now = desk.now()
     with desk.store.write() as session:
-        due = session.exec(
-            select(Escalation)
-            .where(Escalation.status == "referred", Escalation.next_follow_up_at <= now)  # type: ignore[operator]
-            .limit(limit)
-        ).all()
+        stmt = select(Escalation).where(
+            col(Escalation.status).in_(lifecycle.SWEEP_FROM),
+            Escalation.next_follow_up_at <= now,  # type: ignore[operator]
+        )
+        if centre_id is not None:
+            stmt = stmt.where(Escalation.centre_id == centre_id)
+        due = session.exec(stmt.limit(limit)).all()
         for esc in due:
-            esc.status = "awaiting-follow-up"
+            esc.status = lifecycle.SWEEP_TO
             esc.updated_at = now
+            esc.updated_by_id = None
             record_event(session, now, None, "follow-up-due", escalation_id=esc.id, due=esc.next_follow_up_at)
         session.flush()
         return len(due)
 
 
 def who_may(desk: Desk, logon: str, action: str, *, category: str | None = None) -> str | None:
-    """None if the user may do ``action``; else the reason (for screens to grey out actions)."""
+    """None if the user may do ``action`` (an R6 permission); else the reason."""
     with desk.store.read() as session:
         actor = actor_for(session, logon)
         return allowed(desk.policy, actor, action, category=category)

@@ -11,10 +11,17 @@ from typing import Any
 
 from sqlmodel import Session
 
-from tpsdesk.errors import ValidationError
+from tpsdesk.domain import lifecycle, referral
+from tpsdesk.domain.facts import Actor
+from tpsdesk.domain.vocab import Action, Category, Outcome, Permission, Status, Target
+from tpsdesk.errors import PermissionDenied, ValidationError
 from tpsdesk.models import Contact, Escalation
-from tpsdesk.services.common import Actor, Desk, record_event, refresh_deadlines, require, valid_service_first
+from tpsdesk.services.actors import require
+from tpsdesk.services.desk import Desk
 from tpsdesk.services.escalations import create_escalation
+from tpsdesk.services.history import record_event
+from tpsdesk.services.uow import apply_schedule, item_of, refusal_error
+from tpsdesk.services.workflow import service_first_number
 from tpsdesk.text import clean, normalise_crn, single_line
 
 
@@ -41,7 +48,7 @@ def clean_outcomes(desk: Desk, outcomes: list[str]) -> list[str]:
 def _service_first(desk: Desk, value: str) -> str:
     if not single_line(value):
         raise ValidationError("service_first", "a direct referral to ICT needs its Service First number (E5b)")
-    return valid_service_first(desk.policy, single_line(value))
+    return service_first_number(desk, value)
 
 
 def apply_outcome(
@@ -87,26 +94,27 @@ def apply_outcome(
     crn_value = contact.crn
     stop_payment = bool(desk.policy.section("reasons").get(contact.reason, {}).get("stop_payment"))
 
-    if "referred-ict" in outs:
+    if Outcome.REFERRED_ICT in outs:
         if contact.escalation_id is not None:
             raise ValidationError(
                 "outcomes", f"contact {contact.id} already has escalation {contact.escalation_id}: refer that one"
             )
-        require(desk.policy, actor, "refer_direct")
+        require(desk.policy, actor, Permission.REFER_DIRECT)
+        refused = referral.direct_category_refusal(desk.policy, category)  # E5b, as `escalation refer` decides
+        if refused is not None:
+            raise PermissionDenied(f"refused: {refused}")
         if not contact.nnu_ref:
             raise ValidationError("nnu_ref", "a direct referral to ICT names the NNU instruction that covers it (E5b)")
         contact.service_first = _service_first(desk, service_first)
-        category = category or "system"
-        if category in ("arrears", "feedback"):
-            raise ValidationError("category", f"a direct ICT referral cannot be a {category} escalation (E5b)")
+        category = category or Category.SYSTEM
         esc = create_escalation(
             desk, session, actor, category=category, crn=crn_value or "", summary=text, contact_id=contact.id,
             service_first=contact.service_first, nnu_ref=contact.nnu_ref, eped=eped,
         )  # fmt: skip
         _mark_referred(desk, session, actor, esc, now)
         contact.escalation_id = esc.id
-    elif "escalated" in outs:
-        if stop_payment or category == "arrears":
+    elif Outcome.ESCALATED in outs:
+        if stop_payment or category == Category.ARREARS:
             # I2.7: incorrect arrears are escalated with their stop-payment DOC (S1, E1)
             if contact.escalation_id is None:
                 raise ValidationError(
@@ -116,7 +124,7 @@ def apply_outcome(
                 )
         elif contact.escalation_id is None:
             if not category:
-                keys = [k for k in desk.policy.categories if k not in ("arrears", "feedback")]
+                keys = [k for k in desk.policy.categories if k not in (Category.ARREARS, Category.FEEDBACK)]
                 raise ValidationError("category", f"say what kind of escalation: {', '.join(keys)}")
             esc = create_escalation(
                 desk, session, actor, category=category, crn=crn_value or "", summary=text, contact_id=contact.id,
@@ -143,14 +151,21 @@ def apply_outcome(
 
 
 def _mark_referred(desk: Desk, session: Session, actor: Actor, esc: Escalation, now: datetime) -> None:
-    """E5b: TPS already sent the ICT form; the SP sees it as referred with the Service First number."""
-    esc.status = "referred"
-    esc.referral_target = "ict"
+    """E5b: TPS already sent the ICT form; the SP sees it as referred with the Service First
+    number. The lifecycle decides it exactly as for ``escalation refer`` (R5, E12)."""
+    session.flush()
+    item = item_of(session, esc, actor.channel)
+    refusal = lifecycle.decide(desk.policy, actor, item, Action.REFER, target=Target.ICT)
+    if refusal is not None:
+        raise refusal_error(refusal)
+    esc.status = lifecycle.leads_to(Action.REFER, Status(esc.status))
+    esc.referral_target = Target.ICT
     esc.referred_at = now
-    esc.actioned_at = esc.actioned_at or now  # E12: a referral is an action
-    refresh_deadlines(desk, session, esc)
+    stamp = lifecycle.mark_actioned(item, now)  # E12: a referral is a recorded action
+    esc.actioned_at, esc.last_action_at = stamp.actioned_at, stamp.last_action_at
+    apply_schedule(desk, session, esc, actor.channel)
     session.flush()
     record_event(
-        session, now, actor.id, "referred", escalation_id=esc.id, contact_id=esc.contact_id, target="ict",
+        session, now, actor.id, "referred", escalation_id=esc.id, contact_id=esc.contact_id, target=Target.ICT,
         service_first=esc.service_first, nnu_ref=esc.nnu_ref, direct=True,
     )  # fmt: skip

@@ -11,11 +11,11 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from tpsdesk.businesstime import STATES, SiteCalendar, zone
+from tpsdesk.domain.vocab import W5Group
 from tpsdesk.errors import NotFound, ValidationError
 from tpsdesk.models import Centre, Site, Staff
 from tpsdesk.policy import CHANNELS, ROLES
 from tpsdesk.services.common import Actor, Desk, actor_for
-from tpsdesk.domain.vocab import W5Group
 from tpsdesk.text import clean
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
@@ -53,7 +53,6 @@ class StaffView:
     sp_pool: bool  # W5: in the SP development pool
     active: bool
     w5_group: str = ""  # W5: "", high-performing or sp-pool
-
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -112,7 +111,17 @@ def add_site(
         if session.exec(select(Site).where(Site.code == code)).first():
             raise ValidationError("code", f"a site with code {code} already exists")
         name = clean(name, multiline=False).strip() or code
-        session.add(Site(code=code, name=name, centre_id=c.id or 0, zone=zone_name, state=state, open_time=open_time, cob_time=cob_time))
+        session.add(
+            Site(
+                code=code,
+                name=name,
+                centre_id=c.id or 0,
+                zone=zone_name,
+                state=state,
+                open_time=open_time,
+                cob_time=cob_time,
+            )
+        )
     return SiteView(code, name, c.code, zone_name, state, open_time, cob_time)
 
 
@@ -164,7 +173,18 @@ def add_staff(
             if tl.role != "TL":
                 raise ValidationError("team_leader", f"{team_leader} is a {tl.role}, not a Team Leader")
             tl_id = tl.id
-        session.add(Staff(logon=logon, name=name, role=role, centre_id=s.centre_id, site_id=s.id or 0, team_leader_id=tl_id, w5_group=group, email=email))
+        session.add(
+            Staff(
+                logon=logon,
+                name=name,
+                role=role,
+                centre_id=s.centre_id,
+                site_id=s.id or 0,
+                team_leader_id=tl_id,
+                w5_group=group,
+                email=email,
+            )
+        )
         c = session.get(Centre, s.centre_id)
         assert c is not None
     return StaffView(logon, name, role, c.code, s.code, c.channel, team_leader, group == W5Group.SP_POOL, True, group)
@@ -172,12 +192,17 @@ def add_staff(
 
 def list_centres(desk: Desk) -> list[CentreView]:
     with desk.store.read() as session:
-        return [CentreView(c.code, c.name, c.channel, c.sp_mailbox) for c in session.exec(select(Centre).order_by(Centre.code)).all()]
+        return [
+            CentreView(c.code, c.name, c.channel, c.sp_mailbox)
+            for c in session.exec(select(Centre).order_by(Centre.code)).all()
+        ]
 
 
 def list_sites(desk: Desk) -> list[SiteView]:
     with desk.store.read() as session:
-        rows = session.exec(select(Site, Centre.code).join(Centre, Centre.id == Site.centre_id).order_by(Site.code)).all()
+        rows = session.exec(
+            select(Site, Centre.code).join(Centre, Centre.id == Site.centre_id).order_by(Site.code)
+        ).all()
         return [SiteView(s.code, s.name, c, s.zone, s.state, s.open_time, s.cob_time) for s, c in rows]
 
 
@@ -196,7 +221,18 @@ def list_staff(desk: Desk, *, site: str | None = None, role: str | None = None) 
         rows = session.exec(stmt).all()
         tls = {s.id: s.logon for s in session.exec(select(Staff).where(Staff.role == "TL")).all()}
         return [
-            StaffView(st.logon, st.name, st.role, c.code, si.code, c.channel, tls.get(st.team_leader_id), st.w5_group == W5Group.SP_POOL, st.active, st.w5_group)
+            StaffView(
+                st.logon,
+                st.name,
+                st.role,
+                c.code,
+                si.code,
+                c.channel,
+                tls.get(st.team_leader_id),
+                st.w5_group == W5Group.SP_POOL,
+                st.active,
+                st.w5_group,
+            )
             for st, c, si in rows
         ]
 

@@ -22,7 +22,8 @@ from tpsdesk.deadlines import compute
 from tpsdesk.domain.vocab import Grant, Permission, Role
 from tpsdesk.errors import NotFound, PermissionDenied, ValidationError
 from tpsdesk.models import Centre, Contact, Escalation, Site, Staff, StopPaymentDoc
-from tpsdesk.services.common import Actor, Desk, actor_for, allowed, due_for, record_event
+from tpsdesk.services.common import Actor, Desk, actor_for, allowed, record_event
+from tpsdesk.services.uow import plan_of
 
 EXPORT_EVENT = "export-full-identifiers"  # X2
 OPEN_CONTACT = "(no outcome yet)"
@@ -283,8 +284,7 @@ def _stop_payments(
     out = []
     for doc, esc in session.exec(stmt).all():
         if esc is not None:
-            raised_at = cal if esc.site_id == site_id else desk.calendar(_get_site(session, esc.site_id))
-            result = due_for(desk, esc, raised_at)  # the raising site's calendar (C9)
+            result = plan_of(desk, session, esc).result  # the raising site's calendar (C9)
         elif arrears is not None:
             result = compute(arrears, doc.created_at, cal)
         else:

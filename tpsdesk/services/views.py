@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from tpsdesk.domain.lifecycle import Offer
+from tpsdesk.domain.vocab import Status
 from tpsdesk.models import Escalation
 
 
@@ -38,6 +40,7 @@ class EscalationView:
     rank: int
     sort_at: datetime
     site_zone: str = ""  # the raising site's IANA zone (C9)
+    next_action_kind: str = ""  # what next_action_at is for (vocab.NextAction: due, review, progress-check, ...)
 
     @classmethod
     def of(
@@ -79,11 +82,12 @@ class EscalationView:
             rank=esc.rank,
             sort_at=esc.sort_at,
             site_zone=site_zone,
+            next_action_kind=esc.next_action_kind,
         )
 
     @property
     def closed(self) -> bool:
-        return self.status == "finalised"
+        return self.status == Status.FINALISED
 
     def is_overdue(self, now: datetime) -> bool:
         """Overdue: next action passed and not finalised (E12)."""
@@ -91,8 +95,8 @@ class EscalationView:
 
     def display_status(self, now: datetime) -> str:
         """A referred item whose follow-up fell due shows as awaiting follow-up (E12)."""
-        if self.status == "referred" and self.next_follow_up_at is not None and self.next_follow_up_at <= now:
-            return "awaiting-follow-up"
+        if self.status == Status.REFERRED and self.next_follow_up_at is not None and self.next_follow_up_at <= now:
+            return Status.AWAITING_FOLLOW_UP
         return self.status
 
     @property
@@ -132,6 +136,10 @@ class EscalationDetail:
     follow_ups: list[datetime]
     requirements: dict[str, Any] = field(default_factory=dict)
     zone: str = "Australia/Sydney"
+    offered: list[Offer] = field(default_factory=list)  # E12, R5: every action, allowed or why not
+    procedure: str = ""  # E8: the item's own procedure, shown wherever it is shown
+    next_action: str = ""  # vocab.NextAction of next_action_at
+    next_action_rule: str = ""
 
     def to_json(self) -> dict[str, Any]:
         out = self.escalation.to_json()
@@ -143,6 +151,10 @@ class EscalationDetail:
             follow_ups=jsonable(self.follow_ups),
             requirements=jsonable(self.requirements),
             zone=self.zone,
+            actions=[o.to_json() for o in self.offered],
+            procedure=self.procedure,
+            next_action=self.next_action,
+            next_action_rule=self.next_action_rule,
         )
         return out
 

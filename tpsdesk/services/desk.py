@@ -1,0 +1,53 @@
+"""The context every service call takes: where the data is, the rules, the time,
+and the site calendars (C2, C3), cached per site version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from tpsdesk.businesstime import SiteCalendar
+from tpsdesk.clock import Clock, system_clock
+from tpsdesk.models import Site
+from tpsdesk.policy import Policy, default_policy
+from tpsdesk.store import Store
+
+
+@dataclass
+class Desk:
+    store: Store
+    policy: Policy = field(default_factory=default_policy)
+    clock: Clock = system_clock
+    _calendars: dict[tuple[int, int], SiteCalendar] = field(default_factory=dict, repr=False)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def calendar(self, site: Site) -> SiteCalendar:
+        """The site's business calendar (C2, C3), cached per site version."""
+        key = (site.id or 0, site.version or 0)
+        cal = self._calendars.get(key)
+        if cal is None:
+            cal = site_calendar(site, self.policy)
+            self._calendars[key] = cal
+        return cal
+
+
+def _dates(text: str) -> frozenset[date]:
+    return frozenset(date.fromisoformat(p.strip()) for p in text.split(",") if p.strip())
+
+
+def site_calendar(site: Site, policy: Policy) -> SiteCalendar:
+    """A database site's calendar: its own hours and dates plus its state's (C3)."""
+    extra, removed = policy.holiday_overrides(site.state)
+    hh, mm = site.open_time.split(":")
+    ch, cm = site.cob_time.split(":")
+    return SiteCalendar(
+        code=site.code,
+        zone_name=site.zone,
+        state=site.state,
+        open_time=time(int(hh), int(mm)),
+        cob_time=time(int(ch), int(cm)),
+        extra=_dates(site.extra_holidays) | frozenset(date.fromisoformat(d) for d in extra),
+        removed=_dates(site.removed_holidays) | frozenset(date.fromisoformat(d) for d in removed),
+    )

@@ -1,0 +1,233 @@
+"""The unit of work of one act on an escalation: load the row, turn it into the
+domain's facts, ask the domain, and write the row, its note and a history event
+in one transaction (D3, E11, E12).
+
+Services are thin over this: ``check`` raises the domain's refusal as the typed
+error the paths show, ``schedule`` writes the domain's plan onto the row,
+``flush_or_conflict`` turns a stale version into a ``Conflict`` naming who.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session
+
+from tpsdesk.businesstime import SiteCalendar
+from tpsdesk.domain import lifecycle, schedule
+from tpsdesk.domain.access import Refusal, Why
+from tpsdesk.domain.facts import Actor, Item
+from tpsdesk.domain.vocab import Action, Channel, Status
+from tpsdesk.errors import Conflict, NotFound, PermissionDenied, TpsError, ValidationError
+from tpsdesk.models import Centre, Contact, Escalation, Event, Note, Site, Staff
+from tpsdesk.services.actors import actor_for
+from tpsdesk.services.desk import Desk
+from tpsdesk.services.history import add_note_row, record_event
+
+
+def refusal_error(refusal: Refusal) -> TpsError:
+    """The one mapping from a domain refusal to the error every path shows (R5)."""
+    if refusal.why in (Why.STATUS, Why.RULE):
+        return ValidationError(refusal.field or "status", refusal.text)
+    return PermissionDenied(refusal.text)
+
+
+def staff_label(session: Session, staff_id: int | None) -> str | None:
+    if staff_id is None:
+        return None
+    staff = session.get(Staff, staff_id)
+    return f"{staff.name} ({staff.logon})" if staff else None
+
+
+def item_of(session: Session, esc: Escalation, channel: str | None = None) -> Item:
+    """The domain's facts of a row (one look-up each for the channel, holder and contact)."""
+    assert esc.id is not None
+    if channel is None:
+        centre = session.get(Centre, esc.centre_id)
+        channel = centre.channel if centre else Channel.SMART_CENTRE
+    contact_at = None
+    if esc.contact_id is not None:
+        contact = session.get(Contact, esc.contact_id)
+        contact_at = contact.opened_at if contact else None
+    return Item(
+        id=esc.id,
+        category=esc.category,
+        centre_id=esc.centre_id,
+        channel=Channel(channel),
+        status=Status(esc.status),
+        raised_by_id=esc.raised_by_id,
+        raised_at=esc.raised_at,
+        owner_id=esc.owner_id,
+        owner_label=staff_label(session, esc.owner_id),
+        closed=esc.closed,
+        reported_at=esc.reported_at,
+        contact_at=contact_at,
+        actioned_at=esc.actioned_at,
+        referred_at=esc.referred_at,
+        referral_target=esc.referral_target,
+        ict_requested_at=esc.ict_requested_at,
+        eped=esc.eped,
+        last_follow_up_at=esc.last_follow_up_at,
+        last_action_at=esc.last_action_at,
+        record_updated_at=esc.record_updated_at,
+        finalised_at=esc.finalised_at,
+        service_first=esc.service_first,
+        nnu_ref=esc.nnu_ref,
+        doc_id=esc.doc_id,
+        action_taken=esc.action_taken,
+        resources_used=esc.resources_used,
+        so_action=esc.so_action,
+        why_not_day_one=esc.why_not_day_one,
+        file_note_done=esc.file_note_done,
+        d2_doc_required=esc.d2_doc_required,
+        d2_doc_done=esc.d2_doc_done,
+        d2_record_checked=esc.d2_record_checked,
+        callback_required=esc.callback_required,
+        nonstandard_work=esc.nonstandard_work,
+        within_so_scope=esc.within_so_scope,
+    )
+
+
+def calendar_of(desk: Desk, session: Session, esc: Escalation) -> SiteCalendar:
+    """C9: the calendar of the site where the item was raised."""
+    site = session.get(Site, esc.site_id)
+    assert site is not None
+    return desk.calendar(site)
+
+
+def plan_of(
+    desk: Desk, session: Session, esc: Escalation, *, explain: bool = False, viewer: ZoneInfo | None = None
+) -> schedule.Schedule:
+    """The domain's plan for a row as it stands (reads only)."""
+    with session.no_autoflush:
+        return schedule.plan(
+            desk.policy, calendar_of(desk, session, esc), item_of(session, esc), explain=explain, viewer=viewer
+        )
+
+
+def apply_schedule(desk: Desk, session: Session, esc: Escalation, channel: str | None = None) -> schedule.Schedule:
+    """Write the domain's plan onto the row: due, follow-up, the indexed next action
+    and its kind (E12, E13), and the queue rank (S3)."""
+    with session.no_autoflush:  # a dirty row is written by flush_or_conflict, under its version check
+        plan = schedule.plan(desk.policy, calendar_of(desk, session, esc), item_of(session, esc, channel))
+    esc.due_at = plan.due
+    esc.after_hours = plan.after_hours
+    esc.next_follow_up_at = plan.next_follow_up
+    esc.next_action_at = plan.next_action_at
+    esc.next_action_kind = plan.next_action
+    esc.rank = plan.rank
+    esc.sort_at = plan.sort_at
+    return plan
+
+
+def load_escalation(session: Session, escalation_id: int, expected_version: int | None = None) -> Escalation:
+    esc = session.get(Escalation, escalation_id)
+    if esc is None:
+        raise NotFound(f"escalation {escalation_id} does not exist")
+    if expected_version is not None and esc.version != expected_version:
+        raise conflict_for(session, esc)
+    return esc
+
+
+def conflict_for(session: Session, esc: Escalation) -> Conflict:
+    name = staff_label(session, esc.updated_by_id) or "someone else"
+    return Conflict(f"escalation {esc.id} was changed by {name} meanwhile: reload it and try again", changed_by=name)
+
+
+def flush_or_conflict(session: Session, esc: Escalation) -> None:
+    """Write now so a stale version raises here, as Conflict naming who (E11)."""
+    try:
+        session.flush()
+    except StaleDataError:
+        session.rollback()
+        fresh = session.get(Escalation, esc.id)
+        if fresh is None:
+            raise NotFound(f"escalation {esc.id} no longer exists") from None
+        raise conflict_for(session, fresh) from None
+
+
+class UnitOfWork:
+    """One act by one actor on escalations, inside one write transaction."""
+
+    def __init__(self, desk: Desk, session: Session, actor: Actor) -> None:
+        self.desk = desk
+        self.session = session
+        self.actor = actor
+        self.now = desk.now()
+
+    @classmethod
+    @contextmanager
+    def begin(cls, desk: Desk, logon: str) -> Iterator[UnitOfWork]:
+        with desk.store.write() as session:
+            yield cls(desk, session, actor_for(session, logon))
+
+    # -- load and decide
+    def load(self, escalation_id: int, expected_version: int | None = None) -> Escalation:
+        return load_escalation(self.session, escalation_id, expected_version)
+
+    def item(self, esc: Escalation) -> Item:
+        return item_of(self.session, esc)
+
+    def check(self, esc: Escalation, action: Action, *, target: str | None = None) -> Item:
+        """R5 and E12 for ``action``; raises the refusal, else returns the facts decided on."""
+        item = self.item(esc)
+        refusal = lifecycle.decide(self.desk.policy, self.actor, item, action, target=target)
+        if refusal is not None:
+            raise refusal_error(refusal)
+        return item
+
+    def calendar(self, esc: Escalation) -> SiteCalendar:
+        return calendar_of(self.desk, self.session, esc)
+
+    # -- write
+    def move(self, esc: Escalation, action: Action) -> None:
+        """E12: the status ``action`` leads to (the core keeps the status)."""
+        esc.status = lifecycle.leads_to(action, Status(esc.status))
+        esc.closed = esc.status == Status.FINALISED
+
+    def take(self, esc: Escalation) -> None:
+        """Work on an unclaimed item makes it the worker's (E11); ``check`` has refused another's."""
+        if esc.owner_id is None:
+            esc.owner_id = self.actor.id
+            esc.status = lifecycle.leads_to(Action.CLAIM, Status(esc.status))
+            self.record("claimed", escalation_id=esc.id, by="action")
+
+    def stamp(self, esc: Escalation, *, record_update: bool = False) -> None:
+        """A recorded action (E3, E12, E13, D4)."""
+        stamp = lifecycle.mark_actioned(self.item(esc), self.now, record_update=record_update)
+        esc.actioned_at = stamp.actioned_at
+        esc.last_action_at = stamp.last_action_at
+        esc.record_updated_at = stamp.record_updated_at
+
+    def schedule(self, esc: Escalation) -> schedule.Schedule:
+        return apply_schedule(
+            self.desk, self.session, esc, self.actor.channel if esc.centre_id == self.actor.centre_id else None
+        )
+
+    def touch(self, esc: Escalation) -> None:
+        esc.updated_at = self.now
+        esc.updated_by_id = self.actor.id
+
+    def flush_or_conflict(self, esc: Escalation) -> None:
+        flush_or_conflict(self.session, esc)
+
+    def save(self, esc: Escalation) -> schedule.Schedule:
+        """Reschedule, stamp who and when, and write under the version check."""
+        plan = self.schedule(esc)
+        self.touch(esc)
+        self.flush_or_conflict(esc)
+        return plan
+
+    def note(self, esc: Escalation, text: str, kind: str = "note", refers_to: int | None = None) -> Note:
+        return add_note_row(self.session, esc, self.actor.id, self.now, text, kind=kind, refers_to=refers_to)
+
+    def record(
+        self, kind: str, *, escalation_id: int | None = None, contact_id: int | None = None, **detail: Any
+    ) -> Event:
+        return record_event(
+            self.session, self.now, self.actor.id, kind, escalation_id=escalation_id, contact_id=contact_id, **detail
+        )
