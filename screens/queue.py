@@ -358,7 +358,7 @@ class QueueScreen(QueueActions, DeskScreen):
         if self.detail is None:
             return
         app: TpsApp = self.app  # type: ignore[assignment]
-        offered = offers(self.detail.escalation, app.user, self.may, app.desk.policy)
+        offered = offers(self.detail)
         text = render_detail(self.detail, self.now, app.zone, offered, app.desk.policy, self.completes)
         self.query_one(EscalationDetailView).show(text)
 
