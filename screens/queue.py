@@ -28,8 +28,8 @@ from screens.widgets.escalation_detail import EscalationDetailView, offers, rend
 from screens.widgets.formatting import local_for, relative, urgency
 from screens.widgets.queue_actions import QueueActions
 from screens.widgets.virtual_table import Column, CountLoaded, VirtualTable, WindowLoaded
+from tpsdesk.domain.schedule import FAR_FUTURE
 from tpsdesk.errors import TpsError
-from tpsdesk.models import FAR_FUTURE
 from tpsdesk.services import escalations
 from tpsdesk.services.escalations import Filters
 from tpsdesk.services.views import EscalationDetail, EscalationView
