@@ -22,8 +22,9 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from screens.widgets import DeskHeader, DeskScreen
+from tpsdesk.domain.facts import Actor
 from tpsdesk.errors import TpsError
-from tpsdesk.services.common import Actor, Desk
+from tpsdesk.services.desk import Desk, open_desk
 
 
 @dataclass(frozen=True)
@@ -158,11 +159,8 @@ class TpsApp(App):
     ) -> None:
         super().__init__()
         if desk is None:
-            from tpsdesk.store import Store
+            desk = open_desk(db, migrate=True)  # the TUI migrates on start; CLI reads ask for 'db upgrade'
 
-            store = Store(db)
-            store.upgrade()  # the TUI migrates on start; CLI reads ask for 'db upgrade'
-            desk = Desk(store)
         self.desk: Desk = desk
         self.site_override = (site or os.environ.get("TPSDESK_SITE") or "").upper() or None
         self.requested_user = user or os.environ.get("TPSDESK_USER") or ""

@@ -28,8 +28,8 @@ from screens.widgets.escalation_detail import EscalationDetailView, offers, rend
 from screens.widgets.formatting import local_for, relative, urgency
 from screens.widgets.queue_actions import QueueActions
 from screens.widgets.virtual_table import Column, CountLoaded, VirtualTable, WindowLoaded
+from tpsdesk.domain.schedule import FAR_FUTURE
 from tpsdesk.errors import TpsError
-from tpsdesk.models import FAR_FUTURE
 from tpsdesk.services import escalations
 from tpsdesk.services.escalations import Filters
 from tpsdesk.services.views import EscalationDetail, EscalationView
@@ -358,7 +358,7 @@ class QueueScreen(QueueActions, DeskScreen):
         if self.detail is None:
             return
         app: TpsApp = self.app  # type: ignore[assignment]
-        offered = offers(self.detail.escalation, app.user, self.may, app.desk.policy)
+        offered = offers(self.detail)
         text = render_detail(self.detail, self.now, app.zone, offered, app.desk.policy, self.completes)
         self.query_one(EscalationDetailView).show(text)
 

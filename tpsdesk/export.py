@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -19,11 +18,10 @@ from typing import Any
 from tpsdesk.businesstime import fmt_local, zone
 from tpsdesk.errors import ValidationError
 from tpsdesk.services.summaries import ItemLine, ShiftSummary
-from tpsdesk.text import mask_crn
+from tpsdesk.text import mask_crn, mask_crns_in_text
 
 FORMATS = ("text", "md", "csv", "json")
 # A CRN written in free text: nine digits (spaces allowed between the threes) and a letter.
-_CRN_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{3}) ?(\d{3}) ?(\d{3})([A-Za-z])(?![0-9A-Za-z])")
 _CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -36,7 +34,7 @@ def free_text(summary: ShiftSummary, value: str, full: bool) -> str:
     line = " ".join((value or "").split())
     if full:
         return line
-    return _CRN_IN_TEXT.sub(lambda m: mask_crn("".join(m.groups()), summary.mask_keep), line)
+    return mask_crns_in_text(line, summary.mask_keep)
 
 
 def when(summary: ShiftSummary, value: datetime | None) -> str:

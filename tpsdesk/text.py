@@ -7,7 +7,12 @@ import unicodedata
 
 from tpsdesk.errors import ValidationError
 
-_CRN = re.compile(r"^([0-9]{9})([A-Za-z])$")  # ASCII only: \\d would take other scripts' digits
+# A CRN as people write it: nine digits and a letter, the groups of three optionally
+# separated by a space, dash or dot (123 456 789A, 123-456-789-a, 123.456.789A). ASCII
+# digits only: \\d would take other scripts' digits. The parser and the X2 masker share it.
+_CRN_BODY = r"([0-9]{3})[ .\-]?([0-9]{3})[ .\-]?([0-9]{3})[ .\-]?([A-Za-z])"
+_CRN = re.compile(rf"^{_CRN_BODY}$")
+_CRN_ANYWHERE = re.compile(_CRN_BODY)
 # Keep tab and newline in free text; drop every other control or format char.
 _KEEP = {"\n", "\t"}
 
@@ -45,12 +50,11 @@ def normalise_crn(value: str | None, *, field: str = "crn", optional: bool = Fal
         if optional:
             return ""
         raise ValidationError(field, "the CRN is required: nine digits and a letter, e.g. 123456789A")
-    compact = raw.replace(" ", "")
-    match = _CRN.match(compact)
+    match = _CRN.match(raw)
     if not match:
         shown = raw if len(raw) <= 20 else raw[:20] + "..."  # never echo a pasted page back
         raise ValidationError(field, f"{shown!r} is not a CRN: nine digits and a letter, e.g. 123456789A")
-    return match.group(1) + match.group(2).upper()
+    return "".join(match.groups()[:3]) + match.group(4).upper()
 
 
 def mask_crn(crn: str, keep: int = 4) -> str:
@@ -58,6 +62,12 @@ def mask_crn(crn: str, keep: int = 4) -> str:
     if not crn:
         return ""
     return "*" * max(len(crn) - keep, 0) + crn[-keep:]
+
+
+def mask_crns_in_text(text: str, keep: int = 4) -> str:
+    """X2: every CRN in free text masked, in any form the parser accepts (spaced, dashed,
+    dotted, lowercase) and also when glued to other text (``crn123456789a``)."""
+    return _CRN_ANYWHERE.sub(lambda m: mask_crn("".join(m.groups()[:3]) + m.group(4).upper(), keep), text)
 
 
 # Latin lookalikes from Cyrillic and Greek, so "nоt еntitled" (Cyrillic о, е) folds like

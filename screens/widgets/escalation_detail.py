@@ -16,8 +16,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from screens.widgets.formatting import local, relative, urgency
+from tpsdesk.domain.vocab import Action
 from tpsdesk.policy import Policy
-from tpsdesk.services.views import EscalationDetail, EscalationView
+from tpsdesk.services.views import EscalationDetail
 
 
 @dataclass(frozen=True)
@@ -27,64 +28,28 @@ class Offer:
     reason: str | None = None  # None: offered; else why it is refused or does not apply
 
 
-ACTIONS: list[tuple[str, str, str]] = [
-    # (action name, key shown, label)
-    ("claim", "c", "Claim"),
-    ("release", "l", "Release"),
-    ("assign", "a", "Assign"),
-    ("note", "n", "Add note"),
-    ("follow_up", "f", "Record review / follow-up"),
-    ("refer", "r", "Refer"),
-    ("service_first", "i", "ICT Service First number"),
-    ("hand_off", "h", "Hand off (ACTDOC)"),
-    ("document", "d", "Document (D1, D2)"),
-    ("finalise", "F", "Finalise"),
-    ("reopen", "R", "Reopen"),
-    ("withdraw", "w", "Withdraw"),
-    ("who", "W", "Who completes the work"),
-]
+# The key of each lifecycle action on this screen; which apply, and why not, is the domain's.
+KEYS: dict[Action, str] = {
+    Action.CLAIM: "c",
+    Action.RELEASE: "l",
+    Action.ASSIGN: "a",
+    Action.NOTE: "n",
+    Action.FOLLOW_UP: "f",
+    Action.REFER: "r",
+    Action.SERVICE_FIRST: "i",
+    Action.HAND_OFF: "h",
+    Action.DOCUMENT: "d",
+    Action.FINALISE: "F",
+    Action.REOPEN: "R",
+    Action.WITHDRAW: "w",
+    Action.WHO: "W",
+}
 
 
-def offers(view: EscalationView, user: str, may: dict[str, str | None], policy: Policy) -> dict[str, Offer]:
-    """Which actions apply to this escalation for this user (R1-R6); the reason when not."""
-    work = may.get("work")
-    reassign = may.get("reassign")
-    out: dict[str, Offer] = {}
-    closed = view.closed
-    shut = "it is finalised: reopen it first (F3)"
-    fu = policy.categories[view.category].followup if view.category in policy.categories else None
-
-    def put(name: str, reason: str | None) -> None:
-        key, label = next((k, lab) for n, k, lab in ACTIONS if n == name)
-        out[name] = Offer(key, label, reason)
-
-    put("claim", shut if closed else f"already held by {view.owner}" if view.owner else work)
-    if closed:
-        put("release", shut)
-    elif not view.owner:
-        put("release", "nobody holds it")
-    else:
-        put("release", None if view.owner == user else reassign)
-    put("assign", shut if closed else reassign)
-    put("note", None)
-    if closed:
-        put("follow_up", shut)
-    elif fu is None or fu.kind == "none":
-        put("follow_up", f"{view.category} has no follow-up schedule")
-    elif fu.anchor == "referred" and view.status not in ("referred", "awaiting-follow-up"):
-        put("follow_up", "not referred yet (E9)")
-    else:
-        put("follow_up", work)
-    refer_ok = work is None or may.get("refer_direct") is None
-    put("refer", shut if closed else None if refer_ok else work)
-    put("service_first", shut if closed else None if refer_ok else work)
-    put("hand_off", shut if closed else work)
-    put("document", shut if closed else work)
-    put("finalise", "already finalised" if closed else work)
-    put("reopen", None if closed and work is None else work if closed else "it is open")
-    put("withdraw", shut if closed else None)
-    put("who", None)
-    return out
+def offers(detail: EscalationDetail) -> dict[str, Offer]:
+    """The domain's offered actions for this escalation and viewer (E12, R5), keyed by
+    action name, with this screen's keys: shown as they are, never re-derived here."""
+    return {o.action.value: Offer(KEYS[o.action], o.label, o.reason) for o in detail.offered}
 
 
 def _line(text: Text, label: str, value: str, style: str = "") -> None:

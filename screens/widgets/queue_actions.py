@@ -82,7 +82,10 @@ class QueueActions:
         if view is None:
             app.notify("choose an escalation first (arrows, then Enter)", severity="warning", markup=False)
             return None
-        offer = offers(view, app.user, self.may, app.desk.policy)[name]  # type: ignore[attr-defined]
+        detail = self.detail  # type: ignore[attr-defined]
+        if detail is None or detail.escalation.id != view.id:
+            return view  # not opened yet: the service decides, and says why if it refuses (R5)
+        offer = offers(detail)[name]
         if offer.reason:
             app.notify(f"{offer.label}: {offer.reason}", severity="error", markup=False)
             return None
@@ -192,10 +195,8 @@ class QueueActions:
 
     def action_assign(self) -> None:
         if view := self._allowed("assign"):
-            from tpsdesk.services import setup
-
             app = self._app()
-            staff = [s for s in setup.list_staff(app.desk) if s.centre == app.centre and s.active]
+            staff = escalations.assignable(app.desk, app.user)  # only those the domain lets work it (W5)
             options = [(f"{s.logon} {s.name} ({s.role}{', W5' if s.w5_group else ''})", s.logon) for s in staff]
             self._dialog(
                 view, "Assign (W5)", [Field("to", "Assign to", "select", options=options, required=True)],
@@ -291,16 +292,11 @@ class QueueActions:
             self._finalise_dialog(message.view, "", message.data)
 
     def _finalise_dialog(self, view: EscalationView, reason: str, missing: dict[str, str]) -> None:
-        from tpsdesk.services import workflow
+        from tpsdesk.services import finalisation, workflow
 
         app = self._app()
-        section = app.desk.policy.section("finalise")
-        only = section.get("reason_categories", {})  # e.g. ICT stop only for arrears (E1)
-        options = [
-            (label, key)
-            for key, label in section.get("reasons", {}).items()
-            if key != "withdrawn" and view.category in only.get(key, [view.category])
-        ]
+        # F1, E1: the domain's reasons for the category (arrears only by the ICT stop request).
+        options = [(label, key) for key, label in finalisation.reasons(app.desk, view.category).items()]
         intro = ""
         if missing:
             items = "\n".join(f"  ✗ {name}: {text}" for name, text in missing.items())

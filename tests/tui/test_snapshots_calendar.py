@@ -30,9 +30,13 @@ def home(monkeypatch: pytest.MonkeyPatch, mode: str) -> None:
 def calendar_floor(desk, floor) -> None:
     """Overdue, urgent, due today and later, a weekly follow-up and an EPED (E1, E3, E4, E9, E10)."""
     old = datetime(2026, 9, 1, 0, 0, tzinfo=UTC)
-    esc_svc.raise_escalation(desk, "tps1", category="fcso", crn=CRN, raised_at=old, summary="FCSO overdue [bold")
+    late = esc_svc.raise_escalation(desk, "tps1", category="fcso", crn=CRN, raised_at=old, summary="FCSO overdue [bold")
     esc_svc.raise_escalation(desk, "tps1", category="arrears", crn=CRN, doc_id=stop_payment_doc(desk, "tps1"))
-    esc_svc.raise_escalation(desk, "tps1", category="fcso", crn=CRN, raised_at=datetime(2026, 9, 11, 1, tzinfo=UTC))
+    today = esc_svc.raise_escalation(
+        desk, "tps1", category="fcso", crn=CRN, raised_at=datetime(2026, 9, 11, 1, tzinfo=UTC)
+    )
+    for fcso in (late, today):  # E4: the 15th day applies to FCSO items referred to ICT
+        refer(desk, "sp1", fcso.id)
     esc_svc.raise_escalation(desk, "tps1", category="death", crn=CRN, summary="partner death")
     esc_svc.raise_escalation(desk, "tps1", category="review", crn=CRN)
     policy = esc_svc.raise_escalation(desk, "tps1", category="policy", summary="NNU conflicts with eReference")

@@ -33,6 +33,14 @@ class Desk:
         return cal
 
 
+def open_desk(url: str | None = None, *, migrate: bool = False) -> Desk:
+    """A desk on the database at ``url`` (else the default), migrated first when asked."""
+    store = Store(url)
+    if migrate:
+        store.upgrade()
+    return Desk(store)
+
+
 def _dates(text: str) -> frozenset[date]:
     return frozenset(date.fromisoformat(p.strip()) for p in text.split(",") if p.strip())
 

@@ -124,7 +124,7 @@ def _filtered(stmt: Any, desk: Desk, actor: Actor, f: Filters, now: datetime) ->
 
 def _text_filter(stmt: Any, raw: str) -> Any:
     text = clean(raw, multiline=False).strip()
-    compact = text.replace(" ", "")
+    compact = "".join(ch for ch in text if ch not in " .-")  # a CRN as typed (X2 forms)
     conds = [func.lower(Escalation.summary).contains(text.lower(), autoescape=True)]
     if compact and compact[:9].isdigit():
         conds.append(col(Escalation.crn).startswith(compact.upper(), autoescape=True))
