@@ -202,10 +202,19 @@ def decide(policy: Policy, actor: Actor, item: Item, action: Action, *, target: 
     seen = may_see(policy, actor, item)
     if seen is not None:
         return seen
-    centre = lambda: same_centre(actor, item)  # noqa: E731
-    status = lambda: _status(action, item)  # noqa: E731
-    work = lambda: _work(policy, actor, item)  # noqa: E731
-    hold = lambda: may_hold(policy, actor, item)  # noqa: E731
+
+    def centre() -> Refusal | None:
+        return same_centre(actor, item)
+
+    def status() -> Refusal | None:
+        return _status(action, item)
+
+    def work() -> Refusal | None:
+        return _work(policy, actor, item)
+
+    def hold() -> Refusal | None:
+        return may_hold(policy, actor, item)
+
     if action in (Action.NOTE, Action.WHO):
         return None
     if action is Action.CLAIM:
