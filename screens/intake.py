@@ -6,7 +6,7 @@ supervisor, I2.7 arrears -> the stop-payment builder), the reference
 checklist (I1), what help is needed, then the outcome (I8) for staff who may
 record it. Required fields are checked as you type with the core's
 ``missing_fields``; saving runs in a thread worker (open_contact, then
-record_outcome) and the screen shows what was recorded and that the SO's
+record_outcome) and the screen shows what was recorded and that the requester's
 confirmation is queued (I7).
 """
 
@@ -128,6 +128,7 @@ class IntakeScreen(FormScreen):
             reason=pick("reason"),
             references=refs.selected(),
             other_ticked=refs.other_ticked,
+            none_ticked=refs.none_ticked,
             reference_other=refs.other,
             confirmed_no_answer=self.query_one("#confirmed_no_answer", Checkbox).value,
             decision_by=pick("decision_by"),
@@ -166,9 +167,12 @@ class IntakeScreen(FormScreen):
         if self.may_outcome:  # I2.7: arrears are escalated with their DOC, from the builder (S1, E1)
             self.query_one("#outcome").display = not (reason and reason.stop_payment)
         self.query_one("#in-guidance", Static).update(Text(guidance_text(self.form, draft)))
-        self._row("requester_logon").set_required(draft.requester_kind == "so")
-        self._row("requester_name").set_required(draft.requester_kind != "so")
-        self._row("references").set_required(bool(reason and reason.references_required))
+        # I1: the none entry only for the reasons that are not reference questions (I2.5-7).
+        self.query_one("#references", ReferenceChecklist).offer_none(bool(reason and reason.none_allowed))
+        # I4: every requester gives a logon; one who is not staff of this floor, a name too.
+        self._row("requester_logon").set_required(True)
+        self._row("requester_name").set_required(not self.form.is_staff_kind(draft.requester_kind))
+        self._row("references").set_required(True)
 
     def _revalidate(self, *, show_all: bool = False) -> dict[str, str]:
         draft = self.draft()

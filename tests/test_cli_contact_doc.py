@@ -159,11 +159,14 @@ def test_cli_contact_add_bad_input_names_the_option(cli, desk) -> None:
 
 
 def test_cli_comp_recovery_named_requester_and_guide(cli) -> None:
+    # Second edition (I1, I4): the social worker's logon and a checked reference are now required.
     added = json.loads(ok(cli("crtps1", "contact", "add", "--reason", "social-worker", "--help-text", "coding a compensation payment",
-                              "--requester-kind", "social-worker", "--requester-name", "Wendy Worker", "--json")))  # fmt: skip
-    assert (added["requester_kind"], added["requester_name"], added["channel"]) == (
+                              "--requester-kind", "social-worker", "--requester", "wworker", "--requester-name", "Wendy Worker",
+                              "--ref", "mySupport", "--json")))  # fmt: skip
+    assert (added["requester_kind"], added["requester_name"], added["requester_logon"], added["channel"]) == (
         "social-worker",
         "Wendy Worker",
+        "wworker",
         "comp-recovery",
     )
     guide = ok(cli("crso1", "contact", "guide"))  # the user's own channel
@@ -236,3 +239,48 @@ def test_cli_doc_stop_payment_preview_escalate_and_failures(cli, desk) -> None:
     assert "Team Leader assists" in text and "due before COB" in text
     with desk.store.read() as s:
         assert s.get(StopPaymentDoc, saved["doc_id"]).escalation_id == saved["escalation"]["id"]
+
+
+# ---------------------------------------------------------------- second edition: I1, I4 on the CLI
+def test_cli_i4_path_agreement_name_alone_refused_with_the_services_message(cli, desk) -> None:
+    """The same bad contact (a name alone, no logon) is refused by the service and the CLI
+    with the same message; the CLI names its option."""
+    from tpsdesk.errors import ValidationError
+    from tpsdesk.services import intake
+
+    before = counts(desk)
+    with pytest.raises(ValidationError) as err:
+        intake.open_contact(desk, "tps1", reason="arrears-unsure", help_required="arrears of $300",
+                            references=["eReference"], requester_name="Sam Officer")  # fmt: skip
+    assert err.value.field == "requester_logon"
+    stderr = failed(cli("tps1", "contact", "add", "--reason", "arrears-unsure", "--help-text", "arrears of $300",
+                        "--ref", "eReference", "--requester-name", "Sam Officer"), 2)  # fmt: skip
+    assert stderr.strip() == f"error: --requester: {err.value.message}"
+    assert counts(desk) == before
+
+
+def test_cli_i4_tps_without_requester_is_refused_not_recorded_as_themselves(cli, desk) -> None:
+    before = counts(desk)
+    failed(cli("tps1", "contact", "add", "--reason", "arrears-unsure", "--help-text", "arrears of $300",
+               "--ref", "eReference"), 2, "--requester", "logon ID", "I4")  # fmt: skip
+    failed(cli("tps1", "contact", "add", "--reason", "arrears-unsure", "--help-text", "arrears of $300",
+               "--ref", "eReference", "--requester", "nobody9"), 2, "--requester", "staff member")  # fmt: skip
+    assert counts(desk) == before
+    # R1: an SO recording their own request is the requester.
+    own = json.loads(ok(cli("so1", "contact", "add", "--reason", "arrears-unsure", "--help-text", "arrears of $300",
+                            "--ref", "eReference", "--json")))  # fmt: skip
+    assert (own["requester_logon"], own["recorded_by"]) == ("so1", "so1")
+
+
+def test_cli_i1_none_entry_only_for_reasons_5_to_7(cli, desk) -> None:
+    added = json.loads(ok(cli("tps1", "contact", "add", "--reason", "supervisor", "--supervisor-reason", "complaint",
+                              "--help-text", "unhappy with the wait", "--ref", "none", "--requester", "so1", "--json")))  # fmt: skip
+    assert added["references"] == ["none"]
+    assert "None: not a reference question" in ok(cli("tps1", "contact", "show", str(added["id"])))
+    before = counts(desk)
+    failed(cli("tps1", "contact", "add", "--reason", "arrears-unsure", "--help-text", "arrears of $300",
+               "--ref", "none", "--requester", "so1"), 2, "--ref", "reference question", "I1")  # fmt: skip
+    failed(cli("tps1", "contact", "add", "--reason", "supervisor", "--supervisor-reason", "complaint",
+               "--help-text", "unhappy", "--requester", "so1"), 2, "--ref", "not a reference question")  # fmt: skip
+    assert counts(desk) == before
+    assert "--ref none" in ok(cli("so1", "contact", "guide", "--channel", "smart-centre"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -16,6 +17,12 @@ from tpsdesk.services import stop_payment as sp
 
 CRN = "123456789A"
 TECHNICAL = ["arrears-unsure", "status-rate", "cannot-finalise", "coding-error"]
+# I1 (second edition): reasons 5 to 7 record the explicit "none: not a reference question"
+# entry instead of an empty checklist; tests of those reasons that used references=[]
+# now pass this (an empty checklist is never saved).
+NONE_REF = [intake.NONE]
+NOT_REFERENCE_QUESTIONS = ["unfavourable-decision", "supervisor", "incorrect-arrears"]
+COMP_RECOVERY_ONLY = ["social-worker", "access-support", "qol-work"]
 
 
 def counts(desk) -> dict[str, int]:
@@ -80,17 +87,21 @@ def test_i1_references_matched_to_channel_spelling_and_unknown_refused(desk, flo
     assert cr.references == ["mySupport"]
 
 
-def test_i1_references_optional_but_kept_for_other_reasons(desk, floor) -> None:
+def test_i1_none_entry_recorded_for_reasons_5_to_7_and_real_references_kept(desk, floor) -> None:
+    # Second edition: this test used to accept an empty checklist for I2.6; now the
+    # explicit none entry is recorded instead, and real references are kept as before.
     v = ask(
         desk,
         floor.so,
         reason="supervisor",
         supervisor_reason="complaint",
         help_required="unhappy with service",
-        references=[],
+        references=["None: not a reference question"],  # by its label, as the TUI shows it
         confirmed_no_answer=False,
     )
-    assert v.references == []
+    assert v.references == [intake.NONE]
+    with desk.store.read() as s:
+        assert json.loads(s.get(Contact, v.id).references) == ["none"]  # told apart from a forgotten list
     w = ask(
         desk,
         floor.so,
@@ -130,18 +141,22 @@ def test_i2_1_arrears_unsure_needs_no_confirmation(desk, floor) -> None:
 
 
 def test_i2_comp_recovery_named_non_staff_requester(desk, floor) -> None:
+    # Second edition (I1, I4): a social worker gives a logon ID too, and the
+    # comp-recovery-only reasons need a real reference (they used to take none).
     v = ask(
         desk,
         floor.cr_tps,
         reason="social-worker",
         requester_kind="social-worker",
+        requester_logon="wworker",
         requester_name="Wendy Worker",
-        references=[],
+        references=["mySupport"],
         help_required="coding of a compensation payment",
     )
-    assert (v.requester_kind, v.requester_name, v.requester_logon) == ("social-worker", "Wendy Worker", "")
+    assert (v.requester_kind, v.requester_name, v.requester_logon) == ("social-worker", "Wendy Worker", "wworker")
     with pytest.raises(ValidationError) as err:
-        ask(desk, floor.cr_tps, reason="access-support", requester_kind="zone-staff", references=[])
+        ask(desk, floor.cr_tps, reason="access-support", requester_kind="zone-staff", requester_logon="zone.k",
+            references=["mySupport"])  # fmt: skip
     assert err.value.field == "requester_name"
     with pytest.raises(ValidationError, match="cannot ask TPS in Smart Centre Call"):
         ask(desk, floor.tps, requester_kind="social-worker", requester_name="Wendy Worker")
@@ -169,13 +184,15 @@ def test_i3_check_reason_and_channel_wording(policy) -> None:
 
 # ---------------------------------------------------------------- I4 required information
 def test_i4_missing_fields_as_you_type(policy) -> None:
+    # Second edition (I4): the requester's logon is now part of the live check.
     empty = intake.missing_fields(policy, "smart-centre", reason="coding-error")
-    assert set(empty) == {"help_required", "references", "confirmed_no_answer"}
+    assert set(empty) == {"requester_logon", "help_required", "references", "confirmed_no_answer"}
     assert (
         intake.missing_fields(
             policy,
             "smart-centre",
             reason="coding-error",
+            requester_logon="so1",
             help_required="error 123 on coding",
             references=["NNU", "Network News Update (NNU)"][1:],
             confirmed_no_answer=True,
@@ -201,13 +218,15 @@ def test_i4_requester_name_and_logon_recorded(desk, floor) -> None:
     assert (own.requester_name, own.requester_logon, own.recorded_by) == ("Sam Officer", "so1", "so1")
     for_so = ask(desk, floor.tps, requester_logon=floor.so)
     assert (for_so.requester_name, for_so.requester_logon, for_so.recorded_by) == ("Sam Officer", "so1", "tps1")
+    # Second edition (I4): an SO requester's logon must be a staff member of the floor;
+    # a logon not on it is refused on the logon (it used to be taken with a typed name).
+    before = counts(desk)
     with pytest.raises(ValidationError) as err:
-        ask(desk, floor.tps, requester_logon="visitor9")
-    assert err.value.field == "requester_name"
-    visitor = ask(desk, floor.tps, requester_logon="visitor9", requester_name="Vic Visitor")
-    assert (visitor.requester_name, visitor.requester_logon) == ("Vic Visitor", "visitor9")
+        ask(desk, floor.tps, requester_logon="visitor9", requester_name="Vic Visitor")
+    assert err.value.field == "requester_logon" and "not the logon of a staff member" in err.value.message
     with pytest.raises(ValidationError, match="not a logon"):
         ask(desk, floor.tps, requester_logon="bad logon!", requester_name="X")
+    assert counts(desk) == before
 
 
 def test_i4_hostile_text_stored_plain_and_capped(desk, floor, policy) -> None:
@@ -227,7 +246,14 @@ def test_r1_so_records_only_their_own_contacts(desk, floor) -> None:
 def test_i5_decision_outside_smart_centre_is_redirected(desk, floor, policy, maker) -> None:
     before = counts(desk)
     with pytest.raises(intake.Refused) as err:
-        ask(desk, floor.so, reason="unfavourable-decision", decision_by=maker, references=[], confirmed_no_answer=False)
+        ask(
+            desk,
+            floor.so,
+            reason="unfavourable-decision",
+            decision_by=maker,
+            references=NONE_REF,
+            confirmed_no_answer=False,
+        )
     assert "Initial contact for review request" in err.value.guidance
     assert err.value.guidance == policy.section("decision")["redirect_text"]
     assert counts(desk) == before
@@ -235,10 +261,10 @@ def test_i5_decision_outside_smart_centre_is_redirected(desk, floor, policy, mak
 
 def test_i5_decision_maker_required_and_known(desk, floor) -> None:
     with pytest.raises(ValidationError) as err:
-        ask(desk, floor.so, reason="unfavourable-decision", references=[])
+        ask(desk, floor.so, reason="unfavourable-decision", references=NONE_REF)
     assert err.value.field == "decision_by"
     with pytest.raises(ValidationError, match="unknown decision maker"):
-        ask(desk, floor.so, reason="unfavourable-decision", decision_by="the-moon", references=[])
+        ask(desk, floor.so, reason="unfavourable-decision", decision_by="the-moon", references=NONE_REF)
 
 
 def test_i5_review_request_becomes_e2_review_escalation(desk, floor) -> None:
@@ -249,7 +275,7 @@ def test_i5_review_request_becomes_e2_review_escalation(desk, floor) -> None:
             reason="unfavourable-decision",
             decision_by="smart-centre-so",
             review_requested=True,
-            references=[],
+            references=NONE_REF,
         )
     assert err.value.field == "crn"  # E2 needs the customer
     with pytest.raises(ValidationError) as err:
@@ -262,7 +288,7 @@ def test_i5_review_request_becomes_e2_review_escalation(desk, floor) -> None:
         decision_by="smart-centre-so",
         review_requested=True,
         crn=CRN,
-        references=[],
+        references=NONE_REF,
         help_required="wants a review of the rate decision",
     )
     assert c.suggested_outcomes == ["escalated"]
@@ -280,7 +306,7 @@ def test_i5_explanation_only_needs_no_escalation(desk, floor) -> None:
         floor.so,
         reason="unfavourable-decision",
         decision_by="smart-centre-so",
-        references=[],
+        references=NONE_REF,
         help_required="explain the rate decision",
     )
     assert intake.record_outcome(desk, floor.tps, c.id, ["resolved"]).escalation_id is None
@@ -293,7 +319,7 @@ def test_i6_complaint_is_transferred_to_tl(desk, floor) -> None:
         floor.so,
         reason="supervisor",
         supervisor_reason="complaint",
-        references=[],
+        references=NONE_REF,
         help_required="unhappy with wait time",
     )
     assert c.suggested_outcomes == ["transferred-tl"]
@@ -309,7 +335,7 @@ def test_i6_technical_needs_full_details_and_tps_takes_over(desk, floor) -> None
             floor.so,
             reason="supervisor",
             supervisor_reason="technical",
-            references=[],
+            references=NONE_REF,
             help_required="rate query",
         )
     assert err.value.field == "help_required"
@@ -318,7 +344,7 @@ def test_i6_technical_needs_full_details_and_tps_takes_over(desk, floor) -> None
         floor.so,
         reason="supervisor",
         supervisor_reason="technical",
-        references=[],
+        references=NONE_REF,
         help_required="Customer disputes how the partner income test reduced the rate since July",
     )
     with pytest.raises(ValidationError, match="took-over"):
@@ -328,10 +354,10 @@ def test_i6_technical_needs_full_details_and_tps_takes_over(desk, floor) -> None
 
 def test_i6_supervisor_reason_required_and_only_there(desk, floor) -> None:
     with pytest.raises(ValidationError) as err:
-        ask(desk, floor.so, reason="supervisor", references=[])
+        ask(desk, floor.so, reason="supervisor", references=NONE_REF)
     assert err.value.field == "supervisor_reason"
     with pytest.raises(ValidationError, match="unknown supervisor reason"):
-        ask(desk, floor.so, reason="supervisor", supervisor_reason="angry", references=[])
+        ask(desk, floor.so, reason="supervisor", supervisor_reason="angry", references=NONE_REF)
     with pytest.raises(ValidationError) as err2:
         ask(desk, floor.so, supervisor_reason="complaint")
     assert err2.value.field == "supervisor_reason"
@@ -368,18 +394,21 @@ def test_i7_failed_outcome_leaves_no_message_and_contact_open(desk, floor) -> No
     assert intake.get_contact(desk, floor.so, c.id).status == "open"
 
 
-def test_i7_non_staff_requester_addressed_by_name(desk, floor) -> None:
+def test_i7_non_staff_requester_addressed_by_logon(desk, floor) -> None:
+    # Second edition (I4, I7): a non-staff requester now always has a logon ID, and the
+    # confirmation is addressed to it (it used to go to the typed name).
     c = ask(
         desk,
         floor.cr_tps,
         reason="social-worker",
         requester_kind="social-worker",
+        requester_logon="wworker",
         requester_name="Wendy Worker",
-        references=[],
+        references=["mySupport"],
     )
     done = intake.record_outcome(desk, floor.cr_tps, c.id, ["resolved"])
     with desk.store.read() as s:
-        assert s.get(Outbox, done.outbox_id).recipient == "Wendy Worker"
+        assert s.get(Outbox, done.outbox_id).recipient == "wworker"
 
 
 # ---------------------------------------------------------------- I8 outcomes
@@ -474,7 +503,7 @@ def test_i2_7_incorrect_arrears_escalated_through_stop_payment_doc(desk, floor) 
         floor.sso,
         requester_logon=floor.so,
         reason="incorrect-arrears",
-        references=[],
+        references=NONE_REF,
         confirmed_no_answer=False,
         help_required="finalised activity made arrears",
     )
@@ -526,3 +555,139 @@ def test_r1_contacts_visible_to_requester_and_centre_staff_only(desk, floor) -> 
     with pytest.raises(PermissionDenied, match="another Centre"):
         intake.record_outcome(desk, floor.cr_tps, mine.id, ["resolved"])
     assert intake.get_contact(desk, floor.sp, mine.id).to_json()["id"] == mine.id
+
+
+# ---------------------------------------------------------------- second edition: I1 references on every contact
+def _branch(reason: str) -> dict[str, Any]:
+    """What reasons 5 to 7 need besides references (I5 decision maker, I6 supervisor reason)."""
+    return {
+        "unfavourable-decision": {"decision_by": "smart-centre-so"},
+        "supervisor": {"supervisor_reason": "complaint"},
+    }.get(reason, {})
+
+
+def test_i1_policy_offers_none_only_on_reasons_5_to_7(policy) -> None:
+    for channel in ("smart-centre", "comp-recovery"):
+        guide = intake.intake_guide(policy, channel)
+        assert sorted(r.key for r in guide.reasons if r.none_allowed) == sorted(NOT_REFERENCE_QUESTIONS)
+        assert all(r.references_required for r in guide.reasons)  # every contact records them
+        assert guide.none_reference_label == policy.section("intake")["none_reference_label"]
+
+
+@pytest.mark.parametrize("reason", NOT_REFERENCE_QUESTIONS)
+def test_i1_none_entry_recorded_for_a_reason_that_is_not_a_reference_question(desk, floor, reason) -> None:
+    v = ask(desk, floor.so, reason=reason, references=NONE_REF, confirmed_no_answer=False, **_branch(reason))
+    assert v.references == [intake.NONE] and v.reference_other == ""
+    assert intake.get_contact(desk, floor.so, v.id).references == ["none"]
+
+
+@pytest.mark.parametrize(
+    ("so", "reason"),
+    [("so", r) for r in TECHNICAL] + [("cr_tps", r) for r in COMP_RECOVERY_ONLY],
+)
+def test_i1_none_entry_refused_for_a_reference_question_saying_why(desk, floor, so, reason) -> None:
+    before = counts(desk)
+    with pytest.raises(ValidationError) as err:
+        ask(desk, getattr(floor, so), reason=reason, references=NONE_REF, requester_logon=floor.so
+            if so == "so" else "crso1")  # fmt: skip
+    assert err.value.field == "references"
+    assert "reference question" in err.value.message and "unfavourable-decision" in err.value.message
+    assert counts(desk) == before
+
+
+@pytest.mark.parametrize(
+    ("who", "reason"),
+    [("so", r) for r in TECHNICAL + NOT_REFERENCE_QUESTIONS] + [("cr_so", r) for r in COMP_RECOVERY_ONLY],
+)
+def test_i1_empty_checklist_is_never_saved_for_any_reason(desk, floor, who, reason) -> None:
+    before = counts(desk)
+    with pytest.raises(ValidationError) as err:
+        ask(desk, getattr(floor, who), reason=reason, references=[], reference_other="", **_branch(reason))
+    assert err.value.field == "references" and "tick" in err.value.message
+    if reason in NOT_REFERENCE_QUESTIONS:  # the message offers the none entry only where it is allowed
+        assert "not a reference question" in err.value.message
+    assert counts(desk) == before
+
+
+def test_i1_none_entry_beside_a_real_reference_is_refused(desk, floor) -> None:
+    with pytest.raises(ValidationError, match="untick one") as err:
+        ask(desk, floor.so, reason="supervisor", supervisor_reason="complaint", references=["none", "eReference"])
+    assert err.value.field == "references"
+    with pytest.raises(ValidationError, match="untick one"):
+        ask(desk, floor.so, reason="supervisor", supervisor_reason="complaint", references=["none", "other"],
+            reference_other="Team wiki")  # fmt: skip
+
+
+def test_i1_other_reference_by_name_counts_for_every_reason(desk, floor) -> None:
+    v = ask(desk, floor.cr_so, reason="qol-work", references=["other"], reference_other="QOL checklist")
+    assert (v.references, v.reference_other) == ([], "QOL checklist")
+
+
+# ---------------------------------------------------------------- second edition: I4 the requester's logon
+def test_i4_name_alone_is_refused(desk, floor) -> None:
+    before = counts(desk)
+    with pytest.raises(ValidationError) as err:
+        ask(desk, floor.tps, requester_name="Sam Officer")
+    assert err.value.field == "requester_logon" and "a name alone" in err.value.message
+    assert counts(desk) == before
+
+
+def test_i4_recorder_is_never_substituted_for_the_requester(desk, floor) -> None:
+    before = counts(desk)
+    with pytest.raises(ValidationError) as err:
+        ask(desk, floor.tps)  # a TPS recording for an SO gives the SO's logon
+    assert err.value.field == "requester_logon" and "not the one recording" in err.value.message
+    assert counts(desk) == before
+    for_so = ask(desk, floor.tps, requester_logon=floor.so)
+    assert (for_so.requester_logon, for_so.requester_name, for_so.recorded_by) == ("so1", "Sam Officer", "tps1")
+    own = ask(desk, floor.tps, requester_logon=floor.tps)  # a TPS asking for themselves says so
+    assert (own.requester_logon, own.recorded_by) == ("tps1", "tps1")
+
+
+def test_i4_r1_so_recording_their_own_request_is_the_requester(desk, floor) -> None:
+    v = ask(desk, floor.so)  # no logon typed: an SO only records their own requests (R1)
+    assert (v.requester_logon, v.requester_name, v.recorded_by) == ("so1", "Sam Officer", "so1")
+    assert ask(desk, floor.so, requester_logon=floor.so).requester_logon == "so1"
+
+
+def test_i4_staff_requester_name_from_record_and_a_wrong_name_refused(desk, floor) -> None:
+    assert ask(desk, floor.tps, requester_logon=floor.so, requester_name="sam  OFFICER").requester_name == "Sam Officer"
+    with pytest.raises(ValidationError) as err:
+        ask(desk, floor.tps, requester_logon=floor.so, requester_name="Pia Perth")
+    assert err.value.field == "requester_name" and "check the logon ID" in err.value.message
+
+
+@pytest.mark.parametrize("logon", ["a", "x" * 41, "bad logon", "-lead", "ab/c", "zo\u00e9"])
+def test_i4_non_staff_logon_validated_by_form(desk, floor, logon) -> None:
+    before = counts(desk)
+    with pytest.raises(ValidationError) as err:
+        ask(desk, floor.cr_tps, reason="social-worker", requester_kind="social-worker", requester_logon=logon,
+            requester_name="Wendy Worker", references=["mySupport"])  # fmt: skip
+    assert err.value.field == "requester_logon" and "not a logon ID" in err.value.message
+    assert counts(desk) == before
+
+
+def test_i4_non_staff_requester_needs_a_name_and_is_not_looked_up(desk, floor) -> None:
+    with pytest.raises(ValidationError) as err:
+        ask(desk, floor.cr_tps, reason="access-support", requester_kind="zone-staff", requester_logon="zone.k_2",
+            references=["mySupport"])  # fmt: skip
+    assert err.value.field == "requester_name" and "not staff of this floor" in err.value.message
+    v = ask(desk, floor.cr_tps, reason="access-support", requester_kind="zone-staff", requester_logon="zone.k_2",
+            requester_name="Kim Zone", references=["mySupport"])  # fmt: skip
+    assert (v.requester_logon, v.requester_name) == ("zone.k_2", "Kim Zone")
+
+
+def test_i4_i7_confirmation_goes_to_the_requester_not_the_recorder(desk, floor) -> None:
+    c = ask(desk, floor.tps, requester_logon=floor.so)
+    done = intake.record_outcome(desk, floor.tps, c.id, ["resolved"])
+    with desk.store.read() as s:
+        assert s.get(Outbox, done.outbox_id).recipient == "so1"  # so1 has no email on this floor: the logon
+
+
+def test_i4_check_requester_is_pure_and_names_the_field(policy) -> None:
+    guide = intake.intake_guide(policy, "comp-recovery")
+    assert intake.check_requester(guide, "so", "crso1", "") == {}
+    assert set(intake.check_requester(guide, "social-worker", "", "Wendy")) == {"requester_logon"}
+    assert set(intake.check_requester(guide, "social-worker", "wworker", "")) == {"requester_name"}
+    assert intake.requester_logon_for("", "so1", records_for_others=False) == "so1"  # R1: themselves
+    assert intake.requester_logon_for("", "tps1", records_for_others=True) is None  # never the recorder

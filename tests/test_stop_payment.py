@@ -310,7 +310,7 @@ def test_save_links_contact_and_is_one_transaction(desk, floor) -> None:
         floor.so,
         reason="incorrect-arrears",
         help_required="arrears on finalised activity",
-        references=[],
+        references=[intake.NONE],  # I1 second edition: I2.7 records "none", never an empty checklist
         crn="111222333C",
     )
     before = rows(desk)

@@ -27,7 +27,7 @@ def intake_fields(form: IntakeForm) -> Iterator[Widget]:
     )
     yield FieldRow(
         "Logon ID",
-        Input(value=form.default_logon, placeholder="the SO's logon ID", id="requester_logon", compact=True),
+        Input(value=form.default_logon, placeholder="the requester's logon ID", id="requester_logon", compact=True),
         required=True,
         id="row-requester_logon",
     )
@@ -74,7 +74,12 @@ def intake_fields(form: IntakeForm) -> Iterator[Widget]:
     )
     yield FieldRow(
         "References (I1)",
-        ReferenceChecklist(guide.references, other_label=guide.other_reference_label, id="references"),
+        ReferenceChecklist(
+            guide.references,
+            other_label=guide.other_reference_label,
+            none_label=guide.none_reference_label,
+            id="references",
+        ),
         required=True,
         stack=True,
         id="row-references",

@@ -17,6 +17,7 @@ from tpsdesk.services import intake as svc
 from tpsdesk.services.common import Actor, allowed
 
 OTHER = svc.OTHER
+NONE = svc.NONE
 
 # Fields checked live, in Tab order; a message for one of them shows beside it.
 LIVE = (
@@ -43,6 +44,7 @@ class Draft:
     reason: str = ""
     references: list[str] = field(default_factory=list)
     other_ticked: bool = False
+    none_ticked: bool = False  # I1: "none: not a reference question" (I2.5 to I2.7)
     reference_other: str = ""
     confirmed_no_answer: bool = False
     decision_by: str = ""
@@ -55,7 +57,11 @@ class Draft:
         return {
             "reason": self.reason,
             "help_required": self.help_required,
-            "references": [*self.references, *([OTHER] if self.other_ticked else [])],
+            "references": [
+                *self.references,
+                *([OTHER] if self.other_ticked else []),
+                *([NONE] if self.none_ticked else []),
+            ],
             "reference_other": self.reference_other if self.other_ticked else "",
             "confirmed_no_answer": self.confirmed_no_answer,
             "requester_kind": self.requester_kind,
@@ -75,9 +81,11 @@ class IntakeForm:
         self.policy = policy
         self.actor = actor
         self.guide = svc.intake_guide(policy, actor.channel)
-        is_so = actor.role == "SO"  # an SO asks as themselves (I4)
-        self.default_logon = actor.logon if is_so else ""
-        self.default_name = actor.name if is_so else ""
+        # R1, I4: an SO records only their own requests, so the requester is them (shown,
+        # fixed). Anyone else types the requester's logon: the recorder is never assumed.
+        own_only = allowed(policy, actor, "outcome") is not None
+        self.default_logon = actor.logon if own_only else ""
+        self.default_name = actor.name if own_only else ""
         self._refused = {r.key: r for r in self.guide.refused}
 
     # ------------------------------------------------------------ options
@@ -131,13 +139,16 @@ class IntakeForm:
         return ""
 
     def missing(self, draft: Draft) -> dict[str, str]:
-        """The live I4 check, plus the SO's logon when someone records for an SO."""
+        """The core's live I1/I4 check (the requester's logon included); the other
+        reference's message shows beside the checklist."""
         problems = dict(svc.missing_fields(self.policy, self.actor.channel, **draft.contact_kwargs()))
         if "reference_other" in problems:
             problems.setdefault("references", problems.pop("reference_other"))
-        if draft.requester_kind == "so" and not draft.requester_logon.strip():
-            problems.setdefault("requester_logon", "give the SO's logon ID (I4)")
         return problems
+
+    def is_staff_kind(self, kind: str) -> bool:
+        """I4: a requester of this kind is staff of this floor (name from their record)."""
+        return kind in self.guide.staff_requester_kinds
 
     # ------------------------------------------------------------ words
     def side_text(self) -> str:
@@ -199,7 +210,9 @@ def result_text(form: IntakeForm, contact: svc.ContactView) -> str:
     if contact.escalation_id is not None:
         lines.append(f"Escalation #{contact.escalation_id} raised.")
     if contact.outbox_id is not None:
-        lines.append(f"SO confirmation queued (I7, outbox #{contact.outbox_id}).")
+        lines.append(
+            f"Confirmation queued for the requester {contact.requester_logon} (I7, outbox #{contact.outbox_id})."
+        )
     if contact.suggested_outcomes and not contact.outcomes:
         labels = form.guide.outcomes
         lines.append("Expected outcome: " + ", ".join(labels.get(o, o) for o in contact.suggested_outcomes))

@@ -1,5 +1,7 @@
-"""The channel's reference checklist (I1): one checkbox per reference, plus an
-"other" entry that takes a name. Labels come from policy data, shown as text."""
+"""The channel's reference checklist (I1): one checkbox per reference, an "other"
+entry that takes a name, and the "none: not a reference question" entry, shown only
+while the chosen reason allows it (I2.5 to I2.7). Labels come from policy data, shown
+as text; whether a choice may be saved is the core's decision (``check_references``)."""
 
 from __future__ import annotations
 
@@ -30,19 +32,42 @@ class ReferenceChecklist(Vertical):
     }
     """
 
-    def __init__(self, references: list[str], *, other_label: str = "Other (name it)", id: str | None = None) -> None:
+    def __init__(
+        self,
+        references: list[str],
+        *,
+        other_label: str = "Other (name it)",
+        none_label: str = "None: not a reference question",
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.references = list(references)
         self.other_label = other_label
+        self.none_label = none_label
 
     def compose(self) -> ComposeResult:
         for i, name in enumerate(self.references):
             yield Checkbox(Text(name), id=f"ref-{i}", compact=True)
         yield Checkbox(Text(self.other_label), id="ref-other", compact=True)
         yield Input(placeholder="name of the other reference", id="reference_other", compact=True)
+        yield Checkbox(Text(self.none_label), id="ref-none", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#reference_other").display = False
+        self.query_one("#ref-none").display = False
+
+    def offer_none(self, offered: bool) -> None:
+        """I1: show the none entry only for a reason that is not a reference question; hiding
+        it unticks it, so a ticked none never reaches the core unseen."""
+        box = self.query_one("#ref-none", Checkbox)
+        box.display = offered
+        if not offered and box.value:
+            box.value = False
+
+    @property
+    def none_ticked(self) -> bool:
+        box = self.query_one("#ref-none", Checkbox)
+        return bool(box.display and box.value)
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         if event.checkbox.id == "ref-other":
@@ -69,3 +94,4 @@ class ReferenceChecklist(Vertical):
         other = self.query_one("#reference_other", Input)
         other.value = ""
         other.display = False
+        self.query_one("#ref-none").display = False

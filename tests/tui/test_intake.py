@@ -148,6 +148,7 @@ async def test_i5_review_request_becomes_e2_review_escalation(desk, make_app) ->
         pick(screen, "decision_by", "smart-centre-so")
         await pilot.pause()
         tick(screen, "review_requested")
+        tick(screen, "ref-none")  # I1 second edition: reasons 5-7 record "none", not an empty checklist
         screen.query_one("#crn", Input).value = "123456789A"
         screen.query_one("#help_required", TextArea).insert(HELP)
         await pilot.pause()
@@ -167,6 +168,7 @@ async def test_i6_supervisor_complaint_is_transferred_to_tl(desk, make_app) -> N
         pick(screen, "reason", "supervisor")
         await pilot.pause()
         pick(screen, "supervisor_reason", "complaint")
+        tick(screen, "ref-none")  # I1 second edition: reasons 5-7 record "none", not an empty checklist
         screen.query_one("#help_required", TextArea).insert("Customer unhappy with the wait time on the phone")
         await pilot.pause()
         assert "warm-transfer" in text_of(screen, "in-guidance")
@@ -196,7 +198,11 @@ async def test_i8_outcome_escalate_raises_escalation_and_queues_so_confirmation(
         assert detail.escalation.category == "system" and detail.escalation.status == "new"
         assert outbox_count(desk) == 1  # I7: the SO's confirmation is queued
         result = text_of(screen, "in-result")
-        assert f"Escalation #{row.escalation_id} raised" in result and "SO confirmation queued" in result
+        # I7 second edition: the confirmation is the requester's (who may not be an SO).
+        assert (
+            f"Escalation #{row.escalation_id} raised" in result
+            and "Confirmation queued for the requester so1" in result
+        )
 
 
 async def test_e5b_refer_to_ict_needs_nnu_and_service_first(desk, make_app) -> None:
@@ -247,6 +253,7 @@ async def test_i27_saving_arrears_contact_opens_builder_linked_to_it(desk, make_
         screen.query_one("#crn", Input).value = "987654321B"
         screen.query_one("#help_required", TextArea).insert("Arrears of $812 after the income update")
         await pilot.pause()
+        tick(screen, "ref-none")  # I1 second edition: reasons 5-7 record "none", not an empty checklist
         await pilot.press("ctrl+s")
         await settle(pilot)
         [row] = contacts(desk)
@@ -256,9 +263,12 @@ async def test_i27_saving_arrears_contact_opens_builder_linked_to_it(desk, make_
 
 
 async def test_markup_in_help_name_and_reference_is_shown_and_stored_as_typed(desk, make_app) -> None:
-    app = make_app("tps1")
+    # I4 second edition: a requester who types a name is not staff of this floor (a staff
+    # SO's name comes from the record), so this runs in comp-recovery with a social worker.
+    app = make_app("crtps1")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_intake(app, pilot)
+        pick(screen, "requester_kind", "social-worker")
         screen.query_one("#requester_logon", Input).value = "visitor1"
         screen.query_one("#requester_name", Input).value = "Jo " + MARKUP
         pick(screen, "reason", "status-rate")
@@ -274,7 +284,7 @@ async def test_markup_in_help_name_and_reference_is_shown_and_stored_as_typed(de
         assert row.help_required == "Help " + MARKUP
         assert row.requester_name == "Jo " + MARKUP and row.reference_other == "Wiki " + MARKUP
         assert "Requester: Jo " + MARKUP in text_of(screen, "in-result")
-        view = intake.get_contact(desk, "tps1", row.id)
+        view = intake.get_contact(desk, "crtps1", row.id)
         assert view.help_required == "Help " + MARKUP
 
 
@@ -308,7 +318,8 @@ async def test_keyboard_only_contact_from_f2_to_saved(desk, make_app) -> None:
 
 
 async def test_service_error_shows_beside_field_and_keeps_typed_text(desk, make_app) -> None:
-    """A logon not on the floor needs a name (I4): the core's message, nothing saved, text kept."""
+    """An SO's logon must be on the floor (I4, second edition: it used to take a typed name
+    instead): the core's message beside the logon, nothing saved, text kept."""
     app = make_app("tps1")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_intake(app, pilot)
@@ -317,7 +328,7 @@ async def test_service_error_shows_beside_field_and_keeps_typed_text(desk, make_
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert contacts(desk) == []
-        assert "give the requester's name" in error_of(screen, "requester_name")
+        assert "not the logon of a staff member" in error_of(screen, "requester_logon")
         assert screen.query_one("#help_required", TextArea).text == HELP
 
 
@@ -352,6 +363,9 @@ async def test_i2_comp_recovery_social_worker_requester_and_checklist(desk, make
         assert screen.guide.references == policy.references("comp-recovery")
         pick(screen, "requester_kind", "social-worker")
         pick(screen, "reason", "social-worker")
+        # I1, I4 second edition: the social worker's logon and a checked reference are required.
+        screen.query_one("#requester_logon", Input).value = "wworker"
+        tick(screen, "ref-1")
         screen.query_one("#help_required", TextArea).insert("Coding advice on a compensation preclusion period")
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -397,6 +411,7 @@ async def test_i6_supervisor_technical_tps_takes_over_with_full_details(desk, ma
         pick(screen, "reason", "supervisor")
         await pilot.pause()
         pick(screen, "supervisor_reason", "technical")
+        tick(screen, "ref-none")  # I1 second edition: reasons 5-7 record "none", not an empty checklist
         screen.query_one("#help_required", TextArea).insert("Rate query")
         await pilot.pause()
         assert screen.query_one(OutcomePicker).chosen() == ["took-over"]
@@ -416,3 +431,68 @@ async def test_r6_tl_is_not_offered_direct_ict_referral(desk, make_app) -> None:
         screen = await open_intake(app, pilot)
         offered = screen.query_one(OutcomePicker).outcomes
         assert "referred-ict" not in offered and "transferred-tl" in offered  # E5b is TPS/SP/SSO only
+
+
+# ---------------------------------------------------------------- second edition: I1, I4 in the intake
+async def test_i1_none_entry_shown_only_for_reasons_5_to_7(desk, make_app, policy) -> None:
+    app = make_app("so1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_intake(app, pilot)
+        none_box = screen.query_one("#ref-none", Checkbox)
+        assert not none_box.display  # no reason yet
+        for reason in ("unfavourable-decision", "supervisor", "incorrect-arrears"):
+            pick(screen, "reason", reason)
+            await pilot.pause()
+            assert none_box.display, reason
+            assert policy.section("intake")["none_reference_label"] in str(none_box.label)
+        none_box.value = True
+        await pilot.pause()
+        for reason in ("arrears-unsure", "status-rate", "cannot-finalise", "coding-error"):
+            pick(screen, "reason", reason)
+            await pilot.pause()
+            assert not none_box.display and not none_box.value, reason  # hidden means not ticked
+
+
+async def test_i4_requester_logon_required_and_reported_beside_the_field(desk, make_app) -> None:
+    app = make_app("tps1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_intake(app, pilot)
+        assert screen.query_one("#row-requester_logon", FieldRow).required
+        await fill_technical(screen, pilot)  # everything but the requester
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert contacts(desk) == []  # never recorded as the TPS's own request
+        assert "requester's logon ID" in error_of(screen, "requester_logon")
+        assert app.focused is screen.query_one("#requester_logon")
+        screen.query_one("#requester_name", Input).value = "Sam Officer"  # a name alone
+        await pilot.pause()
+        assert "a name alone" in error_of(screen, "requester_logon")
+        screen.query_one("#requester_logon", Input).value = "so1"
+        await pilot.pause()
+        assert error_of(screen, "requester_logon") == ""
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        [row] = contacts(desk)
+        assert (row.requester_logon, row.requester_name) == ("so1", "Sam Officer")
+
+
+async def test_i1_keyboard_only_none_entry_for_incorrect_arrears(desk, make_app) -> None:
+    """Keys alone: reason 7, the none entry, help, CRN, Enter saves (and opens the builder)."""
+    app = make_app("so1")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f2")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, IntakeScreen) and app.focused is screen.query_one("#reason")
+        await pilot.press("enter", *["down"] * 7, "enter")  # 7. incorrect arrears
+        await pilot.pause()
+        assert screen.query_one("#reason", Select).value == "incorrect-arrears"
+        for _ in range(len(screen.guide.references) + 2):  # the checklist, "Other", then "None"
+            await pilot.press("tab")
+        assert app.focused is screen.query_one("#ref-none")
+        await pilot.press("space", "tab", *"Arrears after finalising", "tab", *"987654321B", "enter")
+        await settle(pilot)
+        [row] = contacts(desk)
+        assert json.loads(row.references) == ["none"] and row.requester_logon == "so1"
+        assert isinstance(app.screen, StopPaymentScreen)

@@ -57,9 +57,13 @@ def _local(value: datetime | None, zone_name: str) -> str:
 
 
 def contact_text(view: Any, policy: Any) -> str:
+    from tpsdesk.services.intake_rules import NONE
+
     reasons = policy.section("reasons")
     outcome_labels = policy.section("outcomes")
-    refs = list(view.references) + ([f"other: {view.reference_other}"] if view.reference_other else [])
+    none_label = str(policy.section("intake").get("none_reference_label", "none: not a reference question"))
+    refs = [none_label if r == NONE else r for r in view.references]  # I1: the explicit none entry, in words
+    refs += [f"other: {view.reference_other}"] if view.reference_other else []
     who = f"{view.requester_name} ({view.requester_logon})" if view.requester_logon else view.requester_name
     lines = [
         f"contact {view.id}  [{view.status}]  {view.channel}  site {view.site}",
@@ -98,11 +102,21 @@ def contact() -> None:
 @contact.command("add")
 @click.option("--reason", metavar="KEY", required=True, help="Why TPS is needed (see 'contact guide').")
 @click.option("--help-text", "help_text", metavar="TEXT", default="", help="What help is required (I4).")
-@click.option("--ref", "refs", metavar="NAME", multiple=True, help="A reference checked (I1); repeat for each.")
+@click.option(
+    "--ref",
+    "refs",
+    metavar="NAME",
+    multiple=True,
+    help="A reference checked (I1); repeat for each. 'none' for a reason that is not a reference question (I2.5-7).",
+)
 @click.option("--ref-other", metavar="NAME", default="", help="Another reference checked, by name (I1).")
 @click.option("--confirmed-no-answer", is_flag=True, help="The references did not give the answer (I2.2-4).")
-@click.option("--requester", metavar="LOGON", help="The SO asking (default: you).")
-@click.option("--requester-name", metavar="NAME", help="The requester's name (non-staff or not on this floor).")
+@click.option(
+    "--requester",
+    metavar="LOGON",
+    help="The logon ID of the person asking (I4); required unless you are an SO recording your own request (R1).",
+)
+@click.option("--requester-name", metavar="NAME", help="The requester's name (required when they are not staff, I4).")
 @click.option("--requester-kind", metavar="KIND", default="so", show_default=True, help="so, social-worker, ... (I2).")
 @click.option("--crn", default="", help="The customer's CRN.")
 @click.option("--decision-by", metavar="KEY", help="Who made the unfavourable decision (I5).")
@@ -252,18 +266,22 @@ def _my_channel(obj: Context) -> list[str]:
 
 
 def guide_text(g: Any) -> str:
+    from tpsdesk.services.intake_rules import NONE
+
     lines = [
         f"== {g.channel_label} ({g.channel}) ==",
         "",
-        "References to check first (I1; --ref NAME, or --ref-other NAME):",
+        "References to check first (I1; --ref NAME, or --ref-other NAME; every contact records them):",
     ]
     lines += [f"  - {r}" for r in g.references]
+    lines += [f"  - {g.none_reference_label} (--ref {NONE}; only for the reasons marked so)"]
     lines += ["", "Reasons TPS takes (I2; --reason KEY):"]
     for r in g.reasons:
         marks = [
             m
             for m, on in (
-                ("references required", r.references_required),
+                ("references required", r.references_required and not r.none_allowed),
+                (f"references or --ref {NONE}", r.none_allowed),
                 ("confirm no answer", r.confirm_no_answer),
                 ("urgent", r.urgent),
             )

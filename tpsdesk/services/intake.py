@@ -25,19 +25,25 @@ from tpsdesk.policy import Policy
 from tpsdesk.services.common import Actor, Desk, actor_for, allowed, record_event, require
 from tpsdesk.services.intake_outcome import apply_outcome, branch_of
 from tpsdesk.services.intake_rules import (
+    NONE,
     OTHER,
     IntakeGuide,
     ReasonOption,
     Refused,
     RefusedOption,
     check_reason,
+    check_references,
+    check_requester,
     intake_guide,
     missing_fields,
+    requester_identity,
+    requester_logon_for,
     validated,
 )
 from tpsdesk.services.views import jsonable
 
 __all__ = [
+    "NONE",
     "OTHER",
     "ContactView",
     "IntakeGuide",
@@ -45,12 +51,16 @@ __all__ = [
     "Refused",
     "RefusedOption",
     "check_reason",
+    "check_references",
+    "check_requester",
     "get_contact",
     "intake_guide",
     "list_contacts",
     "missing_fields",
     "open_contact",
     "record_outcome",
+    "requester_identity",
+    "requester_logon_for",
 ]
 
 
@@ -157,22 +167,29 @@ def _view(
 
 
 # ---------------------------------------------------------------- recording
-def _requester(session: Session, actor: Actor, desk: Desk, v: dict[str, Any]) -> tuple[Staff | None, str, str]:
-    """(staff row or None, name, logon). An SO asks as themselves unless a logon is given (I4)."""
-    may_record_for_others = allowed(desk.policy, actor, "outcome") is None
-    logon = v["requester_logon"]
-    if v["requester_kind"] == "so" and not logon:
-        logon = actor.logon
-    if not may_record_for_others and (logon != actor.logon or v["requester_kind"] != "so"):
+def _records_for_others(desk: Desk, actor: Actor) -> bool:
+    """R1, R6: those who record outcomes record contacts for others; an SO only their own."""
+    return allowed(desk.policy, actor, "outcome") is None
+
+
+def _requester(
+    session: Session, actor: Actor, desk: Desk, guide: IntakeGuide, v: dict[str, Any]
+) -> tuple[Staff | None, str, str]:
+    """(staff row or None, name, logon) of the requester (I4), after the R1 check.
+
+    The logon was required and checked by form in ``validated``; here a staff requester's
+    logon must be on the floor (``requester_identity``). The recorder is never put in
+    the requester's place: an omitted logon was refused before this for anyone who
+    records for others."""
+    logon = str(v["requester_logon"])
+    kind = v["requester_kind"]
+    if not _records_for_others(desk, actor) and (logon != actor.logon or kind not in guide.staff_requester_kinds):
         raise PermissionDenied(f"refused: a {actor.role} records the contacts they raise themselves (R1)")
-    staff = session.exec(select(Staff).where(Staff.logon == logon)).first() if logon else None
-    if staff is not None:
-        return staff, staff.name, staff.logon
-    if not v["requester_name"]:
-        raise ValidationError(
-            "requester_name", f"logon {logon!r} is not on this floor: give the requester's name as well (I4)"
-        )
-    return None, v["requester_name"], logon or ""
+    staff = None
+    if kind in guide.staff_requester_kinds:
+        staff = session.exec(select(Staff).where(Staff.logon == logon)).first()
+    name = requester_identity(guide, kind, logon, v["requester_name"], staff.name if staff else None)
+    return staff, name, staff.logon if staff else logon
 
 
 def open_contact(
@@ -198,8 +215,10 @@ def open_contact(
     with desk.store.write() as session:
         actor = actor_for(session, logon)
         require(desk.policy, actor, "contact")
+        # I4, R1: an SO recording their own request is the requester; nobody else is.
+        draft["requester_logon"] = requester_logon_for(requester_logon, actor.logon, _records_for_others(desk, actor))
         v = validated(desk.policy, actor.channel, draft)
-        staff, name, req_logon = _requester(session, actor, desk, v)
+        staff, name, req_logon = _requester(session, actor, desk, intake_guide(desk.policy, actor.channel), v)
         now = desk.now()
         branch = {k: v[k] for k in ("decision_by", "review_requested", "supervisor_reason") if v[k]}
         contact = Contact(
@@ -229,7 +248,7 @@ def open_contact(
             "contact-opened",
             contact_id=contact.id,
             reason=v["reason"],
-            requester=req_logon or name,
+            requester=req_logon,
             **branch,
         )
         return contact_view(session, desk.policy, contact)
@@ -315,6 +334,16 @@ def completion_message(desk: Desk, contact: Contact, outcomes: list[str], escala
     return str(intake.get("completion_subject", "TPS contact recorded")), body
 
 
+def confirmation_recipient(session: Session, contact: Contact) -> str:
+    """I7: the confirmation goes to the requester, never the recorder: a staff requester's
+    email (their logon when the record has none), else the requester's logon. Only a
+    contact saved before I4 required the logon falls back to the requester's name."""
+    requester = session.get(Staff, contact.requester_id) if contact.requester_id else None
+    if requester is not None:
+        return requester.email or requester.logon
+    return contact.requester_logon or contact.requester_name
+
+
 def record_outcome(
     desk: Desk,
     logon: str,
@@ -349,10 +378,7 @@ def record_outcome(
         contact.status = "complete"
         flush_contact(session, contact)
         subject, body = completion_message(desk, contact, outs, contact.escalation_id)
-        requester = session.get(Staff, contact.requester_id) if contact.requester_id else None
-        recipient = (
-            (requester.email or requester.logon) if requester else (contact.requester_logon or contact.requester_name)
-        )
+        recipient = confirmation_recipient(session, contact)
         kind = str(desk.policy.section("intake").get("completion_kind", "contact-complete"))
         session.add(
             Outbox(created_at=now, kind=kind, recipient=recipient, subject=subject, body=body, contact_id=contact.id)

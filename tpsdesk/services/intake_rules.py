@@ -1,10 +1,16 @@
 """Intake rules that need only the policy (I1 to I6, I9, I10): the guide a screen shows and the
-draft checks it runs as the user types (I4). ``intake`` re-exports these names."""
+draft checks it runs as the user types (I4). ``intake`` re-exports these names.
+
+Everything here is a pure function over the policy and plain values (no session, no
+clock), so every path (service, CLI, TUI) asks the same questions and the rules can
+move into the domain later. The service adds only what needs the database: whether a
+staff requester's logon is on the floor (``requester_identity`` is given the record).
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from tpsdesk.errors import ValidationError
@@ -12,8 +18,14 @@ from tpsdesk.policy import CHANNELS, Policy
 from tpsdesk.services.views import jsonable
 from tpsdesk.text import clean, normalise_crn, single_line
 
-_LOGON = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+# I4: a logon ID by form: letters, digits, '.', '-', '_', 2 to 40 characters (the staff
+# table's limit), starting with a letter or digit.
+_LOGON = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,39}$")
 OTHER = "other"  # the I1 checklist's "other" entry, named in ``reference_other``
+# I1: the explicit "none: not a reference question" entry (I2.5 to I2.7). Stored as this
+# sentinel in the contact's references, so a reader can tell it from a forgotten
+# checklist; it never shares the list with a real reference.
+NONE = "none"
 
 
 class Refused(ValidationError):
@@ -31,11 +43,15 @@ class ReasonOption:
     key: str
     label: str
     n: int | None
+    # I1 (second edition): every contact records its references, so this is always true;
+    # kept so the guide's JSON keeps its key. ``none_allowed`` says whether the explicit
+    # "none: not a reference question" entry may stand for them (I2.5 to I2.7).
     references_required: bool
     confirm_no_answer: bool
     branch: str | None
     urgent: bool
     stop_payment: bool
+    none_allowed: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +76,9 @@ class IntakeGuide:
     escalate_to_label: str
     channel_label: str = ""
     other_reference_label: str = "Other (name it)"
+    none_reference_label: str = "None: not a reference question"
+    # I4: requester kinds who are staff of this floor (their logon must be a staff record).
+    staff_requester_kinds: list[str] = field(default_factory=lambda: ["so"])
 
     def reason(self, key: str) -> ReasonOption | None:
         return next((r for r in self.reasons if r.key == key), None)
@@ -92,11 +111,12 @@ def intake_guide(policy: Policy, channel: str) -> IntakeGuide:
                 key=key,
                 label=_label(t, channel, key),
                 n=int(n) if n is not None else None,
-                references_required=bool(t.get("references_required", False)),
+                references_required=True,  # I1: every contact records them
                 confirm_no_answer=bool(t.get("confirm_no_answer", False)),
                 branch=t.get("branch"),
                 urgent=bool(t.get("urgent", False)),
                 stop_payment=bool(t.get("stop_payment", False)),
+                none_allowed=bool(t.get("none_allowed", False)),
             )
         )
     refused = [
@@ -118,6 +138,8 @@ def intake_guide(policy: Policy, channel: str) -> IntakeGuide:
         escalate_to_label=str(ch.get("escalate_to_label", ch.get("escalate_to", ""))),
         channel_label=str(ch.get("label", channel)),
         other_reference_label=str(intake.get("other_reference_label", "Other (name it)")),
+        none_reference_label=str(intake.get("none_reference_label", "None: not a reference question")),
+        staff_requester_kinds=[str(k) for k in intake.get("staff_requester_kinds", ["so"])],
     )
 
 
@@ -194,23 +216,17 @@ def _validate(policy: Policy, channel: str, d: dict[str, Any]) -> tuple[dict[str
         errors["supervisor_reason"] = "a supervisor reason belongs to the supervisor reason (I6)"
     out["supervisor_reason"] = sup if branch == "supervisor" else None
 
-    # I2: who is asking
-    kind = d.get("requester_kind") or "so"
+    # I2, I4: who is asking
+    kind = d.get("requester_kind") or next(iter(guide.requester_kinds), "so")
     if kind not in guide.requester_kinds:
         errors["requester_kind"] = (
             f"{_short(kind)} cannot ask TPS in {guide.channel_label}: use {', '.join(guide.requester_kinds)}"
         )
     out["requester_kind"] = kind
-    name = single_line(d.get("requester_name"))
-    if len(name) > _cap(policy, "max_name_chars", 80):
-        errors["requester_name"] = f"the name is too long: at most {_cap(policy, 'max_name_chars', 80)} characters"
-    elif kind != "so" and not name:
-        errors["requester_name"] = "give the requester's name (I4)"
-    out["requester_name"] = name
-    logon = single_line(d.get("requester_logon")) or None
-    if logon and not _LOGON.match(logon):
-        errors["requester_logon"] = f"{_short(logon)} is not a logon ID: letters, digits, '.', '_' or '-'"
-    out["requester_logon"] = logon
+    max_name = _cap(policy, "max_name_chars", 80)
+    errors.update(check_requester(guide, kind, d.get("requester_logon"), d.get("requester_name"), max_name=max_name))
+    out["requester_name"] = single_line(d.get("requester_name"))
+    out["requester_logon"] = single_line(d.get("requester_logon")) or None
 
     # I4: what help is required
     help_text = clean(d.get("help_required")).strip()
@@ -223,19 +239,13 @@ def _validate(policy: Policy, channel: str, d: dict[str, Any]) -> tuple[dict[str
         errors["help_required"] = "give TPS full details of the customer's situation so TPS can take over the call (I6)"
     out["help_required"] = help_text
 
-    # I1: the references checked; required for the technical reasons
-    refs, ref_error = _references(guide, d.get("references") or [])
-    other = single_line(d.get("reference_other"))
+    # I1: the references checked, on every contact
     max_ref = _cap(policy, "max_reference_chars", 120)
-    if ref_error:
-        errors["references"] = ref_error
-    elif len(other) > max_ref:
-        errors["reference_other"] = f"too long: at most {max_ref} characters"
-    elif OTHER in refs and not other:
-        errors["reference_other"] = "name the other reference you checked (I1)"
-    elif option and option.references_required and not (set(refs) - {OTHER}) and not other:
-        errors["references"] = "tick at least one reference you checked (I1): " + ", ".join(guide.references)
-    out["references"] = [r for r in refs if r != OTHER]
+    refs, other, ref_errors = check_references(
+        guide, option, d.get("references") or [], d.get("reference_other"), max_chars=max_ref
+    )
+    errors.update(ref_errors)
+    out["references"] = refs
     out["reference_other"] = other
     out["confirmed_no_answer"] = bool(d.get("confirmed_no_answer"))
     if option and option.confirm_no_answer and not out["confirmed_no_answer"]:
@@ -250,8 +260,119 @@ def _validate(policy: Policy, channel: str, d: dict[str, Any]) -> tuple[dict[str
     return errors, out
 
 
+def check_requester(
+    guide: IntakeGuide, kind: str, logon: str | None, name: str | None, *, max_name: int = 80
+) -> dict[str, str]:
+    """I4: the requester's logon ID and name, field -> message ({} when both are right).
+
+    The logon is required for every requester and must have a logon's form; a name alone
+    is refused (it does not identify the person). A requester who is not staff of this
+    floor (a social worker, zone staff, ...) gives their name too; a staff requester's
+    name may come from their staff record (``requester_identity``)."""
+    errors: dict[str, str] = {}
+    logon_text = single_line(logon)
+    name_text = single_line(name)
+    if not logon_text:
+        errors["requester_logon"] = (
+            f"give the requester's logon ID as well as their name {_short(name_text)}: a name alone does not identify them (I4)"
+            if name_text
+            else "give the requester's logon ID: the person who asked, not the one recording (I4)"
+        )
+    elif not _LOGON.match(logon_text):
+        errors["requester_logon"] = (
+            f"{_short(logon_text)} is not a logon ID: 2 to 40 letters, digits, '.', '_' or '-' (I4)"
+        )
+    if len(name_text) > max_name:
+        errors["requester_name"] = f"the name is too long: at most {max_name} characters"
+    elif kind not in guide.staff_requester_kinds and not name_text:
+        label = guide.requester_kinds.get(kind, kind).lower()
+        errors["requester_name"] = f"give the requester's name: a {label} is not staff of this floor (I4)"
+    return errors
+
+
+def requester_identity(guide: IntakeGuide, kind: str, logon: str, typed_name: str, staff_name: str | None) -> str:
+    """I4: the requester's name to store, given the staff record's name for ``logon`` (None
+    when no staff member has it). Raises ``ValidationError`` naming the field to fix.
+
+    A staff requester (``staff_requester_kinds``) must be on the floor; their name comes
+    from the record when not typed, and a typed one must be theirs (a mismatch means the
+    wrong logon). Anyone else is taken by the form of their logon, with the typed name."""
+    typed = single_line(typed_name)
+    if kind not in guide.staff_requester_kinds:
+        return typed
+    if staff_name is None:
+        raise ValidationError(
+            "requester_logon",
+            f"{_short(logon)} is not the logon of a staff member of this floor: check the logon ID (I4)"
+            + ("" if len(guide.requester_kinds) == 1 else ", or choose the kind of requester if they are not staff"),
+        )
+    if typed and " ".join(typed.split()).casefold() != " ".join(staff_name.split()).casefold():
+        raise ValidationError(
+            "requester_name",
+            f"logon {_short(logon)} is {staff_name}, not {_short(typed)}: check the logon ID or clear the name (I4)",
+        )
+    return staff_name
+
+
+def requester_logon_for(given: str | None, recorder_logon: str, records_for_others: bool) -> str | None:
+    """I4, R1: the requester's logon to check. Someone who may record only their own
+    requests (an SO) is the requester, so an omitted logon is theirs: that is the requester
+    being themselves. For anyone who records for others an omitted logon stays omitted
+    (and is refused): the recorder is never substituted for the requester."""
+    text = single_line(given)
+    if text:
+        return text
+    return None if records_for_others else recorder_logon
+
+
+def check_references(
+    guide: IntakeGuide,
+    option: ReasonOption | None,
+    given: list[str],
+    other: str | None,
+    *,
+    max_chars: int = 120,
+) -> tuple[list[str], str, dict[str, str]]:
+    """I1: (references to store, the named other reference, field -> message).
+
+    Every contact records its references: at least one checklist entry, or "other" with
+    its name. For a reason that is not a reference question (``none_allowed``, I2.5 to
+    I2.7) the explicit none entry may stand instead, stored as ``[NONE]``; it is refused
+    for every other reason, and beside a real reference. An empty checklist is never
+    saved. With no reason chosen yet, only the list itself is checked."""
+    refs, unknown = _references(guide, given)
+    other_text = single_line(other)
+    errors: dict[str, str] = {}
+    real = [r for r in refs if r not in (OTHER, NONE)]
+    none_label = guide.none_reference_label
+    allowing = [r.key for r in guide.reasons if r.none_allowed]
+    if unknown:
+        errors["references"] = unknown
+    elif len(other_text) > max_chars:
+        errors["reference_other"] = f"too long: at most {max_chars} characters"
+    elif OTHER in refs and not other_text:
+        errors["reference_other"] = "name the other reference you checked (I1)"
+    elif NONE in refs and (real or other_text):
+        errors["references"] = f"{none_label!r} cannot be ticked with a reference you checked: untick one (I1)"
+    elif NONE in refs and option is not None and not option.none_allowed:
+        errors["references"] = (
+            f"{none_label!r} is refused for {option.key}: it is a reference question, so TPS asks which "
+            f"references you checked (I1); the none entry is only for {', '.join(allowing)}"
+        )
+    elif not real and not other_text and NONE not in refs:
+        if option is not None and option.none_allowed:
+            errors["references"] = f"tick the references you checked, or {none_label!r} (I1): " + ", ".join(
+                guide.references
+            )
+        else:
+            errors["references"] = "tick at least one reference you checked (I1): " + ", ".join(guide.references)
+    stored = [NONE] if NONE in refs and not errors else real
+    return stored, other_text, errors
+
+
 def _references(guide: IntakeGuide, given: list[str]) -> tuple[list[str], str | None]:
-    """Checklist names, matched case-insensitively to the channel's spelling (I1)."""
+    """Checklist names, matched case-insensitively to the channel's spelling (I1); the
+    other and none entries by key or label."""
     by_fold = {r.casefold(): r for r in guide.references}
     out: list[str] = []
     for raw in given:
@@ -260,6 +381,8 @@ def _references(guide: IntakeGuide, given: list[str]) -> tuple[list[str], str | 
             continue
         if name.casefold() in (OTHER, guide.other_reference_label.casefold()):
             canonical = OTHER
+        elif name.casefold() in (NONE, guide.none_reference_label.casefold()):
+            canonical = NONE
         else:
             found = by_fold.get(name.casefold())
             if found is None:
