@@ -420,7 +420,9 @@ class Reason:
     label: str
     label_smart_centre: str = field(metadata=opt("", **_LABEL_SC))  # "": `label`
     label_comp_recovery: str = field(metadata=opt("", **_LABEL_CR))
-    references_required: bool = field(metadata=opt(False))  # I1: at least one checklist tick
+    # I1: every contact records its references; these reasons (I2.5 to I2.7) are not
+    # reference questions, so the checklist also offers the explicit "none" entry.
+    none_allowed: bool = field(metadata=opt(False))
     confirm_no_answer: bool = field(metadata=opt(False))  # I2.2-4
     branch: str = field(metadata=opt("", choices=("decision", "supervisor")))  # I5, I6
     urgent: bool = field(metadata=opt(False))
@@ -502,6 +504,8 @@ class Intake:
     code_of_conduct: str  # I10
     completion_kind: str
     other_reference_label: str
+    none_reference_label: str  # I1: the explicit "none: not a reference question" entry
+    staff_requester_kinds: tuple[str, ...]  # I4: requesters who must be staff of this floor
     max_help_chars: int = field(metadata={"min": 1})
     max_name_chars: int = field(metadata={"min": 1})
     max_reference_chars: int = field(metadata={"min": 1})
