@@ -135,7 +135,14 @@ def _tokens(text: str) -> list[str]:
 
 
 def check_reason(policy: Policy, text: str | None) -> str:
-    """S2: exactly why the customer is not entitled. Returns the reason as it is stored."""
+    """S2: exactly why the customer is not entitled. Returns the reason as it is stored.
+
+    Markup, lookalike letters and zero-width characters are folded away first
+    (``_tokens``), so they can neither pad nor disguise a reason. Then, with
+    filler words set aside: nothing left, or only words of the policy's vague
+    reasons, is refused; otherwise the reason needs ``min_reason_words`` words,
+    counting every word the officer wrote, fillers included.
+    """
     sp = _sp(policy)
     reason = single_line(text)
     if not reason:
@@ -148,26 +155,39 @@ def check_reason(policy: Policy, text: str | None) -> str:
     fillers = {" ".join(_tokens(w)) for w in sp.get("filler_words", [])}
     tokens = _tokens(reason)
     content = [t for t in tokens if t not in fillers]
-    vague = [_tokens(v) for v in sp.get("vague_reasons", [])]
-    reduced_vague = {" ".join(t for t in v if t not in fillers) for v in vague} - {""}
-    if " ".join(tokens) in {" ".join(v) for v in vague} or " ".join(content) in reduced_vague:
+    vague = [_tokens(str(v)) for v in sp.get("vague_reasons", [])]
+    # A vague reason "with nothing added": every word left is a word of the vague
+    # reasons (repeating or combining them adds nothing), or nothing is left of a
+    # text that spells one out ("the customer is not entitled to the arrears").
+    vague_words = {t for v in vague for t in v if t not in fillers}
+    said_vague = any(v and set(v) <= set(tokens) for v in vague)
+    if (content and set(content) <= vague_words) or (not content and said_vague):
         raise ValidationError(
             "reason",
             f"{reason[:60]!r} is not acceptable: the DOC must say exactly why the customer is not entitled (S2)",
         )
-    if not content:
+    # Nothing left, or numbers alone (a date or an amount needs words saying why).
+    if not any(not t.isdigit() for t in content):
         raise ValidationError(
             "reason", "the reason says nothing specific: say exactly why the customer is not entitled (S2)"
         )
     minimum = int(sp.get("min_reason_words", 4))
-    distinct = {t for t in content if len(t) > 1 or t.isdigit()}
-    if len(distinct) < minimum or not any(not t.isdigit() for t in distinct):
+    if _word_count(tokens, fillers) < minimum:
         raise ValidationError(
             "reason",
-            f"say exactly why the customer is not entitled, in at least {minimum} different words "
-            "besides filler such as 'customer' or 'not entitled' (S2)",
+            f"say exactly why the customer is not entitled, in at least {minimum} different words (S2)",
         )
     return reason
+
+
+def _word_count(tokens: list[str], fillers: set[str]) -> int:
+    """S2: every different word the officer wrote, fillers included.
+
+    A word is a number, a filler word ("a"), or two letters or more: stray
+    single letters are not words, and a word repeated counts once, so neither
+    "b c d e" nor "blah blah blah blah" reaches the minimum.
+    """
+    return len({t for t in tokens if len(t) > 1 or t.isdigit() or t in fillers})
 
 
 def check_payment_type(policy: Policy, text: str | None) -> str:
