@@ -187,30 +187,23 @@ def test_cli_service_first_and_bad_id(desk, floor, db_url) -> None:
 
 
 def test_cli_e7_feedback_routes_and_refuses(desk, floor, db_url) -> None:
-    fails(run("feedback", "--about", floor.tps, "--text", "wrong rate", db=db_url, user=floor.sp), 2, "confirmed")
+    # E7 (second edition): the raiser cannot confirm; another officer records the finding.
+    fails(
+        run("feedback", "--about", floor.tps, "--text", "wrong rate", "--confirmed", db=db_url, user=floor.sp), 3, "E7"
+    )
+    raised = ok_json(run("feedback", "--about", floor.tps, "--text", "wrong rate", "--json", db=db_url, user=floor.so))
     out = ok_json(
-        run("feedback", "--about", floor.tps, "--text", "wrong rate", "--confirmed", "--json", db=db_url, user=floor.sp)
+        run("feedback", "confirm", str(raised["id"]), "--finding", "old rate table", "--json", db=db_url, user=floor.sp)
     )
     assert (out["to"], out["kind"], out["about"]) == (floor.tl, "feedback", floor.tps)
+    raised = ok_json(
+        run("feedback", "--about", floor.cr_tps, "--text", "CPP wrong", "--json", db=db_url, user=floor.cr_so)
+    )
+    fails(run("feedback", "confirm", str(raised["id"]), "--finding", "x", db=db_url, user=floor.cr_tl), 3, "(E7)")
     out = ok_json(
-        run(
-            "feedback",
-            "--about",
-            floor.cr_tps,
-            "--text",
-            "CPP wrong",
-            "--confirmed",
-            "--json",
-            db=db_url,
-            user=floor.cr_sso,
-        )
+        run("feedback", "confirm", str(raised["id"]), "--finding", "x", "--json", db=db_url, user=floor.cr_sso)
     )
     assert out["to"] == floor.cr_tps
-    fails(
-        run("feedback", "--about", floor.cr_tps, "--text", "CPP wrong", "--confirmed", db=db_url, user=floor.cr_so),
-        3,
-        "SSO",
-    )
     proc = run("feedback", "--about", floor.sp, "--text", "rude", "--conduct", db=db_url, user=floor.so)
     assert proc.returncode == 0 and f"({floor.tl})" in proc.stdout, proc.stderr
     fails(run("feedback", "--about", "ghost", "--text", "x", "--conduct", db=db_url, user=floor.so), 2, "ghost")

@@ -168,15 +168,57 @@ def test_s2_nothing_left_after_filler_refused(policy, reason) -> None:
     "reason",
     [
         "income too high",
-        "wrong wrong wrong wrong",
-        "blah blah blah blah blah",
-        "not entitled 1 2 3 4",
-        "a b c d e f g",
+        "blah blah blah blah blah",  # a word repeated counts once
+        "a b c d e f g",  # stray letters are not words
         "over income test",
+        "income income the the",
     ],
 )
 def test_s2_fewer_words_than_policy_minimum_refused(policy, reason) -> None:
     assert "at least 4" in errors(policy, reason=reason)["reason"]
+
+
+def test_s2_numbers_alone_say_nothing(policy) -> None:
+    assert "nothing specific" in errors(policy, reason="not entitled 1 2 3 4")["reason"]
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "income exceeds the limit",  # 4 words, one a filler
+        "the customer has income",  # 4 words, three fillers
+        "Customer is not eligible for rent assistance",  # "rent assistance" is what is left
+        "not entitled: partner income",  # vague words plus something added
+    ],
+)
+def test_s2_every_word_counts_fillers_included(policy, reason) -> None:
+    assert errors(policy, reason=reason) == {}
+
+
+def test_s2_exactly_the_minimum_with_fillers_passes_one_fewer_fails(policy) -> None:
+    strict = Policy(merge(policy.raw, {"stop_payment": {"min_reason_words": 5}}))
+
+    def error(reason: str) -> str | None:
+        return sp.field_errors(strict, replace(GOOD, reason=reason), today=TODAY).get("reason")
+
+    assert error("the income exceeds a cut") is None  # five words, two of them fillers
+    assert error("the income exceeds the cut") is not None  # "the" twice: four different words
+    assert "at least 5" in (error("the income exceeds cut") or "")
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "the customer is simply not entitled to this payment at all",  # vague + fillers, many words
+        "please stop: the customer is not eligible for the arrears",
+        "wrong wrong wrong wrong",  # a vague word repeated adds nothing
+        "incorrect arrears, system error, customer not entitled",  # vague reasons combined
+        "[b]customer[/b] is\u200b nоt еntitlеd to any of the arrears",  # hostile + filler
+    ],
+)
+def test_s2_vague_reason_with_filler_is_still_refused(policy, reason) -> None:
+    message = errors(policy, reason=reason)["reason"]
+    assert "exactly why" in message and "at least" not in message  # refused as vague, not as short
 
 
 def test_s2_minimum_words_from_policy(policy) -> None:

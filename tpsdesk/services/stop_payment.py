@@ -4,24 +4,42 @@
 typed; ``render`` produces the DOC text from the policy template (S5);
 ``save`` stores the DOC and, when asked, raises the urgent arrears escalation
 (E1, S3) in the same transaction and returns the channel's routing (S4).
+``verify_doc`` and ``return_doc`` are the receiving officer's check (S4);
+a returned DOC is corrected by saving a new one with ``replaces``, which takes
+over the returned DOC's escalation.
 All limits, lists and wording live in ``[stop_payment]`` of the policy.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
+from sqlmodel import Session, select
+
 from tpsdesk.deadlines import DueResult, compute
-from tpsdesk.errors import PermissionDenied, PolicyError, ValidationError
-from tpsdesk.models import Site, StopPaymentDoc
+from tpsdesk.domain.vocab import Category, NoteKind, Permission
+from tpsdesk.errors import Conflict, NotFound, PermissionDenied, PolicyError, ValidationError
+from tpsdesk.models import Escalation, Site, Staff, StopPaymentDoc
 from tpsdesk.policy import Policy
-from tpsdesk.services.common import Actor, Desk, actor_for, record_event, require
+from tpsdesk.services.common import (
+    Actor,
+    Desk,
+    actor_for,
+    add_note_row,
+    allowed,
+    can_see_all,
+    flush_or_conflict,
+    record_event,
+    require,
+    touch,
+)
 from tpsdesk.services.escalations import create_escalation, view_of
 from tpsdesk.services.intake import can_see_contact, flush_contact, load_contact
-from tpsdesk.services.views import EscalationView
+from tpsdesk.services.views import EscalationView, jsonable
 from tpsdesk.text import fold, normalise_crn, single_line
 
 FIELDS = ("crn", "payment_type", "amount", "period_from", "period_to", "reason", "ar_checked")
@@ -66,6 +84,7 @@ class StopPaymentResult:
     due_at: datetime | None
     after_hours: bool
     route: list[str] = field(default_factory=list)
+    replaces_id: int | None = None
 
 
 def _sp(policy: Policy) -> dict[str, Any]:
@@ -135,7 +154,14 @@ def _tokens(text: str) -> list[str]:
 
 
 def check_reason(policy: Policy, text: str | None) -> str:
-    """S2: exactly why the customer is not entitled. Returns the reason as it is stored."""
+    """S2: exactly why the customer is not entitled. Returns the reason as it is stored.
+
+    Markup, lookalike letters and zero-width characters are folded away first
+    (``_tokens``), so they can neither pad nor disguise a reason. Then, with
+    filler words set aside: nothing left, or only words of the policy's vague
+    reasons, is refused; otherwise the reason needs ``min_reason_words`` words,
+    counting every word the officer wrote, fillers included.
+    """
     sp = _sp(policy)
     reason = single_line(text)
     if not reason:
@@ -148,26 +174,39 @@ def check_reason(policy: Policy, text: str | None) -> str:
     fillers = {" ".join(_tokens(w)) for w in sp.get("filler_words", [])}
     tokens = _tokens(reason)
     content = [t for t in tokens if t not in fillers]
-    vague = [_tokens(v) for v in sp.get("vague_reasons", [])]
-    reduced_vague = {" ".join(t for t in v if t not in fillers) for v in vague} - {""}
-    if " ".join(tokens) in {" ".join(v) for v in vague} or " ".join(content) in reduced_vague:
+    vague = [_tokens(str(v)) for v in sp.get("vague_reasons", [])]
+    # A vague reason "with nothing added": every word left is a word of the vague
+    # reasons (repeating or combining them adds nothing), or nothing is left of a
+    # text that spells one out ("the customer is not entitled to the arrears").
+    vague_words = {t for v in vague for t in v if t not in fillers}
+    said_vague = any(v and set(v) <= set(tokens) for v in vague)
+    if (content and set(content) <= vague_words) or (not content and said_vague):
         raise ValidationError(
             "reason",
             f"{reason[:60]!r} is not acceptable: the DOC must say exactly why the customer is not entitled (S2)",
         )
-    if not content:
+    # Nothing left, or numbers alone (a date or an amount needs words saying why).
+    if not any(not t.isdigit() for t in content):
         raise ValidationError(
             "reason", "the reason says nothing specific: say exactly why the customer is not entitled (S2)"
         )
     minimum = int(sp.get("min_reason_words", 4))
-    distinct = {t for t in content if len(t) > 1 or t.isdigit()}
-    if len(distinct) < minimum or not any(not t.isdigit() for t in distinct):
+    if _word_count(tokens, fillers) < minimum:
         raise ValidationError(
             "reason",
-            f"say exactly why the customer is not entitled, in at least {minimum} different words "
-            "besides filler such as 'customer' or 'not entitled' (S2)",
+            f"say exactly why the customer is not entitled, in at least {minimum} different words (S2)",
         )
     return reason
+
+
+def _word_count(tokens: list[str], fillers: set[str]) -> int:
+    """S2: every different word the officer wrote, fillers included.
+
+    A word is a number, a filler word ("a"), or two letters or more: stray
+    single letters are not words, and a word repeated counts once, so neither
+    "b c d e" nor "blah blah blah blah" reaches the minimum.
+    """
+    return len({t for t in tokens if len(t) > 1 or t.isdigit() or t in fillers})
 
 
 def check_payment_type(policy: Policy, text: str | None) -> str:
@@ -286,7 +325,7 @@ def _prepare(
 ) -> tuple[Actor, Site, StopPaymentDocData, str, DueResult, datetime]:
     """Actor, site, clean DOC, its text and the C6 deadline, all at one instant."""
     actor = actor_for(session, logon)
-    require(desk.policy, actor, "doc")
+    require(desk.policy, actor, Permission.DOC)
     site = session.get(Site, actor.site_id)
     assert site is not None
     cal = desk.calendar(site)
@@ -307,13 +346,40 @@ def render(desk: Desk, logon: str, data: StopPaymentInput) -> str:
 
 
 def save(
-    desk: Desk, logon: str, data: StopPaymentInput, *, escalate: bool, contact_id: int | None = None
+    desk: Desk,
+    logon: str,
+    data: StopPaymentInput,
+    *,
+    escalate: bool,
+    contact_id: int | None = None,
+    replaces: int | None = None,
 ) -> StopPaymentResult:
-    """Store the DOC; with ``escalate``, raise the E1 arrears escalation in the same transaction."""
+    """Store the DOC; with ``escalate``, raise the E1 arrears escalation in the same transaction.
+
+    With ``replaces`` the DOC is the SO's correction of a DOC returned to them
+    (S4): it takes over the returned DOC's escalation, which keeps its deadline,
+    instead of raising another one.
+    """
     with desk.store.write() as session:
         actor, site, doc, text, due, now = _prepare(desk, session, logon, data)
+        old: StopPaymentDoc | None = None
+        taken: Escalation | None = None
+        if replaces is not None:
+            if contact_id is not None:
+                raise ValidationError(
+                    "contact",
+                    "a corrected DOC keeps the returned DOC's contact and escalation: leave out the contact",
+                )
+            old = _returned_for_correction(session, actor, replaces, doc)
+            taken = _escalation_of(session, old)
+            if taken is not None and taken.closed:
+                raise ValidationError(
+                    "replaces",
+                    f"escalation {taken.id} of DOC {old.id} is finalised: reopen it with a reason first (F3)",
+                )
+        escalate = escalate and taken is None  # the returned DOC's escalation is taken over, not raised again
         if escalate:
-            require(desk.policy, actor, "raise", category="arrears")  # S4: an SO may raise arrears only
+            require(desk.policy, actor, Permission.RAISE, category=Category.ARREARS)  # S4: an SO may raise arrears only
         contact = None
         if contact_id is not None:
             contact = load_contact(session, contact_id)
@@ -338,19 +404,33 @@ def save(
             text=text,
             created_by_id=actor.id,
             created_at=now,
+            replaces_id=old.id if old is not None else None,
         )
         session.add(row)
         session.flush()
         route, route_text = _route(desk, actor.channel)
         view = None
         due_at, after_hours = due.due, due.after_hours
+        if old is not None and taken is not None:
+            # S4: the corrected DOC becomes the escalation's DOC; its deadline is untouched.
+            row.escalation_id = taken.id
+            taken.doc_id = row.id
+            touch(taken, actor, now)
+            flush_or_conflict(session, taken)
+            add_note_row(
+                session, taken, actor.id, now,
+                f"Corrected stop-payment DOC {row.id} replaces DOC {old.id}, returned for: {old.return_reason}",
+                kind=NoteKind.NOTE,
+            )  # fmt: skip
+            view = view_of(session, taken.id or 0)
+            due_at, after_hours = view.due_at, view.after_hours
         if escalate:
             summary = f"Stop payment: {doc.payment_type} ${format_amount(doc.amount_cents)}, {doc.period_from} to {doc.period_to}. {doc.reason}"
             esc = create_escalation(
                 desk,
                 session,
                 actor,
-                category="arrears",
+                category=Category.ARREARS,
                 crn=doc.crn,
                 summary=summary,
                 doc_id=row.id,
@@ -366,6 +446,213 @@ def save(
             due_at, after_hours = view.due_at, view.after_hours
         record_event(
             session, now, actor.id, "stop-payment-doc", escalation_id=row.escalation_id, contact_id=contact_id,
-            doc_id=row.id, route=route,
+            doc_id=row.id, route=route, replaces=row.replaces_id,
         )  # fmt: skip
-        return StopPaymentResult(row.id or 0, text, view, route_text, due_at, after_hours, route)
+        return StopPaymentResult(row.id or 0, text, view, route_text, due_at, after_hours, route, row.replaces_id)
+
+
+# ---------------------------------------------------------------- S4: the receiving officer's check
+class DocState(StrEnum):
+    """S4: where a stop-payment DOC stands in the receiving officer's check."""
+
+    AWAITING = "awaiting-verification"
+    VERIFIED = "verified"
+    RETURNED = "returned"  # to the SO, who corrects and resubmits
+    REPLACED = "replaced"  # returned, and a corrected DOC names it
+
+
+@dataclass(frozen=True)
+class DocView:
+    """A stored DOC and its verification state (S4)."""
+
+    id: int
+    crn: str
+    payment_type: str
+    amount: str
+    period_from: date
+    period_to: date
+    reason: str
+    text: str
+    author: str
+    created_at: datetime
+    escalation_id: int | None
+    state: str
+    verified_at: datetime | None = None
+    verified_by: str | None = None
+    returned_at: datetime | None = None
+    returned_by: str | None = None
+    return_reason: str = ""
+    replaces_id: int | None = None
+    replaced_by_id: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return jsonable(asdict(self))
+
+
+def _load_doc(session: Session, doc_id: int, *, lock: bool = False) -> StopPaymentDoc:
+    """The DOC row; ``lock`` holds it (FOR UPDATE on PostgreSQL; SQLite writes are serial already)."""
+    query = select(StopPaymentDoc).where(StopPaymentDoc.id == doc_id)
+    row = session.exec(query.with_for_update() if lock else query).first()
+    if row is None:
+        raise NotFound(f"DOC {doc_id} does not exist: check the DOC number")
+    return row
+
+
+def _replacement_of(session: Session, row: StopPaymentDoc) -> int | None:
+    return session.exec(select(StopPaymentDoc.id).where(StopPaymentDoc.replaces_id == row.id)).first()
+
+
+def _escalation_of(session: Session, row: StopPaymentDoc) -> Escalation | None:
+    return session.get(Escalation, row.escalation_id) if row.escalation_id is not None else None
+
+
+def _not_yours(doc_id: int) -> PermissionDenied:
+    # R5: the same words whatever the DOC holds, so a refusal reveals nothing of it.
+    return PermissionDenied(f"refused: DOC {doc_id} is not yours to see; ask your Senior Practitioner or Team Leader")
+
+
+def _can_see_doc(desk: Desk, actor: Actor, row: StopPaymentDoc) -> bool:
+    """R1: an SO sees their own DOCs; in the DOC's Centre, whoever verifies DOCs or sees the queue."""
+    if row.created_by_id == actor.id:
+        return True
+    return row.centre_id == actor.centre_id and (
+        allowed(desk.policy, actor, Permission.VERIFY_DOC) is None or can_see_all(desk.policy, actor)
+    )
+
+
+def _state(row: StopPaymentDoc, replaced_by: int | None) -> DocState:
+    if row.verified_at is not None:
+        return DocState.VERIFIED
+    if row.returned_at is not None:
+        return DocState.REPLACED if replaced_by is not None else DocState.RETURNED
+    return DocState.AWAITING
+
+
+def _view(session: Session, row: StopPaymentDoc) -> DocView:
+    replaced_by = _replacement_of(session, row)
+
+    def logon(staff_id: int | None) -> str | None:
+        staff = session.get(Staff, staff_id) if staff_id is not None else None
+        return staff.logon if staff is not None else None
+
+    return DocView(
+        row.id or 0, row.crn, row.payment_type, format_amount(row.amount_cents), row.period_from, row.period_to,
+        row.reason, row.text, logon(row.created_by_id) or "", row.created_at, row.escalation_id,
+        _state(row, replaced_by), row.verified_at, logon(row.verified_by_id), row.returned_at,
+        logon(row.returned_by_id), row.return_reason, row.replaces_id, replaced_by,
+    )  # fmt: skip
+
+
+def show_doc(desk: Desk, logon: str, doc_id: int) -> DocView:
+    """The DOC, its text (S5) and its verification state (S4)."""
+    with desk.store.read() as session:
+        actor = actor_for(session, logon)
+        row = _load_doc(session, doc_id)
+        if not _can_see_doc(desk, actor, row):
+            raise _not_yours(doc_id)
+        return _view(session, row)
+
+
+def _receiving_officer(desk: Desk, session: Session, logon: str, doc_id: int) -> tuple[Actor, StopPaymentDoc]:
+    """S4, R5: the DOC's Centre, the verify_doc permission, and never the DOC's own author."""
+    actor = actor_for(session, logon)
+    row = _load_doc(session, doc_id, lock=True)
+    if row.centre_id != actor.centre_id:  # same Centre only (S4, R5)
+        raise _not_yours(doc_id)
+    require(desk.policy, actor, Permission.VERIFY_DOC)
+    if row.created_by_id == actor.id:
+        raise PermissionDenied(
+            f"refused: you wrote DOC {doc_id}: the receiving officer, not its author, verifies or returns it (S4)"
+        )
+    return actor, row
+
+
+def _refuse_if_checked(session: Session, row: StopPaymentDoc) -> None:
+    """S4: a verified DOC cannot be returned nor a returned one verified (the replacement is)."""
+    if row.verified_at is not None:
+        who = session.get(Staff, row.verified_by_id) if row.verified_by_id else None
+        by = f" by {who.name} ({who.logon})" if who else ""
+        raise Conflict(f"DOC {row.id} was already verified{by}: a verified DOC cannot be verified again or returned")
+    if row.returned_at is not None:
+        replaced_by = _replacement_of(session, row)
+        if replaced_by is not None:
+            raise Conflict(f"DOC {row.id} was returned and replaced by DOC {replaced_by}: check DOC {replaced_by}")
+        raise Conflict(
+            f"DOC {row.id} was returned to the SO ({row.return_reason}): "
+            "it is checked again once their corrected DOC replaces it"
+        )
+
+
+def _history(
+    session: Session, actor: Actor, row: StopPaymentDoc, at: datetime, kind: str, note_text: str, **detail: Any
+) -> None:
+    """S4: an event in the history and, when the DOC has an escalation, a note on it (D3)."""
+    esc = _escalation_of(session, row)
+    record_event(session, at, actor.id, kind, escalation_id=esc.id if esc else None, doc_id=row.id, **detail)
+    if esc is not None:
+        add_note_row(session, esc, actor.id, at, note_text, kind=NoteKind.NOTE)
+
+
+def verify_doc(desk: Desk, logon: str, doc_id: int, note: str = "") -> DocView:
+    """S4: the receiving officer records that the DOC holds the amount and exactly why."""
+    remark = single_line(note)
+    cap = int(_sp(desk.policy).get("max_reason_chars", 1000))
+    if len(remark) > cap:
+        raise ValidationError("note", f"the note is {len(remark)} characters: keep it to at most {cap}")
+    with desk.store.write() as session:
+        actor, row = _receiving_officer(desk, session, logon, doc_id)
+        _refuse_if_checked(session, row)
+        now = desk.now()
+        row.verified_at, row.verified_by_id = now, actor.id
+        session.add(row)
+        text = f"Stop-payment DOC {row.id} verified by {actor.name} ({actor.logon})" + (f": {remark}" if remark else "")
+        _history(session, actor, row, now, "doc-verified", text, note=remark)
+        session.flush()
+        return _view(session, row)
+
+
+def return_doc(desk: Desk, logon: str, doc_id: int, missing: str) -> DocView:
+    """S4: the receiving officer returns the DOC to the SO, saying what is missing."""
+    what = single_line(missing)
+    if not what:
+        raise ValidationError("missing", "say what is missing or wrong in the DOC, so the SO can correct it (S4)")
+    cap = int(_sp(desk.policy).get("max_reason_chars", 1000))
+    if len(what) > cap:
+        raise ValidationError("missing", f"the text is {len(what)} characters: keep it to at most {cap}")
+    with desk.store.write() as session:
+        actor, row = _receiving_officer(desk, session, logon, doc_id)
+        _refuse_if_checked(session, row)
+        now = desk.now()
+        row.returned_at, row.returned_by_id, row.return_reason = now, actor.id, what
+        session.add(row)
+        author = session.get(Staff, row.created_by_id)
+        to = f" to {author.name} ({author.logon})" if author else ""
+        text = f"Stop-payment DOC {row.id} returned{to} by {actor.name} ({actor.logon}); missing: {what}"
+        _history(session, actor, row, now, "doc-returned", text, missing=what)
+        session.flush()
+        return _view(session, row)
+
+
+def _returned_for_correction(session: Session, actor: Actor, doc_id: int, doc: StopPaymentDocData) -> StopPaymentDoc:
+    """S4: the DOC a correction replaces: returned, to this officer, not replaced yet, same customer."""
+    old = _load_doc(session, doc_id, lock=True)
+    if old.created_by_id != actor.id:
+        if old.centre_id != actor.centre_id:
+            raise _not_yours(doc_id)
+        raise PermissionDenied(f"refused: DOC {doc_id} is another officer's: only its author corrects it (S4)")
+    if old.verified_at is not None:
+        raise ValidationError("replaces", f"DOC {doc_id} was verified: only a returned DOC is corrected (S4)")
+    if old.returned_at is None:
+        raise ValidationError(
+            "replaces", f"DOC {doc_id} has not been returned: only a DOC returned to you is corrected (S4)"
+        )
+    replaced_by = _replacement_of(session, old)
+    if replaced_by is not None:
+        raise Conflict(f"DOC {doc_id} was already replaced by DOC {replaced_by}: correct that one if it is returned")
+    if old.crn != doc.crn:
+        raise ValidationError(
+            "crn",
+            f"DOC {doc_id} is about CRN {old.crn}, not {doc.crn}: a correction is for the same customer "
+            "(withdraw a mistaken escalation instead, F3)",
+        )
+    return old
