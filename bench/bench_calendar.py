@@ -32,7 +32,7 @@ from tpsdesk.models import RANK_CLOSED, RANK_NORMAL, RANK_URGENT, Contact, Escal
 from tpsdesk.policy import load_policy  # noqa: E402
 from tpsdesk.services import calendar as cal_svc  # noqa: E402
 from tpsdesk.services import dashboard as dash_svc  # noqa: E402
-from tpsdesk.services.common import Desk  # noqa: E402
+from tpsdesk.services.desk import Desk  # noqa: E402
 from tpsdesk.store import Store  # noqa: E402
 
 CATEGORIES = ["review", "death", "fcso", "system", "policy", "arrears", "q999"]

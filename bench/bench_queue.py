@@ -31,10 +31,12 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from sqlalchemy import event, select  # noqa: E402
 
+from tpsdesk.domain.access import sees_whole_centre as can_see_all  # noqa: E402
 from tpsdesk.models import Escalation  # noqa: E402
 from tpsdesk.policy import load_policy  # noqa: E402
 from tpsdesk.services import escalations as esc  # noqa: E402
-from tpsdesk.services.common import Desk, actor_for, can_see_all  # noqa: E402
+from tpsdesk.services.actors import actor_for  # noqa: E402
+from tpsdesk.services.desk import Desk  # noqa: E402
 from tpsdesk.store import Store  # noqa: E402
 
 WARN = ("SCAN escalation", "USE TEMP B-TREE FOR ORDER BY")

@@ -27,7 +27,7 @@ from screens import queue as queue_module  # noqa: E402
 from screens.app import TpsApp  # noqa: E402
 from screens.widgets import virtual_table  # noqa: E402
 from tpsdesk.services import escalations, setup  # noqa: E402
-from tpsdesk.services.common import Desk  # noqa: E402
+from tpsdesk.services.desk import Desk  # noqa: E402
 from tpsdesk.store import Store  # noqa: E402
 
 MARKS: dict[str, float] = {}

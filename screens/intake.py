@@ -28,7 +28,7 @@ from screens.widgets.outcome_picker import OutcomeDraft, OutcomePicker
 from screens.widgets.reference_checklist import ReferenceChecklist
 from tpsdesk.errors import TpsError, ValidationError
 from tpsdesk.services import intake as svc
-from tpsdesk.services.common import allowed
+from tpsdesk.services.actors import allowed
 from tpsdesk.services.setup import parse_date
 
 

@@ -24,7 +24,7 @@ from screens.widgets.field_row import FieldRow
 from screens.widgets.stop_payment_fields import OTHER, stop_payment_fields
 from tpsdesk.errors import TpsError, ValidationError
 from tpsdesk.services import stop_payment as sp
-from tpsdesk.services.common import Desk
+from tpsdesk.services.desk import Desk
 from tpsdesk.services.setup import site_calendar_for
 
 # The form's fields, in Tab order, as named by StopPaymentInput and field_errors.

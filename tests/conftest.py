@@ -13,7 +13,7 @@ import pytest
 from tpsdesk.clock import FakeClock
 from tpsdesk.policy import load_policy
 from tpsdesk.services import setup
-from tpsdesk.services.common import Desk
+from tpsdesk.services.desk import Desk
 from tpsdesk.store import Store
 
 # A Friday morning in Sydney (AEST): 2026-09-25 10:00 local.

@@ -7,7 +7,9 @@ from datetime import UTC, date, datetime
 from tpsdesk.models import Escalation, StopPaymentDoc
 from tpsdesk.services import calendar as cal_svc
 from tpsdesk.services import escalations as esc_svc
-from tpsdesk.services.common import Desk, actor_for, refresh_deadlines
+from tpsdesk.services.actors import actor_for
+from tpsdesk.services.desk import Desk
+from tpsdesk.services.uow import apply_schedule
 
 CRN = "123456789A"
 
@@ -22,7 +24,7 @@ def refer(desk: Desk, logon: str, escalation_id: int) -> None:
         esc.referred_at = desk.now()
         esc.referral_target = "ict"
         esc.owner_id = esc.owner_id or actor.id
-        refresh_deadlines(desk, session, esc)
+        apply_schedule(desk, session, esc)
 
 
 def set_eped(desk: Desk, escalation_id: int, eped: date) -> None:
@@ -30,7 +32,7 @@ def set_eped(desk: Desk, escalation_id: int, eped: date) -> None:
         esc = session.get(Escalation, escalation_id)
         assert esc is not None
         esc.eped = eped
-        refresh_deadlines(desk, session, esc)
+        apply_schedule(desk, session, esc)
 
 
 def stop_payment_doc(desk: Desk, logon: str) -> int:
@@ -187,7 +189,7 @@ def test_finalised_items_leave_the_calendar(desk, floor) -> None:
         esc = session.get(Escalation, v.id)
         assert esc is not None
         esc.closed, esc.status = True, "finalised"
-        refresh_deadlines(desk, session, esc)
+        apply_schedule(desk, session, esc)
     assert cal_svc.month_counts(desk, floor.sp, 2026, 9) == {}
 
 

@@ -6,7 +6,7 @@ import pytest
 from cli_helpers import fails, ok_json, run
 
 from tpsdesk.services import setup
-from tpsdesk.services.common import Desk
+from tpsdesk.services.desk import Desk
 
 
 def due(*args: str, **kw: str) -> dict:

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from tpsdesk.clock import FakeClock
 from tpsdesk.commands.escalation import WORKFLOW_MODULE
 from tpsdesk.services import escalations
-from tpsdesk.services.common import Desk
+from tpsdesk.services.desk import Desk
 
 
 @pytest.fixture

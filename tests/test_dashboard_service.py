@@ -10,7 +10,10 @@ from tpsdesk.errors import PermissionDenied, ValidationError
 from tpsdesk.models import Contact, Escalation, StopPaymentDoc
 from tpsdesk.services import dashboard as dash_svc
 from tpsdesk.services import escalations as esc_svc
-from tpsdesk.services.common import Desk, actor_for, record_event, refresh_deadlines
+from tpsdesk.services.actors import actor_for
+from tpsdesk.services.desk import Desk
+from tpsdesk.services.history import record_event
+from tpsdesk.services.uow import apply_schedule
 
 CRN = "123456789A"
 NOW = datetime(2026, 9, 25, 0, 30, tzinfo=UTC)  # Fri 10:30 Sydney
@@ -86,7 +89,7 @@ def known_floor(desk, floor, clock):
         esc = session.get(Escalation, ids["done"])
         assert esc is not None
         esc.closed, esc.status, esc.finalised_at = True, "finalised", NOW
-        refresh_deadlines(desk, session, esc)
+        apply_schedule(desk, session, esc)
         record_event(session, NOW, esc.owner_id, "finalised", escalation_id=esc.id, reason="resolved")
     esc_svc.raise_escalation(desk, floor.cr_tps, category="review", crn=CRN)  # another Centre
     return ids

@@ -18,7 +18,9 @@ from tpsdesk import demo
 from tpsdesk.errors import ValidationError
 from tpsdesk.models import STATUSES, Centre, Contact, Escalation, Event, Note, Staff, StopPaymentDoc
 from tpsdesk.services import escalations
-from tpsdesk.services.common import Desk, actor_for, refresh_deadlines
+from tpsdesk.services.actors import actor_for
+from tpsdesk.services.desk import Desk
+from tpsdesk.services.uow import apply_schedule
 from tpsdesk.store import Store
 
 TABLES = (Centre, Staff, Escalation, Note, Event, Contact, StopPaymentDoc)
@@ -130,7 +132,7 @@ def test_demo_reset_twice_keeps_ids_usable_for_new_rows(desk: Desk) -> None:
     assert v.id == 41
 
 
-def test_e12_demo_deadline_fields_match_refresh_deadlines(desk: Desk) -> None:
+def test_e12_demo_deadline_fields_match_the_domain_schedule(desk: Desk) -> None:
     demo.generate(desk, size=240, seed=11)
     fields = ("due_at", "after_hours", "next_follow_up_at", "next_action_at", "next_action_kind", "rank", "sort_at")
     with desk.store.read() as session:
@@ -138,7 +140,7 @@ def test_e12_demo_deadline_fields_match_refresh_deadlines(desk: Desk) -> None:
         assert len(sample) == 80
         for esc in sample:
             stored = {f: getattr(esc, f) for f in fields}
-            refresh_deadlines(desk, session, esc)
+            apply_schedule(desk, session, esc)
             assert stored == {f: getattr(esc, f) for f in fields}, esc.id
             if esc.status in ("referred", "awaiting-follow-up"):
                 fell_due = esc.next_follow_up_at is not None and esc.next_follow_up_at <= desk.now()

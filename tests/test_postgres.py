@@ -27,7 +27,8 @@ from tpsdesk.clock import FakeClock
 from tpsdesk.errors import Conflict, ValidationError
 from tpsdesk.models import Escalation
 from tpsdesk.services import escalations
-from tpsdesk.services.common import Desk, refresh_deadlines
+from tpsdesk.services.desk import Desk
+from tpsdesk.services.uow import apply_schedule
 from tpsdesk.store import Store, resolve_url
 
 pytestmark = pytest.mark.postgres
@@ -187,7 +188,7 @@ def test_pg_demo_generator(pg_desk: Desk) -> None:
         sample = session.exec(select(Escalation).where(Escalation.id % 10 == 0)).all()  # type: ignore[operator]
         for esc in sample:
             stored = (esc.due_at, esc.after_hours, esc.next_follow_up_at, esc.next_action_at, esc.rank, esc.sort_at)
-            refresh_deadlines(pg_desk, session, esc)
+            apply_schedule(pg_desk, session, esc)
             assert stored == (
                 esc.due_at,
                 esc.after_hours,

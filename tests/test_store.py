@@ -20,7 +20,8 @@ from sqlmodel import select
 from tpsdesk.errors import ConfigError, Conflict
 from tpsdesk.models import Centre, Escalation
 from tpsdesk.services import escalations
-from tpsdesk.services.common import Desk, flush_or_conflict
+from tpsdesk.services.desk import Desk
+from tpsdesk.services.uow import flush_or_conflict
 from tpsdesk.store import BUSY_TIMEOUT_MS, Store
 
 

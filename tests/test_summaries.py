@@ -19,8 +19,9 @@ from tpsdesk import export
 from tpsdesk.errors import PermissionDenied, ValidationError
 from tpsdesk.models import Contact, Escalation, Event, Site, Staff, StopPaymentDoc
 from tpsdesk.services import escalations
-from tpsdesk.services.common import Desk, refresh_deadlines
+from tpsdesk.services.desk import Desk
 from tpsdesk.services.summaries import EXPORT_EVENT, OPEN_CONTACT, shift_summary
+from tpsdesk.services.uow import apply_schedule
 
 # Fri 25 Sep 2026 in Sydney (AEST, UTC+10): the shift opens 08:00 = Thu 22:00 UTC.
 OPEN = datetime(2026, 9, 24, 22, 0, tzinfo=UTC)
@@ -74,7 +75,7 @@ def _change(desk: Desk, esc_id: int, **values: object) -> None:
         assert esc is not None
         for key, value in values.items():
             setattr(esc, key, value)
-        refresh_deadlines(desk, session, esc)
+        apply_schedule(desk, session, esc)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from tpsdesk.models import Escalation, StopPaymentDoc
 from tpsdesk.services import escalations as esc_svc
 from tpsdesk.services import setup
 from tpsdesk.services import workflow as wf
-from tpsdesk.services.common import actor_for
+from tpsdesk.services.actors import actor_for
 from tpsdesk.services.escalations import create_escalation
 
 CRN = "123456789A"

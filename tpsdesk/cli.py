@@ -103,7 +103,7 @@ class Context:
         """The Desk; read-only commands never migrate, they ask for 'db upgrade'."""
         if self._desk is None:
             from tpsdesk.clock import FakeClock, system_clock
-            from tpsdesk.services.common import Desk
+            from tpsdesk.services.desk import Desk
             from tpsdesk.store import Store
 
             fixed = self.fixed_now()

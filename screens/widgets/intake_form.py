@@ -12,9 +12,10 @@ from typing import Any
 
 from rich.text import Text
 
+from tpsdesk.domain.facts import Actor
 from tpsdesk.policy import Policy
 from tpsdesk.services import intake as svc
-from tpsdesk.services.common import Actor, allowed
+from tpsdesk.services.actors import allowed
 
 OTHER = svc.OTHER
 NONE = svc.NONE

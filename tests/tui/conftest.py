@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from screens.app import TpsApp
-from tpsdesk.services.common import Desk
+from tpsdesk.services.desk import Desk
 
 MakeApp = Callable[..., TpsApp]
 

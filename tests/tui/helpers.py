@@ -7,7 +7,8 @@ from typing import Any
 from textual.pilot import Pilot
 
 from tpsdesk.services import escalations
-from tpsdesk.services.common import Desk, actor_for
+from tpsdesk.services.actors import actor_for
+from tpsdesk.services.desk import Desk
 
 
 async def settle(pilot: Pilot, rounds: int = 4) -> None:

@@ -515,9 +515,7 @@ class Intake:
 # ---------------------------------------------------------------- feedback (E7, I10)
 @dataclass(frozen=True, slots=True)
 class Feedback:
-    # E7: roles that may record technical-correctness feedback, per channel (R6 applies too).
-    recorders: Mapping[str, tuple[Role, ...]] = field(metadata=opt(_empty_map(), keys=tuple(Channel)))
-    routes: Mapping[str, str]
+    routes: Mapping[str, str]  # I10 conduct, E7 concern and unfounded: what the raiser is told
 
 
 # ---------------------------------------------------------------- stop payment (S1 to S5)

@@ -19,10 +19,12 @@ from sqlmodel import Session, col, select
 
 from tpsdesk.businesstime import SiteCalendar
 from tpsdesk.deadlines import date_deadline
+from tpsdesk.domain.facts import Actor
 from tpsdesk.errors import ValidationError
 from tpsdesk.models import Escalation, Site
 from tpsdesk.policy import Policy
-from tpsdesk.services.common import Actor, Desk, actor_for
+from tpsdesk.services.actors import actor_for
+from tpsdesk.services.desk import Desk
 from tpsdesk.services.escalations import Owner, _visible
 
 # Urgency of one due entry, most pressing first. S3 puts stop-payment at the top

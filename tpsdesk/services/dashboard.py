@@ -15,10 +15,12 @@ from typing import Any
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
+from tpsdesk.domain.facts import Actor
 from tpsdesk.domain.vocab import Grant, Permission, Role
 from tpsdesk.errors import PermissionDenied, ValidationError
 from tpsdesk.models import RANK_CLOSED, Centre, Contact, Escalation, Event, Site, Staff
-from tpsdesk.services.common import Actor, Desk, actor_for, allowed, can_work
+from tpsdesk.services.actors import actor_for, allowed, can_work
+from tpsdesk.services.desk import Desk
 
 ROLE_WORDS = {
     "SO": "Service Officers",

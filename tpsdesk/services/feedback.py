@@ -26,19 +26,14 @@ from typing import Any
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
+from tpsdesk.domain.facts import Actor
 from tpsdesk.domain.vocab import Permission, Role
 from tpsdesk.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from tpsdesk.models import Feedback, Outbox, Staff
-from tpsdesk.services.common import (
-    Actor,
-    Desk,
-    actor_for,
-    load_escalation,
-    record_event,
-    require,
-    require_visible,
-    staff_by_logon,
-)
+from tpsdesk.services.actors import actor_for, require, staff_by_logon
+from tpsdesk.services.desk import Desk
+from tpsdesk.services.history import record_event
+from tpsdesk.services.uow import load_escalation, require_visible
 from tpsdesk.services.views import jsonable
 from tpsdesk.text import clean, single_line
 

@@ -19,10 +19,13 @@ from sqlalchemy import or_
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
+from tpsdesk.domain.facts import Actor
 from tpsdesk.errors import Conflict, NotFound, PermissionDenied, PolicyError, ValidationError
 from tpsdesk.models import Contact, Outbox, Site, Staff
 from tpsdesk.policy import Policy
-from tpsdesk.services.common import Actor, Desk, actor_for, allowed, record_event, require
+from tpsdesk.services.actors import actor_for, allowed, require
+from tpsdesk.services.desk import Desk
+from tpsdesk.services.history import record_event
 from tpsdesk.services.intake_outcome import apply_outcome, branch_of
 from tpsdesk.services.intake_rules import (
     NONE,

@@ -11,11 +11,13 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from tpsdesk.businesstime import STATES, SiteCalendar, zone
+from tpsdesk.domain.facts import Actor
 from tpsdesk.domain.vocab import W5Group
 from tpsdesk.errors import NotFound, ValidationError
 from tpsdesk.models import Centre, Site, Staff
 from tpsdesk.policy import CHANNELS, ROLES
-from tpsdesk.services.common import Actor, Desk, actor_for
+from tpsdesk.services.actors import actor_for
+from tpsdesk.services.desk import Desk
 from tpsdesk.text import clean
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")

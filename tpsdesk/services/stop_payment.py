@@ -21,24 +21,18 @@ from typing import Any
 from sqlmodel import Session, select
 
 from tpsdesk.deadlines import DueResult, compute
+from tpsdesk.domain.access import sees_whole_centre
+from tpsdesk.domain.facts import Actor
 from tpsdesk.domain.vocab import Category, NoteKind, Permission
 from tpsdesk.errors import Conflict, NotFound, PermissionDenied, PolicyError, ValidationError
 from tpsdesk.models import Escalation, Site, Staff, StopPaymentDoc
 from tpsdesk.policy import Policy
-from tpsdesk.services.common import (
-    Actor,
-    Desk,
-    actor_for,
-    add_note_row,
-    allowed,
-    can_see_all,
-    flush_or_conflict,
-    record_event,
-    require,
-    touch,
-)
+from tpsdesk.services.actors import actor_for, allowed, require
+from tpsdesk.services.desk import Desk
 from tpsdesk.services.escalations import create_escalation, view_of
+from tpsdesk.services.history import add_note_row, record_event
 from tpsdesk.services.intake import can_see_contact, flush_contact, load_contact
+from tpsdesk.services.uow import flush_or_conflict, touch
 from tpsdesk.services.views import EscalationView, jsonable
 from tpsdesk.text import fold, normalise_crn, single_line
 
@@ -516,7 +510,7 @@ def _can_see_doc(desk: Desk, actor: Actor, row: StopPaymentDoc) -> bool:
     if row.created_by_id == actor.id:
         return True
     return row.centre_id == actor.centre_id and (
-        allowed(desk.policy, actor, Permission.VERIFY_DOC) is None or can_see_all(desk.policy, actor)
+        allowed(desk.policy, actor, Permission.VERIFY_DOC) is None or sees_whole_centre(desk.policy, actor)
     )
 
 

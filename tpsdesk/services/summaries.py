@@ -19,10 +19,13 @@ from sqlmodel import Session, col, select
 
 from tpsdesk.businesstime import SiteCalendar
 from tpsdesk.deadlines import compute
+from tpsdesk.domain.facts import Actor
 from tpsdesk.domain.vocab import Grant, Permission, Role
 from tpsdesk.errors import NotFound, PermissionDenied, ValidationError
 from tpsdesk.models import Centre, Contact, Escalation, Site, Staff, StopPaymentDoc
-from tpsdesk.services.common import Actor, Desk, actor_for, allowed, record_event
+from tpsdesk.services.actors import actor_for, allowed
+from tpsdesk.services.desk import Desk
+from tpsdesk.services.history import record_event
 from tpsdesk.services.uow import plan_of
 
 EXPORT_EVENT = "export-full-identifiers"  # X2

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,12 +19,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from tpsdesk.businesstime import SiteCalendar
-from tpsdesk.domain import lifecycle, schedule
+from tpsdesk.domain import access, lifecycle, schedule
 from tpsdesk.domain.access import Refusal, Why
 from tpsdesk.domain.facts import Actor, Item
 from tpsdesk.domain.vocab import Action, Channel, Status
 from tpsdesk.errors import Conflict, NotFound, PermissionDenied, TpsError, ValidationError
 from tpsdesk.models import Centre, Contact, Escalation, Event, Note, Site, Staff
+from tpsdesk.policy import Policy
 from tpsdesk.services.actors import actor_for
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.history import add_note_row, record_event
@@ -150,6 +152,20 @@ def flush_or_conflict(session: Session, esc: Escalation) -> None:
         raise conflict_for(session, fresh) from None
 
 
+def touch(esc: Escalation, actor: Actor, at: datetime) -> None:
+    """Who changed the row last, and when (named in a Conflict, E11)."""
+    esc.updated_at = at
+    esc.updated_by_id = actor.id
+
+
+def require_visible(policy: Policy, actor: Actor, esc: Escalation) -> None:
+    """R5: the actor may see the escalation (the domain's scope), else the refusal."""
+    sc = access.scope(policy, actor)
+    visible = esc.centre_id == sc.centre_id if sc.whole_centre else sc.actor_id in (esc.raised_by_id, esc.owner_id)
+    if not visible:
+        raise PermissionDenied(access.unseen(esc.id or 0).text)
+
+
 class UnitOfWork:
     """One act by one actor on escalations, inside one write transaction."""
 
@@ -209,8 +225,7 @@ class UnitOfWork:
         )
 
     def touch(self, esc: Escalation) -> None:
-        esc.updated_at = self.now
-        esc.updated_by_id = self.actor.id
+        touch(esc, self.actor, self.now)
 
     def flush_or_conflict(self, esc: Escalation) -> None:
         flush_or_conflict(self.session, esc)
