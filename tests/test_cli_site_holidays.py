@@ -159,7 +159,7 @@ def test_c3_one_builder_layers_state_policy_site_and_own_dates(policy) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="needs services/common.py::site_calendar to call tpsdesk.calendars (body in the C3 report); drop this mark then",
+    reason="needs services/desk.py::site_calendar (common.py before) to call tpsdesk.calendars (body in the C3 report); drop this mark then",
 )
 def test_c3_desk_calendar_of_a_database_site_keeps_the_policy_sites_dates(desk: Desk, floor_db: str) -> None:
     desk.policy.raw["sites"]["PER"]["extra_holidays"] = ["2026-09-29"]
