@@ -22,7 +22,7 @@ def test_c2_r6_set_up_a_floor_on_a_brand_new_file(tmp_path: Path) -> None:
     site = ok_json(invoke("site", "add", "fre", "--name", "Fremantle", "--centre", "PCC", "--tz", "Australia/Perth",
                           "--state", "wa", "--cob", "16:30", "--json", db=db))  # fmt: skip
     assert site == {"code": "FRE", "name": "Fremantle", "centre": "PCC", "zone": "Australia/Perth", "state": "WA",
-                    "open_time": "08:00", "cob_time": "16:30"}  # fmt: skip
+                    "open_time": "08:00", "cob_time": "16:30", "extra_holidays": [], "removed_holidays": []}  # fmt: skip
     assert invoke("site", "add", "syd", "--name", "Parramatta", "--centre", "pcc", "--tz", "Australia/Sydney",
                   "--state", "NSW", db=db).returncode == 0  # fmt: skip
     assert invoke("staff", "add", "tl1", "--name", "Tina Lead", "--role", "tl", "--site", "SYD", db=db).returncode == 0

@@ -130,13 +130,13 @@ def fmt_day(d: date) -> str:
 
 
 def fmt_local(value: datetime, tz: ZoneInfo, viewer: ZoneInfo | None = None) -> str:
-    """A local time for people; in the viewer's zone with offset if different (C9)."""
-    shown = value.astimezone(viewer or tz)
-    text = f"{shown:%a} {shown.day} {shown:%b %Y %H:%M} {shown.tzname()}"
-    if viewer is not None and viewer.key != tz.key:
-        offset = shown.strftime("%z")
-        text += f" (UTC{offset[:3]}:{offset[3:]})"
-    return text
+    """A local time for people; in the viewer's zone with offset if different (C9).
+
+    The text comes from the shared formatter, ``tpsdesk.present.when_text``.
+    """
+    from tpsdesk.present import when_text  # it imports this module
+
+    return when_text(value, tz, viewer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,38 +259,20 @@ class SiteCalendar:
 def policy_calendar(
     policy: Policy, *, state: str, zone_name: str, code: str = "", site: dict[str, Any] | None = None
 ) -> SiteCalendar:
-    """A calendar from policy data alone (C2, C3): the business hours, the state's
-    added or removed dates, and a built-in site's own hours and dates if given."""
-    site = site or {}
-    extra, removed = policy.holiday_overrides(state)
-    extra_days = {date.fromisoformat(d) for d in extra} | {_iso_day(d) for d in site.get("extra_holidays", [])}
-    removed_days = {date.fromisoformat(d) for d in removed} | {_iso_day(d) for d in site.get("removed_holidays", [])}
-    return SiteCalendar(
-        code=code or state,
-        zone_name=zone_name,
-        state=state,
-        open_time=_clock(site.get("open")) or policy.open_time,
-        cob_time=_clock(site.get("cob")) or policy.cob_time,
-        extra=frozenset(extra_days),
-        removed=frozenset(removed_days),
-    )
+    """A calendar from policy data alone (C2, C3): a bare state and zone (``code`` only labels it),
+    or, with ``site``, a built-in site of the policy. Built by ``tpsdesk.calendars``."""
+    from tpsdesk.calendars import build_calendar  # the one builder; it imports this module
+
+    return build_calendar(policy, code=code or state, zone_name=zone_name, state=state, policy_site=site is not None)
 
 
 def site_calendar_from_policy(policy: Policy, code: str) -> SiteCalendar:
-    """The calendar of a built-in site of the policy's ``[sites]`` table (C2), by code."""
-    sites = policy.sites()
-    if code not in sites:
+    """The calendar of a built-in site of the policy's ``[sites]`` table (C2, C3), by code:
+    its hours, its own added/removed dates and its state's, through ``tpsdesk.calendars``."""
+    from tpsdesk.calendars import build_calendar
+
+    sites = policy.section("sites")
+    if not isinstance(sites.get(code), dict):
         raise ValidationError("site", f"unknown site {code!r}; use one of {', '.join(sorted(sites))}")
     site = sites[code]
-    return policy_calendar(policy, state=site["state"], zone_name=site["zone"], code=code, site=site)
-
-
-def _iso_day(value: date | str) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
-def _clock(value: time | str | None) -> time | None:
-    if value is None or isinstance(value, time):
-        return value
-    hh, mm = value.split(":")
-    return time(int(hh), int(mm))
+    return build_calendar(policy, code=code, zone_name=site["zone"], state=site["state"])

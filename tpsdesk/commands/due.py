@@ -1,21 +1,24 @@
 """``tpsdesk due``: the deadline calculator (C1 to C10, E1 to E12) from the command line.
 
-It needs no database for the built-in sites of the policy, so this module
-imports only click, the policy, the business calendar and the deadline rules
-(the whole process stays well under 0.4 s; see bench/bench_due.py). Only a
-site code that the policy does not know falls back to the database, imported
-lazily.
+``--site CODE`` is the database's site when there is a database (an existing
+``--db``/``TPSDESK_DB`` file or server, or the default file), so a holiday set
+with ``tpsdesk site holidays`` moves the answer (C3); else the policy's
+built-in site. Without a database this module imports only click, the policy,
+the business calendar and the deadline rules (the whole process stays well
+under 0.4 s; see bench/bench_due.py); the database libraries load lazily.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+import os
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
 from tpsdesk.businesstime import SiteCalendar
+from tpsdesk.calendars import build_calendar
 from tpsdesk.cli import Context, emit
 from tpsdesk.deadlines import DueResult, compute
 from tpsdesk.errors import NotFound, PolicyError, TpsError, ValidationError
@@ -29,68 +32,68 @@ def _as_option(exc: ValidationError, option: str | None = None) -> ValidationErr
     return ValidationError(option or _OPTION_OF.get(exc.field, exc.field), exc.message)
 
 
-def _hhmm(value: Any, key: str, fallback: time) -> time:
-    if value is None:
-        return fallback
+def policy_calendar(policy: Policy, code: str, zone_name: str, state: str, *, policy_site: bool = True) -> SiteCalendar:
+    """A calendar from policy data alone, through the one builder (C2, C3): hours and dates of the
+    policy site ``code`` (unless ``policy_site`` is False) over the state's."""
     try:
-        hh, mm = str(value).split(":")
-        return time(int(hh), int(mm))
-    except (ValueError, TypeError) as exc:
-        raise PolicyError(f'policy key {key} must be a time like "17:00", got {value!r}') from exc
-
-
-def _dates(values: list[Any], key: str) -> frozenset[date]:
-    try:
-        return frozenset(date.fromisoformat(str(v)) for v in values)
-    except ValueError as exc:
-        raise PolicyError(f"policy key {key} must list dates like 2026-12-24: {exc}") from exc
-
-
-def policy_calendar(
-    policy: Policy, code: str, zone_name: str, state: str, entry: dict[str, Any] | None = None
-) -> SiteCalendar:
-    """A calendar from policy data alone: hours from the site entry or ``business``, C3 overrides per state."""
-    entry = entry or {}
-    extra, removed = policy.holiday_overrides(state)
-    try:
-        return SiteCalendar(
-            code=code,
-            zone_name=zone_name,
-            state=state,
-            open_time=_hhmm(entry.get("open"), f"sites.{code}.open", policy.open_time),
-            cob_time=_hhmm(entry.get("cob"), f"sites.{code}.cob", policy.cob_time),
-            extra=_dates(extra, f"business.extra_holidays.{state}"),
-            removed=_dates(removed, f"business.removed_holidays.{state}"),
-        )
+        return build_calendar(policy, code=code, zone_name=zone_name, state=state, policy_site=policy_site)
     except ValidationError as exc:
         raise _as_option(exc) from None
 
 
-def site_calendar(obj: Context, policy: Policy, code: str) -> SiteCalendar:
-    """A built-in site of the policy first (no database); else the database's site (C2)."""
-    code = code.strip().upper()
-    entry = policy.sites().get(code)
-    if isinstance(entry, dict):
-        zone_name = entry.get("zone")
-        state = entry.get("state")
-        if not isinstance(zone_name, str) or not isinstance(state, str):
-            raise PolicyError(f"policy key sites.{code} needs a zone and a state")
-        return policy_calendar(policy, code, zone_name, state.upper(), entry)
-    known = ", ".join(sorted(policy.sites()))
-    try:
-        from tpsdesk.services.setup import site_calendar_for  # only now: loads the database libraries
-        from tpsdesk.store import resolve_url
+def database_given(obj: Context) -> bool:
+    """Is there a database to read (C3: its sites' holiday changes)? Decided without loading one.
 
-        url = resolve_url(obj.db)
-        if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-            raise NotFound("no database")  # a typo must not create an empty database file
+    ``--db``/``TPSDESK_DB`` naming a server, or a SQLite file that exists; else
+    the default SQLite file, if it exists. A mistyped path creates no file.
+    """
+    raw = obj.db or os.environ.get("TPSDESK_DB") or ""
+    if not raw:
+        from platformdirs import user_data_dir  # the same default as tpsdesk.store.default_db_path
+
+        return (Path(user_data_dir("tpsdesk")) / "tpsdesk.db").exists()
+    if "://" not in raw:
+        return Path(raw).expanduser().exists()
+    if raw.startswith("sqlite:"):
+        path = raw.split("://", 1)[1].removeprefix("/")
+        return bool(path) and path != ":memory:" and Path(path).exists()
+    return True  # a database server (PostgreSQL)
+
+
+def _database_calendar(obj: Context, code: str) -> SiteCalendar | None:
+    """The database's site ``code`` (C3: with its own holiday changes), None if it has no such site."""
+    from tpsdesk.services.setup import site_calendar_for  # only now: loads the database libraries
+
+    try:
         return site_calendar_for(obj.desk(), code)
     except NotFound:
-        pass
-    except TpsError as exc:  # no database yet, or an old one: the site is still unknown
-        raise NotFound(
-            f"--site: {code!r} is not a built-in site ({known}) and the database cannot be read: {exc}"
-        ) from None
+        return None
+
+
+def site_calendar(obj: Context, policy: Policy, code: str) -> SiteCalendar:
+    """The database's site when there is a database (C3: a holiday set by 'tpsdesk site holidays'
+    counts); else, or if it has no such site, the policy's built-in site (C2)."""
+    code = code.strip().upper()
+    builtin = policy.section("sites").get(code)
+    known = ", ".join(sorted(policy.section("sites")))
+    if database_given(obj):
+        try:
+            found = _database_calendar(obj, code)
+        except TpsError as exc:  # an old or unreadable database
+            if not isinstance(builtin, dict):
+                raise NotFound(
+                    f"--site: {code!r} is not a built-in site ({known}) and the database cannot be read: {exc}"
+                ) from None
+            click.echo(f"note: the database cannot be read ({exc}); using the policy's site {code}", err=True)
+            found = None
+        if found is not None:
+            return found
+    if isinstance(builtin, dict):
+        zone_name = builtin.get("zone")
+        state = builtin.get("state")
+        if not isinstance(zone_name, str) or not isinstance(state, str):
+            raise PolicyError(f"policy key sites.{code} needs a zone and a state")
+        return policy_calendar(policy, code, zone_name, state)
     raise NotFound(
         f"--site: no site with code {code!r}; built-in sites are {known}, or add one with 'tpsdesk site add'"
     )
@@ -117,13 +120,13 @@ def resolve_calendar(obj: Context, policy: Policy, site: str | None, state: str 
         zone_name = tz or zone_for_state(policy, state)
         if not zone_name:
             raise ValidationError("--tz", f"give the IANA zone of the {state} site, e.g. --tz Australia/Perth")
-        return policy_calendar(policy, state, zone_name.strip(), state)
+        return policy_calendar(policy, state, zone_name.strip(), state, policy_site=False)
     if obj.site:
         return site_calendar(obj, policy, obj.site)
     business = policy.section("business")
     zone_name = str(business.get("default_zone", "Australia/Sydney"))
     state = str(business.get("default_state", "NSW")).upper()
-    return policy_calendar(policy, state, zone_name, state)
+    return policy_calendar(policy, state, zone_name, state, policy_site=False)
 
 
 def parse_instant(cal: SiteCalendar, text: str, option: str) -> datetime:

@@ -95,7 +95,7 @@ def overdue(obj: Context, limit: int, text: str | None, as_json: bool) -> None:
     if as_json:
         emit(list_json(views, desk.now()), True)
         return
-    emit(None, False, overdue_text(views, Clockface(desk), desk))
+    emit(None, False, overdue_text(views, Clockface(desk, obj.user), desk))
 
 
 @click.group(cls=EscalationGroup)
@@ -137,7 +137,7 @@ def list_(
     if mine and owner:
         raise ValidationError("--owner", "give --mine or --owner, not both")
     desk = obj.desk()
-    face = Clockface(desk)
+    face = Clockface(desk, obj.user)
     site = site_code.strip().upper() if site_code else None
     if site and site not in face.zones:
         raise NotFound(f"--site: no site with code {site_code!r} (tpsdesk site list)")
@@ -166,13 +166,16 @@ def list_(
 def show(obj: Context, escalation_id: int, as_json: bool) -> None:
     """One escalation: fields, the due-time working (C8), deadlines, notes and history."""
     from tpsdesk.services import escalations
+    from tpsdesk.services.setup import viewer_zone
 
     desk = obj.desk()
-    detail = escalations.show(desk, obj.user, escalation_id)
+    viewer = viewer_zone(desk, obj.user)  # C9: times in the zone of the reader's site
+    detail = escalations.show(desk, obj.user, escalation_id, viewer_zone=viewer)
     out = detail.to_json()
+    out["viewer_zone"] = viewer
     out["display_status"] = detail.escalation.display_status(desk.now())
     out["overdue"] = detail.escalation.is_overdue(desk.now())
-    emit(out, as_json, show_text(detail, desk, desk.now()))
+    emit(out, as_json, show_text(detail, desk, desk.now(), viewer))
 
 
 # ---------------------------------------------------------------- changing
@@ -180,7 +183,7 @@ def _done(obj: Context, desk: Any, verb: str, view: Any, as_json: bool) -> None:
     if as_json:
         emit(view.to_json(), True)
     else:
-        emit(None, False, changed_text(verb, view, Clockface(desk)))
+        emit(None, False, changed_text(verb, view, Clockface(desk, obj.user)))
 
 
 @escalation.command()
@@ -326,7 +329,7 @@ def raise_(
     if as_json:
         emit(view.to_json(), True)
         return
-    face = Clockface(desk)
+    face = Clockface(desk, obj.user)
     due = f"; due {face.fmt(view.site, view.due_at)}" if view.due_at else ""
     flag = " (after hours: act at once)" if view.after_hours else ""
     emit(None, False, f"raised escalation {view.id} ({view.category}) at {view.site}{due}{flag}")

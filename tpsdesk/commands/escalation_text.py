@@ -1,52 +1,41 @@
-"""How the escalation commands print for people: local times per site (C1, C9), flags, masked CRNs (X2)."""
+"""How the escalation commands print for people (C1, C9), flags, masked CRNs (X2).
+
+C9: deadlines come from the raising site's calendar (the services); times are
+shown in the VIEWER's zone, the zone of the ``--user``'s site, with the offsets
+noted when the item's site keeps another zone. The words come from the shared
+formatter ``tpsdesk.present`` (the TUI uses it too).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from tpsdesk.businesstime import fmt_local, zone
 from tpsdesk.cli import table
+from tpsdesk.present import age, flags, overdue_minutes, relative, when_text
 from tpsdesk.text import mask_crn
+
+DEFAULT_ZONE = "Australia/Sydney"
 
 
 class Clockface:
-    """Local times per site (C9): the zones of the database's sites, read once."""
+    """Times for one viewer (C9): the zones of the database's sites and the viewer's, read once.
 
-    def __init__(self, desk: Any) -> None:
+    ``viewer`` is the logon reading the output; their site's zone is the one
+    shown. Without one (or for an unknown logon) each time is in its site's zone.
+    """
+
+    def __init__(self, desk: Any, viewer: str | None = None) -> None:
         from tpsdesk.services import setup
 
         self.zones = {s.code: s.zone for s in setup.list_sites(desk)}
+        self.viewer_zone: str | None = setup.viewer_zone(desk, viewer)
         self.now: datetime = desk.now()
 
     def fmt(self, site: str, instant: datetime | None) -> str:
         if instant is None:
             return "-"
-        return fmt_local(instant, zone(self.zones.get(site, "Australia/Sydney")))
-
-
-def _flags(view: Any, now: datetime, urgent: bool) -> str:
-    out = []
-    if urgent and not view.closed:
-        out.append("URGENT")
-    if view.after_hours and not view.closed:
-        out.append("AFTER-HOURS")
-    if view.is_overdue(now):
-        out.append("OVERDUE")
-    return " ".join(out)
-
-
-def _overdue_by(view: Any, now: datetime) -> int:
-    """Whole minutes past the next action (0 if not overdue)."""
-    if not view.is_overdue(now):
-        return 0
-    return int((now - view.next_action_at).total_seconds() // 60)
-
-
-def _age(minutes: int) -> str:
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    return f"{days}d {hours}h" if days else f"{hours}h {mins:02d}m"
+        return when_text(instant, self.zones.get(site, DEFAULT_ZONE), self.viewer_zone, note_site=True)
 
 
 def list_json(views: list[Any], now: datetime) -> list[dict[str, Any]]:
@@ -57,7 +46,7 @@ def list_json(views: list[Any], now: datetime) -> list[dict[str, Any]]:
             crn=mask_crn(v.crn),
             display_status=v.display_status(now),
             overdue=v.is_overdue(now),
-            overdue_minutes=_overdue_by(v, now),
+            overdue_minutes=overdue_minutes(v, now),
         )
         out.append(item)
     return out
@@ -73,13 +62,14 @@ def list_text(views: list[Any], face: Clockface, desk: Any) -> str:
             v.site,
             v.owner or "-",
             face.fmt(v.site, v.next_action_at),
-            _flags(v, face.now, cats[v.category].urgent),
+            relative(v.next_action_at, face.now) if v.next_action_at and not v.closed else "",
+            flags(v, face.now, cats[v.category].urgent),
             mask_crn(v.crn),
             v.summary[:40],
         ]
         for v in views
     ]
-    return table(["ID", "CATEGORY", "STATUS", "SITE", "OWNER", "NEXT ACTION", "FLAGS", "CRN", "SUMMARY"], rows)
+    return table(["ID", "CATEGORY", "STATUS", "SITE", "OWNER", "NEXT ACTION", "WHEN", "FLAGS", "CRN", "SUMMARY"], rows)
 
 
 def changed_text(verb: str, v: Any, face: Clockface) -> str:
@@ -104,20 +94,21 @@ def _local_if_instant(value: Any, t: Any) -> Any:
     return value
 
 
-def show_text(detail: Any, desk: Any, now: datetime) -> str:
+def show_text(detail: Any, desk: Any, now: datetime, viewer_zone: str | None = None) -> str:
+    """One escalation for people; times in ``viewer_zone`` (C9), else the raising site's."""
     v = detail.escalation
-    tz = zone(detail.zone)
     cat = desk.policy.categories[v.category]
 
     def t(instant: datetime | None) -> str:
-        return fmt_local(instant, tz) if instant else "-"
+        return when_text(instant, detail.zone, viewer_zone, note_site=True) if instant else "-"
 
-    flags = _flags(v, now, cat.urgent)
-    lines = [f"escalation {v.id}: {cat.label} ({cat.rule})" + (f"  [{flags}]" if flags else "")]
+    shown = flags(v, now, cat.urgent)
+    lines = [f"escalation {v.id}: {cat.label} ({cat.rule})" + (f"  [{shown}]" if shown else "")]
     fields = [
         ("status", v.display_status(now)),
         ("owner", f"{v.owner} ({v.owner_name})" if v.owner else "unclaimed"),
         ("centre/site", f"{v.centre} / {v.site} ({detail.zone})"),
+        ("times in", _times_in(detail.zone, viewer_zone)),
         ("CRN", v.crn or "-"),
         ("raised", f"{t(v.raised_at)} by {v.raised_by}"),
         ("due", t(v.due_at) + (" (after hours: act at once)" if v.after_hours and not v.closed else "")),
@@ -190,12 +181,19 @@ def _next_kind(detail: Any) -> str:
     return f" ({words}, {detail.next_action_rule})" if detail.next_action_rule else f" ({words})"
 
 
+def _times_in(site_zone: str, viewer_zone: str | None) -> str:
+    """Which zone the times are in (C9): the reader's, noting the raising site's when it differs."""
+    if not viewer_zone or viewer_zone == site_zone:
+        return f"{site_zone} (the raising site's)"
+    return f"{viewer_zone} (your site's); deadlines follow the raising site's calendar, {site_zone}"
+
+
 def overdue_text(views: list[Any], face: Clockface, desk: Any) -> str:
     cats = desk.policy.categories
     rows = [
         [
             str(v.id),
-            _age(_overdue_by(v, face.now)),
+            age(overdue_minutes(v, face.now)),
             cats[v.category].short,
             v.display_status(face.now),
             v.site,

@@ -1,4 +1,4 @@
-"""``tpsdesk centre|site|staff add|list``: setting up a real floor (over ``services.setup``).
+"""``tpsdesk centre|site|staff add|list``, ``site show|holidays``: setting up a real floor (over ``services.setup``).
 
 The ``add`` commands migrate a brand-new database first, so a floor can be set
 up on an empty file; the ``list`` commands never migrate (they ask for
@@ -8,6 +8,7 @@ up on an empty file; the ``list`` commands never migrate (they ask for
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Any
 
 import click
 
@@ -97,7 +98,7 @@ def site_add(
 @JSON
 @click.pass_obj
 def site_list(obj: Context, as_json: bool) -> None:
-    """List the sites."""
+    """List the sites, with the dates each adds or removes (C3)."""
     from tpsdesk.services import setup
 
     rows = setup.list_sites(obj.desk())
@@ -105,10 +106,91 @@ def site_list(obj: Context, as_json: bool) -> None:
         [asdict(r) for r in rows],
         as_json,
         table(
-            ["CODE", "NAME", "CENTRE", "ZONE", "STATE", "HOURS"],
-            [[r.code, r.name, r.centre, r.zone, r.state, f"{r.open_time}-{r.cob_time}"] for r in rows],
+            ["CODE", "NAME", "CENTRE", "ZONE", "STATE", "HOURS", "ADDED HOLIDAYS", "REMOVED HOLIDAYS"],
+            [
+                [
+                    r.code,
+                    r.name,
+                    r.centre,
+                    r.zone,
+                    r.state,
+                    f"{r.open_time}-{r.cob_time}",
+                    ",".join(r.extra_holidays) or "-",
+                    ",".join(r.removed_holidays) or "-",
+                ]
+                for r in rows
+            ],
         ),
     )
+
+
+def _site_text(detail: Any) -> str:
+    """``site show`` for people: the site, then every date its calendar adds or removes and why (C3)."""
+    from datetime import date
+
+    from tpsdesk.businesstime import fmt_day
+
+    v = detail.site
+    own_extra, own_removed = set(v.extra_holidays), set(v.removed_holidays)
+    lines = [
+        f"site {v.code}: {v.name}",
+        f"  {'centre':<16} {v.centre}",
+        f"  {'zone':<16} {v.zone}",
+        f"  {'state':<16} {v.state} (public holidays, C3)",
+        f"  {'hours':<16} {v.open_time}-{v.cob_time} (COB {v.cob_time})",
+    ]
+
+    def where(day: str, own: set[str]) -> str:
+        return "this site (tpsdesk site holidays)" if day in own else "policy data"
+
+    lines.append("added holidays (not business days):" + ("" if detail.extra else " none"))
+    lines += [f"  {fmt_day(date.fromisoformat(d))}  from {where(d, own_extra)}" for d in detail.extra]
+    lines.append("removed holidays (worked as business days):" + ("" if detail.removed else " none"))
+    for d in detail.removed:
+        name = detail.names.get(d) or "holiday"
+        lines.append(f"  {fmt_day(date.fromisoformat(d))}  {name}, from {where(d, own_removed)}")
+    return "\n".join(lines)
+
+
+@site.command("show")
+@click.argument("code")
+@JSON
+@click.pass_obj
+def site_show(obj: Context, code: str, as_json: bool) -> None:
+    """One site: zone, state, hours and the holidays it adds or removes (C3)."""
+    from tpsdesk.services import setup
+
+    detail = setup.site_detail(obj.desk(), code)
+    emit(detail.to_json(), as_json, _site_text(detail))
+
+
+@site.command("holidays")
+@click.argument("code")
+@click.option("--add", "add", multiple=True, metavar="DATE", help="An extra holiday of the site, e.g. a show day.")
+@click.option("--remove", "remove", multiple=True, metavar="DATE", help="A public holiday the site works.")
+@click.option("--clear", "clear", multiple=True, metavar="DATE", help="Forget the site's change for DATE.")
+@JSON
+@click.pass_obj
+def site_holidays(
+    obj: Context, code: str, add: tuple[str, ...], remove: tuple[str, ...], clear: tuple[str, ...], as_json: bool
+) -> None:
+    """Add or remove holidays of site CODE (C3); each option repeats, dates as YYYY-MM-DD.
+
+    The change is part of the site's calendar everywhere: deadlines, the queue
+    and 'tpsdesk due --site CODE'. Example: tpsdesk site holidays PER --add 2026-10-01
+    """
+    from tpsdesk.services import setup
+
+    if not (add or remove or clear):
+        raise ValidationError("--add", "give at least one --add, --remove or --clear DATE")
+    desk = obj.desk(migrate=True)
+    try:
+        detail = setup.set_site_holidays(desk, obj.user, code, add=add, remove=remove, clear=clear)
+    except ValidationError as exc:
+        if exc.field in ("add", "remove", "clear"):
+            raise ValidationError(f"--{exc.field}", exc.message) from None
+        raise
+    emit(detail.to_json(), as_json, _site_text(detail))
 
 
 # ---------------------------------------------------------------- staff
@@ -154,7 +236,15 @@ def staff_add(
     if email and "@" not in email:
         raise ValidationError("--email", f"{email!r} is not an email address")
     view = setup.add_staff(
-        obj.desk(migrate=True), logon, name, role, code, team_leader=team_leader, sp_pool=sp_pool, w5_group=w5_group, email=email
+        obj.desk(migrate=True),
+        logon,
+        name,
+        role,
+        code,
+        team_leader=team_leader,
+        sp_pool=sp_pool,
+        w5_group=w5_group,
+        email=email,
     )
     pool = f", W5 {view.w5_group}" if view.w5_group else ""
     emit(view.to_json(), as_json, f"added {view.role} {view.logon} ({view.name}) at {view.site}, {view.centre}{pool}")

@@ -28,7 +28,7 @@ VERSION = click.option(
 def _line(desk: Any, verb: str, view: Any) -> str:
     from tpsdesk.commands.escalation_text import Clockface, changed_text
 
-    return changed_text(verb, view, Clockface(desk))
+    return changed_text(verb, view, Clockface(desk, click.get_current_context().obj.user))  # C9: the reader's zone
 
 
 @click.command()

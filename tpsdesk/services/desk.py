@@ -4,9 +4,10 @@ and the site calendars (C2, C3), cached per site version."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import datetime
 
 from tpsdesk.businesstime import SiteCalendar
+from tpsdesk.calendars import build_calendar
 from tpsdesk.clock import Clock, system_clock
 from tpsdesk.models import Site
 from tpsdesk.policy import Policy, default_policy
@@ -41,21 +42,16 @@ def open_desk(url: str | None = None, *, migrate: bool = False) -> Desk:
     return Desk(store)
 
 
-def _dates(text: str) -> frozenset[date]:
-    return frozenset(date.fromisoformat(p.strip()) for p in text.split(",") if p.strip())
-
-
 def site_calendar(site: Site, policy: Policy) -> SiteCalendar:
-    """A database site's calendar: its own hours and dates plus its state's (C3)."""
-    extra, removed = policy.holiday_overrides(site.state)
-    hh, mm = site.open_time.split(":")
-    ch, cm = site.cob_time.split(":")
-    return SiteCalendar(
+    """A database site's calendar (C2, C3) from the one builder: the row's zone, state, hours
+    and own dates over the policy's site of the same code and the policy's per-state changes."""
+    return build_calendar(
+        policy,
         code=site.code,
         zone_name=site.zone,
         state=site.state,
-        open_time=time(int(hh), int(mm)),
-        cob_time=time(int(ch), int(cm)),
-        extra=_dates(site.extra_holidays) | frozenset(date.fromisoformat(d) for d in extra),
-        removed=_dates(site.removed_holidays) | frozenset(date.fromisoformat(d) for d in removed),
+        open_time=site.open_time,
+        cob_time=site.cob_time,
+        extra=site.extra_holidays,
+        removed=site.removed_holidays,
     )

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session, select
 
-from tpsdesk.businesstime import STATES, SiteCalendar, zone
+from tpsdesk.businesstime import STATES, SiteCalendar, fmt_day, state_holidays, zone
+from tpsdesk.calendars import build_calendar, dates_text, parse_dates, policy_changes
 from tpsdesk.domain.facts import Actor
-from tpsdesk.domain.vocab import W5Group
-from tpsdesk.errors import NotFound, ValidationError
+from tpsdesk.domain.vocab import Permission, W5Group
+from tpsdesk.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from tpsdesk.models import Centre, Site, Staff
 from tpsdesk.policy import CHANNELS, ROLES
-from tpsdesk.services.actors import actor_for
+from tpsdesk.services.actors import actor_for, allowed
 from tpsdesk.services.desk import Desk
+from tpsdesk.services.history import record_event
 from tpsdesk.text import clean
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
@@ -41,6 +45,23 @@ class SiteView:
     state: str
     open_time: str
     cob_time: str
+    # C3: the site's own added (extra holidays) and removed dates, ISO, sorted.
+    extra_holidays: tuple[str, ...] = ()
+    removed_holidays: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, site: Site, centre: str) -> SiteView:
+        return cls(
+            site.code,
+            site.name,
+            centre,
+            site.zone,
+            site.state,
+            site.open_time,
+            site.cob_time,
+            tuple(d.isoformat() for d in sorted(_row_dates(site.extra_holidays))),
+            tuple(d.isoformat() for d in sorted(_row_dates(site.removed_holidays))),
+        )
 
 
 @dataclass(frozen=True)
@@ -205,7 +226,7 @@ def list_sites(desk: Desk) -> list[SiteView]:
         rows = session.exec(
             select(Site, Centre.code).join(Centre, Centre.id == Site.centre_id).order_by(Site.code)
         ).all()
-        return [SiteView(s.code, s.name, c, s.zone, s.state, s.open_time, s.cob_time) for s, c in rows]
+        return [SiteView.of(s, c) for s, c in rows]
 
 
 def list_staff(desk: Desk, *, site: str | None = None, role: str | None = None) -> list[StaffView]:
@@ -244,13 +265,178 @@ def whoami(desk: Desk, logon: str) -> Actor:
         return actor_for(session, logon)
 
 
+def calendar_of(desk: Desk, site: Site) -> SiteCalendar:
+    """A database site's calendar (C2, C3): the desk's, through the one builder."""
+    return desk.calendar(site)
+
+
 def site_calendar_for(desk: Desk, code: str) -> SiteCalendar:
-    """A site's calendar from the database (the `due --site` fallback)."""
+    """A site's calendar from the database (``due --site`` when there is a database)."""
     with desk.store.read() as session:
-        s = session.exec(select(Site).where(Site.code == code.upper())).first()
-        if s is None:
-            raise NotFound(f"site: no site with code {code!r}")
-        return desk.calendar(s)
+        return calendar_of(desk, _site(session, code))
+
+
+def viewer_zone(desk: Desk, logon: str | None) -> str | None:
+    """The zone of the site where ``logon`` sits: the CLI viewer's zone (C9); None if unknown."""
+    if not logon:
+        return None
+    with desk.store.read() as session:
+        row = session.exec(select(Site.zone).join(Staff, Staff.site_id == Site.id).where(Staff.logon == logon)).first()
+        return str(row) if row else None
+
+
+# ---------------------------------------------------------------- C3: a site's own holiday changes
+@dataclass(frozen=True)
+class SiteDetail:
+    """A site with every date its calendar adds or removes and where each comes from (C3)."""
+
+    site: SiteView
+    policy_extra: tuple[str, ...]  # from [business.*_holidays.STATE] and [sites.CODE]
+    policy_removed: tuple[str, ...]
+    extra: tuple[str, ...]  # the calendar in use: every layer together
+    removed: tuple[str, ...]
+    names: dict[str, str] = field(default_factory=dict)  # date -> the holiday a removed date would have been
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self.site)
+        out["calendar"] = {
+            "extra_holidays": list(self.extra),
+            "removed_holidays": list(self.removed),
+            "policy_extra_holidays": list(self.policy_extra),
+            "policy_removed_holidays": list(self.policy_removed),
+        }
+        return out
+
+
+def _row_dates(text: str | None) -> frozenset[date]:
+    """A row's comma-separated dates; a bad one in the database names the column."""
+    return parse_dates(text or "", "site holidays")
+
+
+def _site(session: Session, code: str) -> Site:
+    s = session.exec(select(Site).where(Site.code == code.strip().upper())).first()
+    if s is None:
+        raise NotFound(f"site: no site with code {code!r} in the database (tpsdesk site list)")
+    return s
+
+
+def _iso(days: frozenset[date]) -> tuple[str, ...]:
+    return tuple(d.isoformat() for d in sorted(days))
+
+
+def site_detail(desk: Desk, code: str) -> SiteDetail:
+    """``tpsdesk site show``: the site and the dates its calendar adds and removes (C3)."""
+    with desk.store.read() as session:
+        s = _site(session, code)
+        centre = session.get(Centre, s.centre_id)
+        assert centre is not None
+        cal = calendar_of(desk, s)
+        p_extra, p_removed = policy_changes(desk.policy, s.state, s.code)
+        names = {d.isoformat(): state_holidays(s.state, d.year).get(d, "") for d in cal.removed}
+        return SiteDetail(
+            SiteView.of(s, centre.code), _iso(p_extra), _iso(p_removed), _iso(cal.extra), _iso(cal.removed), names
+        )
+
+
+def _change_dates(option: str, values: Sequence[str | date]) -> list[date]:
+    days: list[date] = []
+    for value in values:
+        days.extend(sorted(parse_dates([value], option)))
+    return days
+
+
+def set_site_holidays(
+    desk: Desk,
+    logon: str,
+    code: str,
+    *,
+    add: Sequence[str | date] = (),
+    remove: Sequence[str | date] = (),
+    clear: Sequence[str | date] = (),
+) -> SiteDetail:
+    """Add a site's extra holidays, remove holidays it does not keep, or forget a change (C3).
+
+    ``add``: a date the site does not work (a proclaimed day, a local show day).
+    ``remove``: a public holiday of the state (or the policy) that the site works.
+    ``clear``: forget the site's own change for a date. Each change is a history
+    Event ``site-holidays``; nothing is written if any date is refused.
+    """
+    adds, removes, clears = _change_dates("add", add), _change_dates("remove", remove), _change_dates("clear", clear)
+    seen: dict[date, str] = {}
+    for option, days in (("add", adds), ("remove", removes), ("clear", clears)):
+        for d in days:
+            if seen.get(d, option) != option:
+                raise ValidationError(
+                    option, f"{d.isoformat()} is given to both {seen[d]} and {option}: give each date once"
+                )
+            seen[d] = option
+    with desk.store.write() as session:
+        actor = actor_for(session, logon)
+        s = _site(session, code)
+        # For now the roles that may reassign (SP, SSO within their Centre, TL) may change a
+        # site's holidays; an admin flag on staff will take this over in a later issue.
+        reason = allowed(desk.policy, actor, Permission.REASSIGN, centre_id=s.centre_id)
+        if reason is not None:
+            if desk.policy.permission(actor.channel, actor.role, Permission.REASSIGN) == "own-centre":
+                raise PermissionDenied(
+                    f"refused: a {actor.role} may change the holidays only of their own Centre's sites"
+                )
+            raise PermissionDenied(
+                f"refused: a {actor.role} may not change a site's holidays; "
+                "ask a Senior Practitioner, an SSO or a Team Leader"
+            )
+        extra, removed = set(_row_dates(s.extra_holidays)), set(_row_dates(s.removed_holidays))
+        # What the site would keep without its own changes: the state's and the policy's dates.
+        base = build_calendar(desk.policy, code=s.code, zone_name=s.zone, state=s.state)
+        changes: list[tuple[str, date]] = []
+        for d in adds:
+            if d.weekday() >= 5:
+                raise ValidationError("add", f"{fmt_day(d)} is a weekend: it is never a business day, nothing to add")
+            if d in extra:
+                continue  # already added: no change
+            name = base.holiday_name(d)
+            if name and d not in removed:
+                raise ValidationError("add", f"{fmt_day(d)} is already a holiday at {s.code} ({name}): nothing to add")
+            if name:
+                removed.discard(d)  # the site keeps the public holiday again
+            else:
+                extra.add(d)
+            changes.append(("add", d))
+        for d in removes:
+            if d in removed:
+                continue
+            name = base.holiday_name(d)
+            if not name:
+                raise ValidationError(
+                    "remove",
+                    f"{fmt_day(d)} is not a public holiday at {s.code} ({s.state}): nothing to remove"
+                    + ("; to forget a date the site added use --clear" if d in extra else ""),
+                )
+            if d.weekday() >= 5:
+                raise ValidationError(
+                    "remove", f"{fmt_day(d)} is a weekend: removing {name} would not make it a business day"
+                )
+            extra.discard(d)
+            removed.add(d)
+            changes.append(("remove", d))
+        for d in clears:
+            if d not in extra and d not in removed:
+                raise ValidationError("clear", f"{s.code} has no added or removed date {d.isoformat()} to clear")
+            extra.discard(d)
+            removed.discard(d)
+            changes.append(("clear", d))
+        if changes:
+            s.extra_holidays = dates_text(extra)
+            s.removed_holidays = dates_text(removed)
+            session.add(s)
+            now = desk.now()
+            for change, d in changes:
+                record_event(session, now, actor.id, "site-holidays", site=s.code, change=change, date=d.isoformat())
+            try:
+                session.flush()  # the row's version moves on: cached calendars of the old version are not reused
+            except StaleDataError:
+                raise Conflict(f"site {s.code} was changed by someone else meanwhile: show it and try again") from None
+    return site_detail(desk, code)
 
 
 def parse_date(field: str, value: str | None) -> date | None:
