@@ -489,3 +489,30 @@ def test_e1_deadline_is_the_cob_of_the_contact_that_reported_the_arrears(desk, f
 def test_e1_the_doc_text_names_the_deadline_of_the_report(desk, floor, clock) -> None:
     result = _reported_thursday_saved_friday(desk, floor, clock)
     assert "Thu 24 Sep 2026 17:00" in result.text
+
+
+# ---------------------------------------------------------------- R5: the version check
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG (R5): with --expected-version a stale version is checked before the see check "
+    "(tpsdesk/services/uow.py load_escalation -> conflict_for), so an officer who may not see the item "
+    "gets exit 4 'was changed by Sue Senior (sp1) meanwhile' instead of the unseen refusal",
+)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("finalise", "--reason", "resolved"),
+        ("document", "--action-taken", "x"),
+        ("refer", "--target", "ict", "--checked-all"),
+        ("review", "checked"),
+        ("withdraw", "--reason", "mistake"),
+    ],
+    ids=lambda a: a[0],
+)
+def test_r5_a_stale_version_on_an_unseen_item_reveals_nothing(desk, floor, db_url, args) -> None:
+    eid = _raise(desk, floor.sp, "system")
+    esc_svc.claim(desk, floor.sp, eid, note="mine")
+    seen = fails(invoke("escalation", "show", str(eid), db=db_url, user=floor.tps), 3)
+    proc = invoke("escalation", args[0], str(eid), *args[1:], "--expected-version", "0", db=db_url, user=floor.tps)
+    assert "Sue Senior" not in proc.stderr and floor.sp not in proc.stderr
+    assert fails(proc, 3) == seen
