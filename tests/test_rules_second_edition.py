@@ -516,3 +516,49 @@ def test_r5_a_stale_version_on_an_unseen_item_reveals_nothing(desk, floor, db_ur
     proc = invoke("escalation", args[0], str(eid), *args[1:], "--expected-version", "0", db=db_url, user=floor.tps)
     assert "Sue Senior" not in proc.stderr and floor.sp not in proc.stderr
     assert fails(proc, 3) == seen
+
+
+# ---------------------------------------------------------------- S4
+def test_s4_a_comp_recovery_tl_works_an_arrears_escalation_to_its_end(desk, floor, db_url) -> None:
+    eid = _arrears(desk, floor.cr_so)
+    allowed = {a["action"] for a in show(db_url, floor.cr_tl, eid)["actions"] if a["allowed"]}
+    assert {"claim", "refer", "finalise"} <= allowed
+    esc_svc.claim(desk, floor.cr_tl, eid, note="helping the SO stop the arrears")
+    referred = wf.refer(desk, floor.cr_tl, eid, target="ict", service_first="40012345").escalation
+    assert referred.rank != RANK_URGENT  # E1 met by the TL's request
+    wf.document(desk, floor.cr_tl, eid, file_note_done=True)  # D4: the DOC is on the customer's record
+    done = wf.finalise(desk, floor.cr_tl, eid, "ict-stop-requested").escalation
+    assert (done.status, done.final_reason) == ("finalised", "ict-stop-requested")
+
+    other = _raise(desk, floor.cr_tps, "system")
+    fails(invoke("escalation", "claim", str(other), db=db_url, user=floor.cr_tl), 3, "S4")
+    sc_arrears = _arrears(desk, floor.so)
+    fails(invoke("escalation", "claim", str(sc_arrears), db=db_url, user=floor.tl), 3, "TL may not")
+
+
+# ---------------------------------------------------------------- E4, E10 through the services
+def test_e4_fcso_shows_finalise_on_only_once_referred_to_ict(desk, floor, db_url, clock) -> None:
+    eid = _raise(desk, floor.tps, "fcso")
+    esc_svc.claim(desk, floor.sp, eid, note="reading the FCSO")
+    assert show(db_url, floor.sp, eid)["next_action"] == "progress-check"  # E13 until referred to ICT
+    clock.advance(days=3)
+    wf.refer(desk, floor.sp, eid, target="ict", checks=list(desk.policy.referral.system_checks))
+    shown = show(db_url, floor.sp, eid, clock.now)
+    # Raised Fri 25 Sep (day one): the 15th day is Fri 9 Oct, at COB (C7).
+    assert (shown["next_action"], shown["next_action_at"]) == (
+        "finalise-on",
+        iso(datetime(2026, 10, 9, 6, 0, tzinfo=UTC)),
+    )
+
+
+def test_e10_a_weekend_eped_recorded_on_referral_is_followed_up_the_friday_before(desk, floor, db_url, clock) -> None:
+    eid = _raise(desk, floor.tps, "system")
+    clock.set(datetime(2026, 9, 28, 0, 0, tzinfo=UTC))  # Mon 28 Sep 10:00
+    wf.refer(desk, floor.sp, eid, target="ict", checks=list(desk.policy.referral.system_checks), eped=date(2026, 10, 3))
+    shown = show(db_url, floor.sp, eid, clock.now)
+    friday_cob = iso(datetime(2026, 10, 2, 7, 0, tzinfo=UTC))  # Fri 2 Oct 17:00 AEST, before Sat's EPED
+    assert (shown["next_action"], shown["next_action_at"], shown["next_follow_up_at"]) == (
+        "follow-up",
+        friday_cob,
+        friday_cob,
+    )
