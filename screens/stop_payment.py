@@ -263,7 +263,7 @@ class StopPaymentScreen(FormScreen):
     @work(thread=True, exclusive=True, group="sp-preview", exit_on_error=False)
     def _preview(self, seq: int, data: sp.StopPaymentInput) -> None:
         try:
-            text, problem = sp.render(self.app.desk, self.app.user, data), ""
+            text, problem = sp.render(self.app.desk, self.app.user, data, self.contact_id), ""
         except TpsError as exc:
             text, problem = "", str(exc)
         self.post_message(self.Preview(seq, text, problem))

@@ -121,18 +121,11 @@ def _tl_refusals(desk, floor, db_url) -> tuple[str, str, int]:
 def test_e5b_a_tl_is_refused_the_direct_referral_on_both_paths(desk, floor, db_url) -> None:
     """R6: refer directly to ICT is TPS, SP, SSO; a TL (who may record an outcome) may not."""
     outcome, refer, cid = _tl_refusals(desk, floor, db_url)
-    assert outcome.startswith("refused: a TL may not") and refer.startswith("refused: a TL may not")
+    assert outcome.startswith("refused: a TL may neither") and refer == outcome
     assert _contact_row(desk, cid)["status"] == "open"
     assert _counts(desk)["Escalation"] == 1  # only the one raised for the refer path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (E12, R5): the intake outcome decides the direct referral itself "
-    "(tpsdesk/services/intake_outcome.py apply_outcome: require(REFER_DIRECT) then direct_category_refusal) "
-    "instead of asking lifecycle.refer_mode, so a TL hears 'may not refer directly to ICT under E5b' there "
-    "but 'may not claim, work, refer, review or finalise an escalation' from `escalation refer`",
-)
 def test_e5b_a_tl_is_refused_with_one_message_on_both_paths(desk, floor, db_url) -> None:
     outcome, refer, _cid = _tl_refusals(desk, floor, db_url)
     assert outcome == refer

@@ -150,12 +150,6 @@ def _asked_before_cob(desk, floor, clock) -> int:
     return eid
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (S3): the text of `escalation list`/`escalation show` flags URGENT by category "
-    "(tpsdesk/commands/escalation_text.py _flags(v, now, cats[v.category].urgent)), so arrears stay URGENT "
-    "after the ICT request is recorded; it should use the row's rank (RANK_URGENT) as the JSON and TUI do",
-)
 def test_s3_text_queue_drops_urgent_once_ict_is_asked(desk, floor, db_url, clock) -> None:
     eid = _asked_before_cob(desk, floor, clock)
     after_cob = iso(datetime(2026, 9, 25, 8, 0, tzinfo=UTC))
@@ -166,12 +160,6 @@ def test_s3_text_queue_drops_urgent_once_ict_is_asked(desk, floor, db_url, clock
     assert shown.returncode == 0 and "URGENT" not in shown.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (S3): the calendar marks every arrears entry urgent by category "
-    "(tpsdesk/services/calendar.py _items_of: urgent=cat.urgent) and sort_key puts it first, "
-    "even after the ICT request is recorded; it should be urgent only while the E1 deadline is unmet (rank)",
-)
 def test_s3_calendar_drops_urgent_once_ict_is_asked(desk, floor, db_url, clock) -> None:
     from tpsdesk.services import calendar
 
@@ -260,11 +248,6 @@ def test_e8_show_json_carries_the_procedure_pointer(desk, floor, db_url, categor
     assert show(db_url, floor.sp, _raise(desk, floor.tps, "system"))["procedure"] == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (E8): `tpsdesk escalation show ID` (text) does not print the item's procedure pointer; "
-    "only --json carries it (tpsdesk/commands/escalation_text.py never reads EscalationDetail.procedure)",
-)
 def test_e8_show_text_carries_the_procedure_pointer(desk, floor, db_url) -> None:
     eid = _raise(desk, floor.tps, "q999")
     proc = run("escalation", "show", str(eid), db=db_url, user=floor.sp)
@@ -370,11 +353,6 @@ def test_c3_a_site_holiday_moves_the_deadline_of_its_items(desk, floor, db_url, 
     assert any("2026" in step and "Mon 28 Sep" in step for step in shown["explain"])  # C8: the working says so
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (C3): `tpsdesk due --site SYD` takes the policy's built-in SYD before the database's site SYD "
-    "(tpsdesk/commands/due.py site_calendar), so the database site's holiday changes are not applied there",
-)
 def test_c3_the_due_command_uses_the_database_sites_holiday_changes(desk, floor, db_url) -> None:
     _site_holiday(desk, "SYD", "2026-09-28")
     out = ok_json(
@@ -383,11 +361,6 @@ def test_c3_the_due_command_uses_the_database_sites_holiday_changes(desk, floor,
     assert datetime.fromisoformat(out["due"]) == datetime(2026, 9, 29, 7, 0, tzinfo=UTC)  # Tue COB, not Mon
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (C3): no command sets a site's holiday changes ('a command sets them'); `tpsdesk site` has only "
-    "add and list, and Site.extra_holidays/removed_holidays can be set only in the database",
-)
 def test_c3_a_command_sets_a_sites_holiday_changes(floor, db_url) -> None:
     helps = run("site", "--help", db=db_url, user=floor.tl)
     assert helps.returncode == 0
@@ -480,24 +453,12 @@ def test_e1_deadline_is_the_cob_of_the_contact_that_reported_the_arrears(desk, f
     assert result.escalation.id in overdue_ids(db_url, floor.sp, T)  # already past: top of the lookup (S3)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (E1, S5): the stop-payment DOC text says 'referred for stop payment before COB' of the DOC's "
-    "saving (Fri 25 Sep 17:00) while the escalation is due at the COB of the report (Thu 24 Sep 17:00); "
-    "tpsdesk/services/stop_payment.py _prepare/doc_text compute {cob} from now, not from the contact",
-)
 def test_e1_the_doc_text_names_the_deadline_of_the_report(desk, floor, clock) -> None:
     result = _reported_thursday_saved_friday(desk, floor, clock)
     assert "Thu 24 Sep 2026 17:00" in result.text
 
 
 # ---------------------------------------------------------------- R5: the version check
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (R5): with --expected-version a stale version is checked before the see check "
-    "(tpsdesk/services/uow.py load_escalation -> conflict_for), so an officer who may not see the item "
-    "gets exit 4 'was changed by Sue Senior (sp1) meanwhile' instead of the unseen refusal",
-)
 @pytest.mark.parametrize(
     "args",
     [

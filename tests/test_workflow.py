@@ -141,7 +141,7 @@ def test_e5b_tps_refers_directly_only_system_issues_to_ict(desk, floor) -> None:
 
 def test_r6_so_cannot_refer(desk, floor) -> None:
     eid, _ = _arrears(desk, floor.so)
-    with pytest.raises(PermissionDenied, match="SO may not"):
+    with pytest.raises(PermissionDenied, match="SO may neither"):  # neither work nor E5b (R6)
         wf.refer(desk, floor.so, eid, target="ict")
 
 

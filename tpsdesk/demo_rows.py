@@ -245,9 +245,7 @@ class Chunk(ContactRows):
             sid, channel, category, raiser, raiser_role, raised, crn, esc_id, service_first if direct else ""
         )
         doc_id = (
-            self._doc(sid, raiser, raised, crn, amount, esc_id, plan.result, ict_at)
-            if category == "arrears"
-            else None
+            self._doc(sid, raiser, raised, crn, amount, esc_id, plan.result, ict_at) if category == "arrears" else None
         )
         final_reason = self._final_reason(category, target_kind if referred else "") if finalised_at else ""
         day_one = raised.astimezone(self.cal[sid].tz).date()

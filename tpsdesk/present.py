@@ -126,6 +126,17 @@ def age(minutes: int) -> str:
     return f"{days}d {hours}h" if days else f"{hours}h {mins:02d}m"
 
 
+# E12, E13: what an item's next action is for (vocab.NextAction values), in words.
+NEXT_WORDS = {
+    "due": "deadline",
+    "finalise-on": "finalise on",
+    "follow-up": "follow-up",
+    "review": "review",
+    "progress-check": "progress check",
+    "record-update": "record update",
+}
+
+
 # ---------------------------------------------------------------- urgency words
 def urgency(v: Urgent, now: datetime) -> tuple[str, str]:
     """(word with symbol, Rich style name) for an escalation at ``now``; the word stands alone in plain text."""

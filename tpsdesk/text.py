@@ -96,3 +96,12 @@ def fold(value: str) -> str:
     text = unicodedata.normalize("NFKC", value).casefold().translate(_LOOKALIKES)
     text = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in text if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf")
+
+
+def a_or_an(word: str) -> str:
+    """``word`` with its article, as it is said: "an SO", "an SSO", "a TPS", "an arrears ..."
+    (an acronym by its first letter's name, another word by its first letter)."""
+    first = word[:1]
+    acronym = word.isupper() and len(word) > 1
+    vowel_sound = first in "AEFHILMNORSX" if acronym else first.lower() in "aeiou"
+    return f"{'an' if vowel_sound else 'a'} {word}"

@@ -18,6 +18,7 @@ from textual.widgets import Static
 from screens.widgets.formatting import local, relative, urgency
 from tpsdesk.domain.vocab import Action
 from tpsdesk.policy import Policy
+from tpsdesk.present import NEXT_WORDS
 from tpsdesk.services.views import EscalationDetail
 
 
@@ -93,6 +94,10 @@ def render_detail(
     ]:
         if value:
             _line(t, label, value)
+    if d.procedure:  # E8: the item's own procedure, wherever it is shown
+        _line(t, "Procedure", d.procedure)
+    if d.next_action and v.next_action_at and not v.closed:  # E12, E13: what the next action is for
+        _line(t, "Next action", f"{NEXT_WORDS.get(d.next_action, d.next_action)} ({d.next_action_rule})")
     if completes:
         _line(t, "Completes work", completes, "bold")
     t.append("\nSummary\n", style="bold underline")

@@ -12,7 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from tpsdesk.cli import table
-from tpsdesk.present import age, flags, overdue_minutes, relative, when_text
+from tpsdesk.domain.schedule import RANK_URGENT
+from tpsdesk.present import NEXT_WORDS, age, flags, overdue_minutes, relative, when_text
 from tpsdesk.text import mask_crn
 
 DEFAULT_ZONE = "Australia/Sydney"
@@ -63,7 +64,7 @@ def list_text(views: list[Any], face: Clockface, desk: Any) -> str:
             v.owner or "-",
             face.fmt(v.site, v.next_action_at),
             relative(v.next_action_at, face.now) if v.next_action_at and not v.closed else "",
-            flags(v, face.now, cats[v.category].urgent),
+            flags(v, face.now, v.rank == RANK_URGENT),
             mask_crn(v.crn),
             v.summary[:40],
         ]
@@ -102,7 +103,7 @@ def show_text(detail: Any, desk: Any, now: datetime, viewer_zone: str | None = N
     def t(instant: datetime | None) -> str:
         return when_text(instant, detail.zone, viewer_zone, note_site=True) if instant else "-"
 
-    shown = flags(v, now, cat.urgent)
+    shown = flags(v, now, v.rank == RANK_URGENT)  # S3: until ICT is asked
     lines = [f"escalation {v.id}: {cat.label} ({cat.rule})" + (f"  [{shown}]" if shown else "")]
     fields = [
         ("status", v.display_status(now)),
@@ -161,16 +162,6 @@ def show_text(detail: Any, desk: Any, now: datetime, viewer_zone: str | None = N
         extra = ", ".join(f"{k}={_local_if_instant(val, t)}" for k, val in sorted(e.detail.items()))
         lines.append(f"  {t(e.at)} {e.actor or 'system'} {e.kind}" + (f" ({extra})" if extra else ""))
     return "\n".join(lines)
-
-
-NEXT_WORDS = {
-    "due": "deadline",
-    "finalise-on": "finalise on",
-    "follow-up": "follow-up",
-    "review": "review",
-    "progress-check": "progress check",
-    "record-update": "record update",
-}
 
 
 def _next_kind(detail: Any) -> str:

@@ -16,6 +16,7 @@ from enum import StrEnum
 from tpsdesk.domain.facts import Actor, Item
 from tpsdesk.domain.vocab import Category, Grant, Permission
 from tpsdesk.policy import Policy
+from tpsdesk.text import a_or_an
 
 
 class Why(StrEnum):
@@ -66,7 +67,7 @@ def may_do(
             return None
         return Refusal(
             Why.PERMISSION,
-            f"refused: a {actor.role} may {label} only when in a W5 group (high-performing TPS or the SP "
+            f"refused: {a_or_an(actor.role)} may {label} only when in a W5 group (high-performing TPS or the SP "
             "development pool); ask a Senior Practitioner to assign it",
         )
     if grant is Grant.ARREARS:
@@ -74,13 +75,13 @@ def may_do(
             return None
         return Refusal(
             Why.PERMISSION,
-            f"refused: a {actor.role} may {label} only for incorrect arrears (S4); other escalations go through TPS",
+            f"refused: {a_or_an(actor.role)} may {label} only for incorrect arrears (S4); other escalations go through TPS",
         )
     if grant is Grant.OWN_CENTRE:
         if centre_id is None or centre_id == actor.centre_id:
             return None
-        return Refusal(Why.CENTRE, f"refused: a {actor.role} may {label} only within their own Centre")
-    return Refusal(Why.PERMISSION, f"refused: a {actor.role} may not {label} (R6)")
+        return Refusal(Why.CENTRE, f"refused: {a_or_an(actor.role)} may {label} only within their own Centre")
+    return Refusal(Why.PERMISSION, f"refused: {a_or_an(actor.role)} may not {label} (R6)")
 
 
 def sees_whole_centre(policy: Policy, actor: Actor) -> bool:

@@ -14,6 +14,7 @@ from tpsdesk.businesstime import SiteCalendar
 from tpsdesk.domain.facts import Item
 from tpsdesk.domain.vocab import FinalReason, Target
 from tpsdesk.policy import Policy
+from tpsdesk.text import a_or_an
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,7 @@ def check_reason(policy: Policy, category: str, given: str) -> str | tuple[str, 
     if key not in valid:
         rule = "E1" if policy.categories[category].final_reasons else "F1"
         return "reason", (
-            f"a {policy.categories[category].short.lower()} escalation is not finalised as {key} ({rule}): "
+            f"{a_or_an(policy.categories[category].short.lower())} escalation is not finalised as {key} ({rule}): "
             f"use {', '.join(valid)}" + (" or withdraw it if it was raised by mistake" if rule == "E1" else "")
         )
     return key

@@ -18,6 +18,7 @@ from tpsdesk.domain.facts import Actor, Item
 from tpsdesk.domain.referral import direct_category_refusal
 from tpsdesk.domain.vocab import OPEN_STATUSES, REFERRED_STATUSES, Action, Permission, ReferMode, Status, Target
 from tpsdesk.policy import Policy
+from tpsdesk.text import a_or_an
 
 ALL_STATUSES: tuple[Status, ...] = tuple(Status)
 
@@ -144,6 +145,12 @@ def refer_mode(policy: Policy, actor: Actor, item: Item, target: str) -> ReferMo
         return ReferMode.DIRECT
     if actor.role in policy.referral.extra_roles.get(target, ()):
         return ReferMode.EXTRA
+    if target == Target.ICT:  # neither path is theirs: say both, on every path alike (R5)
+        return Refusal(
+            Why.PERMISSION,
+            f"refused: {a_or_an(actor.role)} may neither {policy.permissions.label(Permission.WORK)} nor "
+            f"{policy.permissions.label(Permission.REFER_DIRECT)} (R6)",
+        )
     return no_work
 
 

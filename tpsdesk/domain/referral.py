@@ -9,6 +9,7 @@ import re
 
 from tpsdesk.domain.vocab import ReferMode, Target
 from tpsdesk.policy import Policy
+from tpsdesk.text import a_or_an
 
 
 class ReferralInputError(ValueError):
@@ -85,7 +86,7 @@ def direct_category_refusal(policy: Policy, category: str | None) -> str | None:
         return None
     kinds = ", ".join(allowed)
     return (
-        f"a direct referral to ICT (E5b) is only for a {kinds} issue an NNU covers; a {category} escalation "
+        f"a direct referral to ICT (E5b) is only for a {kinds} issue an NNU covers; {a_or_an(category)} escalation "
         "goes to the SP, who refers it"
     )
 

@@ -20,6 +20,8 @@ from sqlmodel import Session, col, select
 from tpsdesk.businesstime import SiteCalendar
 from tpsdesk.deadlines import date_deadline
 from tpsdesk.domain.facts import Actor
+from tpsdesk.domain.schedule import RANK_URGENT
+from tpsdesk.domain.vocab import NextAction
 from tpsdesk.errors import ValidationError
 from tpsdesk.models import Escalation, Site
 from tpsdesk.policy import Policy
@@ -30,6 +32,11 @@ from tpsdesk.services.escalations import Owner, _visible
 # Urgency of one due entry, most pressing first. S3 puts stop-payment at the top
 # of every calendar; the day's count takes the first bucket that applies.
 URGENCIES = ("overdue", "urgent", "today", "normal")
+# E13, D4: how a progress check reads in the agenda.
+PROGRESS_KINDS: dict[str, tuple[str, str, str]] = {
+    NextAction.PROGRESS_CHECK: ("progress check", "E13", "progress check: no deadline or follow-up of its own"),
+    NextAction.RECORD_UPDATE: ("record update", "D4", "update the customer's record (D4)"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +47,7 @@ class AgendaItem:
     category: str
     category_label: str
     crn: str
-    what: str  # deadline | follow-up | review | EPED | EPED follow-up
+    what: str  # deadline | follow-up | review | EPED | EPED follow-up | progress check | record update
     rule: str  # E1, E3, E4, E9, E10 ...
     label: str
     at: datetime  # the instant (UTC)
@@ -141,7 +148,8 @@ def _rows(
             Escalation.next_follow_up_at,
             Escalation.next_action_at,
             Escalation.eped,
-            Escalation.after_hours,
+            Escalation.rank,
+            Escalation.next_action_kind,
             Owner.logon,
             Site.code,
         )
@@ -176,12 +184,12 @@ def _items_of(
     row: Any, policy: Policy, viewer: SiteCalendar, cals: dict[int, SiteCalendar], now: datetime
 ) -> list[AgendaItem]:
     """The entries of one escalation: deadline, follow-up/review, EPED (E1..E10)."""
-    esc_id, category, crn, summary, status, site_id, due_at, nfu, _next, eped, _ah, owner, site_code = row
+    esc_id, category, crn, summary, status, site_id, due_at, nfu, next_at, eped, rank, kind, owner, site_code = row
     cat = policy.categories[category]
     tz = viewer.tz
     common = dict(
         escalation_id=esc_id, category=category, category_label=cat.short, crn=crn, owner=owner,
-        site=site_code, status=status, summary=summary, urgent=cat.urgent, eped=eped,
+        site=site_code, status=status, summary=summary, urgent=rank == RANK_URGENT, eped=eped,
     )  # fmt: skip
     out: list[AgendaItem] = []
     if due_at is not None:
@@ -213,6 +221,23 @@ def _items_of(
         out.append(
             AgendaItem(
                 what=what, rule=rule, label=label, at=nfu, local=local, day=local.date(), overdue=nfu < now, **common
+            )
+        )
+    if next_at is not None and next_at not in (due_at, nfu) and kind in PROGRESS_KINDS:
+        # E13: an item with no deadline or follow-up of its own has its progress check
+        # (D4's record update in comp-recovery) on its day, like any other due entry.
+        what, rule, label = PROGRESS_KINDS[kind]
+        local = next_at.astimezone(tz)
+        out.append(
+            AgendaItem(
+                what=what,
+                rule=rule,
+                label=label,
+                at=next_at,
+                local=local,
+                day=local.date(),
+                overdue=next_at < now,
+                **common,
             )
         )
     if eped is not None and cat.followup.eped and not any(i.day == eped and i.what.startswith("EPED") for i in out):

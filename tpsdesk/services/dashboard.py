@@ -21,6 +21,7 @@ from tpsdesk.errors import PermissionDenied, ValidationError
 from tpsdesk.models import RANK_CLOSED, Centre, Contact, Escalation, Event, Site, Staff
 from tpsdesk.services.actors import actor_for, allowed, can_work
 from tpsdesk.services.desk import Desk
+from tpsdesk.text import a_or_an
 
 ROLE_WORDS = {
     "SO": "Service Officers",
@@ -112,7 +113,7 @@ def refusal(desk: Desk, actor: Actor) -> str | None:
         if roles
         else "nobody"
     )
-    return f"refused: only {who} see the floor dashboard (R4, R6); a {actor.role} sees their own items in the queue and calendar"
+    return f"refused: only {who} see the floor dashboard (R4, R6); {a_or_an(actor.role)} sees their own items in the queue and calendar"
 
 
 def _window(now_local: datetime, open_t: time, cob_t: time, window_hours: int | None) -> tuple[datetime, datetime]:

@@ -35,7 +35,7 @@ from tpsdesk.services.uow import (
     refusal_error,
 )
 from tpsdesk.services.views import EscalationDetail, EscalationView, EventView, NoteView, parse_detail
-from tpsdesk.text import clean, normalise_crn
+from tpsdesk.text import a_or_an, clean, normalise_crn
 
 Owner = aliased(Staff, name="owner")
 Raiser = aliased(Staff, name="raiser")
@@ -472,7 +472,7 @@ def assign(
         if not can_work(desk.policy, target, uow.actor.channel):
             raise ValidationError(
                 "to",
-                f"{to} is a {target.role} and cannot work escalations: choose an SP, an SSO or a member of a "
+                f"{to} is {a_or_an(target.role)} and cannot work escalations: choose an SP, an SSO or a member of a "
                 "W5 group (high-performing TPS or the SP development pool)",
             )
         previous = esc.owner_id

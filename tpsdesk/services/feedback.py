@@ -35,7 +35,7 @@ from tpsdesk.services.desk import Desk
 from tpsdesk.services.history import record_event
 from tpsdesk.services.uow import load_escalation, require_visible
 from tpsdesk.services.views import jsonable
-from tpsdesk.text import clean, single_line
+from tpsdesk.text import a_or_an, clean, single_line
 
 
 class FeedbackKind(StrEnum):
@@ -144,7 +144,7 @@ def raise_concern(
         if kind == FeedbackKind.FEEDBACK and subject.role != Role.TPS:
             raise ValidationError(
                 "about",
-                f"{subject.logon} is a {subject.role}: feedback on incorrect information is about a TPS officer (E7)",
+                f"{subject.logon} is {a_or_an(subject.role)}: feedback on incorrect information is about a TPS officer (E7)",
             )
         if escalation_id is not None:
             require_visible(desk.policy, actor, load_escalation(session, escalation_id))

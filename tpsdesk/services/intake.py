@@ -44,6 +44,7 @@ from tpsdesk.services.intake_rules import (
     validated,
 )
 from tpsdesk.services.views import jsonable
+from tpsdesk.text import a_or_an
 
 __all__ = [
     "NONE",
@@ -187,7 +188,7 @@ def _requester(
     logon = str(v["requester_logon"])
     kind = v["requester_kind"]
     if not _records_for_others(desk, actor) and (logon != actor.logon or kind not in guide.staff_requester_kinds):
-        raise PermissionDenied(f"refused: a {actor.role} records the contacts they raise themselves (R1)")
+        raise PermissionDenied(f"refused: {a_or_an(actor.role)} records the contacts they raise themselves (R1)")
     staff = None
     if kind in guide.staff_requester_kinds:
         staff = session.exec(select(Staff).where(Staff.logon == logon)).first()

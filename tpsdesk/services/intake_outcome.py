@@ -12,11 +12,11 @@ from typing import Any
 from sqlmodel import Session
 
 from tpsdesk.domain import lifecycle, referral
-from tpsdesk.domain.facts import Actor
-from tpsdesk.domain.vocab import Action, Category, Outcome, Permission, Status, Target
+from tpsdesk.domain.access import Refusal
+from tpsdesk.domain.facts import Actor, Item
+from tpsdesk.domain.vocab import Action, Category, Outcome, Status, Target
 from tpsdesk.errors import PermissionDenied, ValidationError
 from tpsdesk.models import Contact, Escalation
-from tpsdesk.services.actors import require
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.escalations import create_escalation
 from tpsdesk.services.history import record_event
@@ -99,8 +99,16 @@ def apply_outcome(
             raise ValidationError(
                 "outcomes", f"contact {contact.id} already has escalation {contact.escalation_id}: refer that one"
             )
-        require(desk.policy, actor, Permission.REFER_DIRECT)
-        refused = referral.direct_category_refusal(desk.policy, category)  # E5b, as `escalation refer` decides
+        # E5b, R5: the lifecycle decides as for `escalation refer` on the escalation to be raised,
+        # and a direct referral is a system issue whoever makes it.
+        prospective = Item(
+            id=0, category=category or Category.SYSTEM, centre_id=actor.centre_id, channel=actor.channel,
+            status=Status.NEW, raised_by_id=actor.id, raised_at=now,
+        )  # fmt: skip
+        mode = lifecycle.refer_mode(desk.policy, actor, prospective, Target.ICT)
+        if isinstance(mode, Refusal):
+            raise refusal_error(mode)
+        refused = referral.direct_category_refusal(desk.policy, category)
         if refused is not None:
             raise PermissionDenied(f"refused: {refused}")
         if not contact.nnu_ref:

@@ -22,7 +22,7 @@ from tpsdesk.policy import CHANNELS, ROLES
 from tpsdesk.services.actors import actor_for, allowed
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.history import record_event
-from tpsdesk.text import clean
+from tpsdesk.text import a_or_an, clean
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
 _LOGON = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
@@ -194,7 +194,7 @@ def add_staff(
             if tl is None:
                 raise NotFound(f"team_leader: no staff member with logon {team_leader!r}")
             if tl.role != "TL":
-                raise ValidationError("team_leader", f"{team_leader} is a {tl.role}, not a Team Leader")
+                raise ValidationError("team_leader", f"{team_leader} is {a_or_an(tl.role)}, not a Team Leader")
             tl_id = tl.id
         session.add(
             Staff(
@@ -379,10 +379,10 @@ def set_site_holidays(
         if reason is not None:
             if desk.policy.permission(actor.channel, actor.role, Permission.REASSIGN) == "own-centre":
                 raise PermissionDenied(
-                    f"refused: a {actor.role} may change the holidays only of their own Centre's sites"
+                    f"refused: {a_or_an(actor.role)} may change the holidays only of their own Centre's sites"
                 )
             raise PermissionDenied(
-                f"refused: a {actor.role} may not change a site's holidays; "
+                f"refused: {a_or_an(actor.role)} may not change a site's holidays; "
                 "ask a Senior Practitioner, an SSO or a Team Leader"
             )
         extra, removed = set(_row_dates(s.extra_holidays)), set(_row_dates(s.removed_holidays))

@@ -25,7 +25,7 @@ from tpsdesk.domain.access import sees_whole_centre
 from tpsdesk.domain.facts import Actor
 from tpsdesk.domain.vocab import Category, NoteKind, Permission
 from tpsdesk.errors import Conflict, NotFound, PermissionDenied, PolicyError, ValidationError
-from tpsdesk.models import Escalation, Site, Staff, StopPaymentDoc
+from tpsdesk.models import Contact, Escalation, Site, Staff, StopPaymentDoc
 from tpsdesk.policy import Policy
 from tpsdesk.services.actors import actor_for, allowed, require
 from tpsdesk.services.desk import Desk
@@ -314,10 +314,18 @@ def _route(desk: Desk, channel: str) -> tuple[list[str], str]:
     return list(ch.get("arrears_route", [])), str(ch.get("arrears_route_text", ""))
 
 
+def _reported_at(session: Any, contact_id: int | None) -> datetime | None:
+    """E1: arrears reported by a contact count from that contact, else from the DOC's saving."""
+    if contact_id is None:
+        return None
+    contact = session.get(Contact, contact_id)
+    return contact.opened_at if contact is not None else None
+
+
 def _prepare(
-    desk: Desk, session: Any, logon: str, data: StopPaymentInput
+    desk: Desk, session: Any, logon: str, data: StopPaymentInput, contact_id: int | None = None
 ) -> tuple[Actor, Site, StopPaymentDocData, str, DueResult, datetime]:
-    """Actor, site, clean DOC, its text and the C6 deadline, all at one instant."""
+    """Actor, site, clean DOC, its text and the C6 deadline (from the report, E1), at one instant."""
     actor = actor_for(session, logon)
     require(desk.policy, actor, Permission.DOC)
     site = session.get(Site, actor.site_id)
@@ -325,7 +333,8 @@ def _prepare(
     cal = desk.calendar(site)
     now = desk.now()
     doc = checked(desk.policy, data, today=cal.day_one(now))
-    due = compute(desk.policy.categories["arrears"], now, cal)  # S3: before COB (C6)
+    reported = _reported_at(session, contact_id) or now
+    due = compute(desk.policy.categories[Category.ARREARS], reported, cal, reported_at=reported)  # E1, C6
     text = doc_text(
         desk.policy, doc, author=actor.name, logon=actor.logon, recorded_at=cal.fmt(now),
         cob=cal.fmt(due.due) if due.due else "", site=site.code, channel=actor.channel,
@@ -333,10 +342,10 @@ def _prepare(
     return actor, site, doc, text, due, now
 
 
-def render(desk: Desk, logon: str, data: StopPaymentInput) -> str:
+def render(desk: Desk, logon: str, data: StopPaymentInput, contact_id: int | None = None) -> str:
     """The DOC text (S5), exactly as ``save`` stores it at this instant; raises the first error."""
     with desk.store.read() as session:
-        return _prepare(desk, session, logon, data)[3]
+        return _prepare(desk, session, logon, data, contact_id)[3]
 
 
 def save(
@@ -355,7 +364,7 @@ def save(
     instead of raising another one.
     """
     with desk.store.write() as session:
-        actor, site, doc, text, due, now = _prepare(desk, session, logon, data)
+        actor, site, doc, text, due, now = _prepare(desk, session, logon, data, contact_id)
         old: StopPaymentDoc | None = None
         taken: Escalation | None = None
         if replaces is not None:

@@ -27,6 +27,7 @@ from tpsdesk.services.actors import actor_for, allowed
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.history import record_event
 from tpsdesk.services.uow import plan_of
+from tpsdesk.text import a_or_an
 
 EXPORT_EVENT = "export-full-identifiers"  # X2
 OPEN_CONTACT = "(no outcome yet)"
@@ -112,7 +113,7 @@ def refusal(desk: Desk, actor: Actor) -> str | None:
     roles = [r for r in Role if desk.policy.permissions.grant(actor.channel, r, Permission.DASHBOARD) == Grant.YES]
     return (
         f"refused: shift summaries are for {', '.join(roles) or 'nobody'} (R4, R6); "
-        f"a {actor.role} sees their own items in the queue; ask your Team Leader for the summary"
+        f"{a_or_an(actor.role)} sees their own items in the queue; ask your Team Leader for the summary"
     )
 
 

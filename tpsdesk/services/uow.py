@@ -183,7 +183,13 @@ class UnitOfWork:
 
     # -- load and decide
     def load(self, escalation_id: int, expected_version: int | None = None) -> Escalation:
-        return load_escalation(self.session, escalation_id, expected_version)
+        """The row; R5 first (an item the actor may not see is refused before its version is
+        compared, so a stale version names nobody to them), then the E11 version check."""
+        esc = load_escalation(self.session, escalation_id)
+        if expected_version is not None and esc.version != expected_version:
+            require_visible(self.desk.policy, self.actor, esc)
+            raise conflict_for(self.session, esc)
+        return esc
 
     def item(self, esc: Escalation) -> Item:
         return item_of(self.session, esc)
