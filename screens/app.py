@@ -333,6 +333,6 @@ def _is_text_field(widget: object) -> bool:
     return isinstance(widget, Input | TextArea)
 
 
-def run(db: str | None = None, user: str | None = None, site: str | None = None) -> None:
-    """Entry point of ``tpsdesk tui``: open the store (migrating), resolve who am I, run."""
-    TpsApp(user=user, db=db, site=site).run()
+def run(db: str | None = None, user: str | None = None, site: str | None = None, desk: Desk | None = None) -> None:
+    """Entry point of ``tpsdesk tui``: the desk (opened and migrated here when not given), who am I, run."""
+    TpsApp(desk=desk, user=user, db=db, site=site).run()

@@ -1,4 +1,4 @@
-"""Quick overdue lookup (F7, or 'o' where no text field has focus): most overdue first.
+"""Quick overdue lookup (F7, or "o" where no text field has focus): urgent arrears first (S3), then most overdue.
 
 Type to filter (id, CRN or words of the summary); Enter opens the item in the queue.
 """
@@ -47,7 +47,7 @@ class OverdueScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="overdue", classes="dialog"):
-            yield Label("Overdue items, most overdue first", markup=False, classes="dialog-title", id="overdue-title")
+            yield Label("Overdue: urgent arrears first (S3), then most overdue", markup=False, classes="dialog-title", id="overdue-title")
             yield Input(placeholder="Filter: id, CRN or words (Enter opens)", id="overdue-filter")
             yield DataTable(id="overdue-table", cursor_type="row", zebra_stripes=True)
 
@@ -95,7 +95,7 @@ class OverdueScreen(ModalScreen[None]):
             )
         more = "+" if len(message.rows) >= LIMIT else ""
         self.query_one("#overdue-title", Label).update(
-            f"Overdue items, most overdue first: {len(message.rows)}{more} (Enter opens, Esc closes)"
+            f"Overdue: urgent arrears first (S3), then most overdue: {len(message.rows)}{more} (Enter opens, Esc closes)"
         )
 
     @on(Input.Submitted, "#overdue-filter")

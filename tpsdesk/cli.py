@@ -155,7 +155,8 @@ def tui(obj: Context) -> None:
         from screens.app import run  # the core's one lazy import of the UI
     except ImportError as exc:
         raise click.ClickException(f"the terminal app is not available in this build: {exc}") from exc
-    run(db=obj.db, user=obj._user, site=obj.site)
+    # Migrated before the app starts (never on its UI thread); TPSDESK_NOW pins its clock as for the CLI.
+    run(db=obj.db, user=obj._user, site=obj.site, desk=obj.desk(migrate=True))
 
 
 def _log_unexpected(exc: BaseException) -> str:

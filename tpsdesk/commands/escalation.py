@@ -87,7 +87,7 @@ class EscalationGroup(click.Group):
 @JSON
 @click.pass_obj
 def overdue(obj: Context, limit: int, text: str | None, as_json: bool) -> None:
-    """Open escalations whose next action has passed, most overdue first (E12)."""
+    """Open escalations whose next action has passed: urgent arrears first (S3), then most overdue (E12)."""
     from tpsdesk.services import escalations
 
     desk = obj.desk()
