@@ -232,7 +232,9 @@ class SiteCalendar:
         target = plain_offset(self.tz, local.date() + step)
         if target is None:
             return resolve_local(local.replace(tzinfo=None) + step, self.tz).astimezone(UTC)
-        return instant + step + (local.utcoffset() - target)  # type: ignore[operator]
+        offset = local.utcoffset()
+        assert offset is not None  # ``local`` is aware: astimezone of a ZoneInfo
+        return instant + step + (offset - target)
 
     def day_one(self, instant: datetime) -> date:
         """Day one is the local date at the raising site (C9)."""

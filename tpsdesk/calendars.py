@@ -72,8 +72,10 @@ def _policy_dates(values: Any, key: str) -> frozenset[date]:
 
 
 def _clock(value: time | str | None, key: str) -> time | None:
-    if value is None or value == "" or isinstance(value, time):
-        return value or None
+    if isinstance(value, time):
+        return value
+    if value is None or value == "":
+        return None
     try:
         hh, mm = str(value).split(":")
         return time(int(hh), int(mm))

@@ -9,6 +9,8 @@ import string
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from tpsdesk.businesstime import SiteCalendar
+
 CONTACT_REASON = {
     "arrears": "incorrect-arrears", "review": "unfavourable-decision", "death": "coding-error",
     "fcso": "status-rate", "system": "cannot-finalise", "q999": "status-rate",
@@ -47,7 +49,7 @@ class ContactRows:
     f: Any
     rng: random.Random
     now: datetime
-    cal: dict[int, Any]
+    cal: dict[int, SiteCalendar]
     sp: dict[str, Any]
     reasons: dict[str, list[str]]
     reason_info: dict[str, Any]

@@ -11,9 +11,9 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from itertools import accumulate
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection
 
 from tpsdesk.bulk import insert_core
 from tpsdesk.demo_contacts import CONTACT_OUTCOMES, ContactRows
@@ -22,11 +22,11 @@ from tpsdesk.domain.facts import Item
 from tpsdesk.domain.lifecycle import SWEEP_FROM, SWEEP_TO
 from tpsdesk.domain.referral import is_stop_request
 from tpsdesk.domain.vocab import Channel, Status
-from tpsdesk.models import STATUSES, Contact, Escalation, Event, Note, Site, StopPaymentDoc
+from tpsdesk.models import STATUSES, Contact, Escalation, Event, Note, Site, StopPaymentDoc, table_of
 from tpsdesk.services.desk import Desk
 
-ESC_T, NOTE_T, EVENT_T = (cast(Table, m.__table__) for m in (Escalation, Note, Event))
-CONTACT_T, DOC_T = cast(Table, Contact.__table__), cast(Table, StopPaymentDoc.__table__)
+ESC_T, NOTE_T, EVENT_T = (table_of(m) for m in (Escalation, Note, Event))
+CONTACT_T, DOC_T = table_of(Contact), table_of(StopPaymentDoc)
 TABLES = {t.name: t for t in (CONTACT_T, DOC_T, ESC_T, NOTE_T, EVENT_T)}
 CATEGORY_WEIGHTS = {
     "arrears": 5, "review": 12, "death": 10, "fcso": 12, "system": 24,

@@ -18,7 +18,7 @@ person who must act and a history event, in one transaction (D3).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -34,7 +34,7 @@ from tpsdesk.services.actors import actor_for, require, staff_by_logon
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.history import record_event
 from tpsdesk.services.uow import load_escalation, require_visible
-from tpsdesk.services.views import jsonable
+from tpsdesk.services.views import json_fields
 from tpsdesk.text import a_or_an, clean, single_line
 
 
@@ -70,7 +70,7 @@ class FeedbackView:
     text: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return jsonable(asdict(self))
+        return json_fields(self)
 
 
 def _team_leader(session: Session, staff: Staff, whose: str) -> Staff:
@@ -309,8 +309,9 @@ def list_feedback(desk: Desk, logon: str, *, limit: int = 100, open_concerns: bo
             centre_staff = select(Staff.id).where(Staff.centre_id == actor.centre_id)
             query = query.where(Feedback.kind == FeedbackKind.CONCERN, col(Feedback.raised_by_id).in_(centre_staff))
         else:
-            query = query.where(or_(Feedback.to_staff_id == actor.id, Feedback.raised_by_id == actor.id))
+            query = query.where(or_(col(Feedback.to_staff_id) == actor.id, col(Feedback.raised_by_id) == actor.id))
         rows = session.exec(query.order_by(col(Feedback.id).desc()).limit(max(1, limit))).all()
         ids = {i for r in rows for i in (r.to_staff_id, r.about_staff_id, r.raised_by_id) if i}
-        staff = {s.id: s for s in session.exec(select(Staff).where(col(Staff.id).in_(ids))).all()} if ids else {}
-        return [_view(session, r, staff) for r in rows]  # type: ignore[arg-type]
+        found = session.exec(select(Staff).where(col(Staff.id).in_(ids))).all() if ids else []
+        staff = {s.id: s for s in found if s.id is not None}  # stored rows: the id is always set
+        return [_view(session, r, staff) for r in rows]

@@ -11,7 +11,7 @@ transaction.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -43,7 +43,7 @@ from tpsdesk.services.intake_rules import (
     requester_logon_for,
     validated,
 )
-from tpsdesk.services.views import jsonable
+from tpsdesk.services.views import json_fields
 from tpsdesk.text import a_or_an
 
 __all__ = [
@@ -101,7 +101,7 @@ class ContactView:
     zone: str = "Australia/Sydney"
 
     def to_json(self) -> dict[str, Any]:
-        return jsonable(asdict(self))
+        return json_fields(self)
 
 
 def suggested_outcomes(policy: Policy, contact: Contact) -> list[str]:
@@ -128,7 +128,8 @@ def contact_views(session: Session, policy: Policy, contacts: list[Contact]) -> 
     ids = [c.id for c in contacts]
     outbox: dict[int, int] = {}
     for cid, oid in session.exec(select(Outbox.contact_id, Outbox.id).where(col(Outbox.contact_id).in_(ids))).all():
-        outbox[cid] = max(oid, outbox.get(cid, 0))  # type: ignore[index]
+        if cid is not None and oid is not None:  # both always set: a primary key, and the in_ above
+            outbox[cid] = max(oid, outbox.get(cid, 0))
     sites = {s.id: s for s in session.exec(select(Site).where(col(Site.id).in_({c.site_id for c in contacts}))).all()}
     return [_view(policy, c, logons, outbox.get(c.id or 0), sites.get(c.site_id)) for c in contacts]
 
@@ -295,10 +296,14 @@ def list_contacts(
             stmt = stmt.where(Contact.centre_id == actor.centre_id)
         else:
             stmt = stmt.where(
-                or_(Contact.requester_id == actor.id, Contact.recorded_by_id == actor.id, Contact.tps_id == actor.id)
+                or_(
+                    col(Contact.requester_id) == actor.id,
+                    col(Contact.recorded_by_id) == actor.id,
+                    col(Contact.tps_id) == actor.id,
+                )
             )
         if since is not None:
-            stmt = stmt.where(Contact.opened_at >= since)  # type: ignore[operator]
+            stmt = stmt.where(Contact.opened_at >= since)
         if status:
             if status not in ("open", "complete"):
                 raise ValidationError("status", "a contact is open or complete")

@@ -10,12 +10,12 @@ staff requester's logon is on the floor (``requester_identity`` is given the rec
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from tpsdesk.errors import ValidationError
 from tpsdesk.policy import CHANNELS, Policy
-from tpsdesk.services.views import jsonable
+from tpsdesk.services.views import json_fields
 from tpsdesk.text import clean, normalise_crn, single_line
 
 # I4: a logon ID by form: letters, digits, '.', '-', '_', 2 to 40 characters (the staff
@@ -84,7 +84,7 @@ class IntakeGuide:
         return next((r for r in self.reasons if r.key == key), None)
 
     def to_json(self) -> dict[str, Any]:
-        return jsonable(asdict(self))
+        return json_fields(self)
 
 
 def _channel(policy: Policy, channel: str) -> dict[str, Any]:

@@ -13,7 +13,8 @@ All limits, lists and wording live in ``[stop_payment]`` of the policy.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -33,7 +34,7 @@ from tpsdesk.services.escalations import create_escalation, view_of
 from tpsdesk.services.history import add_note_row, record_event
 from tpsdesk.services.intake import can_see_contact, flush_contact, load_contact
 from tpsdesk.services.uow import flush_or_conflict, touch
-from tpsdesk.services.views import EscalationView, jsonable
+from tpsdesk.services.views import EscalationView, json_fields
 from tpsdesk.text import fold, normalise_crn, single_line
 
 FIELDS = ("crn", "payment_type", "amount", "period_from", "period_to", "reason", "ar_checked")
@@ -243,7 +244,7 @@ def validate(
         limit = parse_amount(str(_sp(policy).get("max_amount", "999999.99")))
     except ValidationError as exc:
         raise PolicyError(f"policy key stop_payment.max_amount is not an amount: {exc.message}") from None
-    checks = {
+    checks: dict[str, Callable[[], Any]] = {
         "crn": lambda: normalise_crn(data.crn),
         "payment_type": lambda: check_payment_type(policy, data.payment_type),
         "amount": lambda: parse_amount(data.amount, limit_cents=limit),
@@ -489,7 +490,7 @@ class DocView:
     replaced_by_id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return jsonable(asdict(self))
+        return json_fields(self)
 
 
 def _load_doc(session: Session, doc_id: int, *, lock: bool = False) -> StopPaymentDoc:
