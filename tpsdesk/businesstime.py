@@ -273,8 +273,8 @@ def site_calendar_from_policy(policy: Policy, code: str) -> SiteCalendar:
     its hours, its own added/removed dates and its state's, through ``tpsdesk.calendars``."""
     from tpsdesk.calendars import build_calendar
 
-    sites = policy.section("sites")
-    if not isinstance(sites.get(code), dict):
+    sites = policy.builtin_sites
+    site = sites.get(code)
+    if site is None:
         raise ValidationError("site", f"unknown site {code!r}; use one of {', '.join(sorted(sites))}")
-    site = sites[code]
-    return build_calendar(policy, code=code, zone_name=site["zone"], state=site["state"])
+    return build_calendar(policy, code=code, zone_name=site.zone, state=site.state)

@@ -27,6 +27,7 @@ from sqlmodel import select as orm_select  # typed for Session.exec (``select`` 
 
 from tpsdesk.bulk import Batches, FastInsert, sqlite_bulk
 from tpsdesk.demo_rows import CONTACT_T, DOC_T, ESC_T, EVENT_T, NOTE_T, TABLES, Chunk, Floor
+from tpsdesk.domain.vocab import Grant, Permission
 from tpsdesk.errors import ValidationError
 from tpsdesk.models import (
     Centre,
@@ -250,7 +251,7 @@ def _count(desk: Desk, stats: DemoStats) -> None:
 def _load_floor(desk: Desk, session: Session, now: datetime, seed: int) -> Floor:
     conn = session.connection()
     rng = random.Random(f"tpsdesk-demo-floor:{seed}")
-    policy_sites = desk.policy.sites()
+    policy_sites = desk.policy.builtin_sites
     site_rows: list[dict[str, Any]] = []
     staff_rows: list[dict[str, Any]] = []
     cid = conn.execute(select(func.coalesce(func.max(table_of(Centre).c.id), 0))).scalar_one()
@@ -264,12 +265,12 @@ def _load_floor(desk: Desk, session: Session, now: datetime, seed: int) -> Floor
         )
         for site_code in codes:
             sid += 1
-            info = policy_sites.get(site_code, {})
+            info = policy_sites[site_code]  # every demo site is a built-in site (C2)
             site_rows.append(
                 {
-                    "id": sid, "code": site_code, "name": info.get("name", site_code), "centre_id": cid,
-                    "zone": info.get("zone", desk.policy.section("business").get("default_zone", "Australia/Sydney")),
-                    "state": info.get("state", "NSW"), "open_time": desk.policy.open_time.strftime("%H:%M"),
+                    "id": sid, "code": site_code, "name": info.name, "centre_id": cid,
+                    "zone": info.zone,
+                    "state": info.state, "open_time": desk.policy.open_time.strftime("%H:%M"),
                     "cob_time": desk.policy.cob_time.strftime("%H:%M"), "extra_holidays": "", "removed_holidays": "",
                     "version": 1,
                 }
@@ -302,7 +303,7 @@ def _load_floor(desk: Desk, session: Session, now: datetime, seed: int) -> Floor
         floor.staff.setdefault((row["site_id"], row["role"]), []).append(row["id"])
         floor.names[row["id"]] = (row["logon"], row["name"])
         floor.logons.append(row["logon"])
-        value = desk.policy.permission(channel_of[row["centre_id"]], row["role"], "work")
-        if value == "yes" or (value == "pool" and bool(row["w5_group"])):
+        value = desk.policy.permissions.grant(channel_of[row["centre_id"]], row["role"], Permission.WORK)
+        if value == Grant.YES or (value == Grant.POOL and bool(row["w5_group"])):
             floor.workers.setdefault(row["centre_id"], []).append(row["id"])
     return floor

@@ -71,7 +71,7 @@ def refer(
     desk = obj.desk()
     chosen = list(checks)
     if checked_all:
-        chosen = list(desk.policy.section("referral").get("system_checks", []))
+        chosen = list(desk.policy.referral.system_checks)
     result = workflow.refer(
         desk,
         obj.user,

@@ -66,7 +66,7 @@ def _reason_text(field: str, reason: str) -> str:
 
 
 def _sp_label(desk: Desk, channel: str) -> str:
-    return str(desk.policy.channel(channel).get("escalate_to", "SP"))
+    return str(desk.policy.channels[channel].escalate_to)
 
 
 # ---------------------------------------------------------------- documentation

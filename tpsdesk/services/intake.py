@@ -109,9 +109,8 @@ def suggested_outcomes(policy: Policy, contact: Contact) -> list[str]:
     b = branch_of(contact)
     out = []
     if b.get("supervisor_reason"):
-        out.append(
-            str(policy.section("supervisor").get("reasons", {}).get(b["supervisor_reason"], {}).get("outcome", ""))
-        )
+        reason = policy.supervisor.reasons.get(b["supervisor_reason"])
+        out.append(str(reason.outcome) if reason is not None else "")
     if b.get("review_requested"):
         out.append("escalated")
     return [o for o in out if o]
@@ -329,18 +328,19 @@ def flush_contact(session: Session, contact: Contact) -> None:
 
 def completion_message(desk: Desk, contact: Contact, outcomes: list[str], escalation_id: int | None) -> tuple[str, str]:
     """The I7 confirmation for the requester, from the policy's wording."""
-    intake = desk.policy.section("intake")
-    labels = desk.policy.section("outcomes")
-    reason = desk.policy.section("reasons").get(contact.reason, {}).get("label", contact.reason)
+    intake = desk.policy.intake
+    labels = desk.policy.outcomes
+    known = desk.policy.reasons.get(contact.reason)
+    reason = known.label if known is not None else contact.reason
     try:
-        body = str(intake.get("completion_body", "Contact {contact_id} recorded: {outcomes}.")).format(
+        body = intake.completion_body.format(
             contact_id=contact.id, reason=reason, outcomes=", ".join(labels.get(o, o) for o in outcomes)
         )
     except (KeyError, IndexError, ValueError) as exc:
         raise PolicyError(f"policy key intake.completion_body has an unknown placeholder: {exc}") from exc
     if escalation_id is not None:
         body += f" Escalation {escalation_id} was raised."
-    return str(intake.get("completion_subject", "TPS contact recorded")), body
+    return intake.completion_subject, body
 
 
 def confirmation_recipient(session: Session, contact: Contact) -> str:
@@ -388,7 +388,7 @@ def record_outcome(
         flush_contact(session, contact)
         subject, body = completion_message(desk, contact, outs, contact.escalation_id)
         recipient = confirmation_recipient(session, contact)
-        kind = str(desk.policy.section("intake").get("completion_kind", "contact-complete"))
+        kind = desk.policy.intake.completion_kind
         session.add(
             Outbox(created_at=now, kind=kind, recipient=recipient, subject=subject, body=body, contact_id=contact.id)
         )

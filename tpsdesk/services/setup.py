@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from tpsdesk.businesstime import STATES, SiteCalendar, fmt_day, state_holidays, zone
 from tpsdesk.calendars import build_calendar, dates_text, parse_dates, policy_changes
 from tpsdesk.domain.facts import Actor
-from tpsdesk.domain.vocab import Permission, W5Group
+from tpsdesk.domain.vocab import Grant, Permission, W5Group
 from tpsdesk.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from tpsdesk.models import Centre, Site, Staff
 from tpsdesk.policy import CHANNELS, ROLES
@@ -379,7 +379,7 @@ def set_site_holidays(
         # site's holidays; an admin flag on staff will take this over in a later issue.
         reason = allowed(desk.policy, actor, Permission.REASSIGN, centre_id=s.centre_id)
         if reason is not None:
-            if desk.policy.permission(actor.channel, actor.role, Permission.REASSIGN) == "own-centre":
+            if desk.policy.permissions.grant(actor.channel, actor.role, Permission.REASSIGN) == Grant.OWN_CENTRE:
                 raise PermissionDenied(
                     f"refused: {a_or_an(actor.role)} may change the holidays only of their own Centre's sites"
                 )

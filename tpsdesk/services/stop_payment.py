@@ -82,10 +82,6 @@ class StopPaymentResult:
     replaces_id: int | None = None
 
 
-def _sp(policy: Policy) -> dict[str, Any]:
-    return policy.section("stop_payment")
-
-
 # ---------------------------------------------------------------- one field each
 def parse_amount(text: str | None, *, limit_cents: int | None = None) -> int:
     """S1: a positive amount in dollars and cents, returned in cents."""
@@ -136,9 +132,9 @@ def parse_period_date(policy: Policy, name: str, text: str | None, today: date) 
         value = date.fromisoformat(raw)
     except ValueError:
         raise ValidationError(name, f"{raw} is not a real date") from None
-    sp = _sp(policy)
-    earliest = _years_from(today, -int(sp.get("period_max_years_before", 6)))
-    latest = _years_from(today, int(sp.get("period_max_years_after", 2)))
+    sp = policy.stop_payment
+    earliest = _years_from(today, -sp.period_max_years_before)
+    latest = _years_from(today, sp.period_max_years_after)
     if not earliest <= value <= latest:
         raise ValidationError(name, f"{raw} is outside {earliest} to {latest}: check the year")
     return value
@@ -157,19 +153,19 @@ def check_reason(policy: Policy, text: str | None) -> str:
     reasons, is refused; otherwise the reason needs ``min_reason_words`` words,
     counting every word the officer wrote, fillers included.
     """
-    sp = _sp(policy)
+    sp = policy.stop_payment
     reason = single_line(text)
     if not reason:
         raise ValidationError(
             "reason", "give the reason the stop payment is required: exactly why the customer is not entitled (S2)"
         )
-    cap = int(sp.get("max_reason_chars", 1000))
+    cap = sp.max_reason_chars
     if len(reason) > cap:
         raise ValidationError("reason", f"the reason is {len(reason)} characters: keep it to at most {cap}")
-    fillers = {" ".join(_tokens(w)) for w in sp.get("filler_words", [])}
+    fillers = {" ".join(_tokens(w)) for w in sp.filler_words}
     tokens = _tokens(reason)
     content = [t for t in tokens if t not in fillers]
-    vague = [_tokens(str(v)) for v in sp.get("vague_reasons", [])]
+    vague = [_tokens(str(v)) for v in sp.vague_reasons]
     # A vague reason "with nothing added": every word left is a word of the vague
     # reasons (repeating or combining them adds nothing), or nothing is left of a
     # text that spells one out ("the customer is not entitled to the arrears").
@@ -185,7 +181,7 @@ def check_reason(policy: Policy, text: str | None) -> str:
         raise ValidationError(
             "reason", "the reason says nothing specific: say exactly why the customer is not entitled (S2)"
         )
-    minimum = int(sp.get("min_reason_words", 4))
+    minimum = sp.min_reason_words
     if _word_count(tokens, fillers) < minimum:
         raise ValidationError(
             "reason",
@@ -206,23 +202,23 @@ def _word_count(tokens: list[str], fillers: set[str]) -> int:
 
 def check_payment_type(policy: Policy, text: str | None) -> str:
     """S1: the payment type or component, from the policy list (any case) or named in free text."""
-    sp = _sp(policy)
+    sp = policy.stop_payment
     value = single_line(text)
     if not value:
         raise ValidationError(
-            "payment_type", "give the payment type or component, e.g. " + ", ".join(sp.get("payment_types", [])[:3])
+            "payment_type", "give the payment type or component, e.g. " + ", ".join(sp.payment_types[:3])
         )
-    cap = int(sp.get("max_payment_type_chars", 80))
+    cap = sp.max_payment_type_chars
     if len(value) > cap:
         raise ValidationError("payment_type", f"too long: at most {cap} characters")
     folded = " ".join(_tokens(value))
-    for known in sp.get("payment_types", []):
+    for known in sp.payment_types:
         if folded == " ".join(_tokens(known)):
             return str(known)
     if (
         not folded
         or not any(ch.isalpha() for ch in folded)
-        or folded in {" ".join(_tokens(v)) for v in sp.get("vague_payment_types", [])}
+        or folded in {" ".join(_tokens(v)) for v in sp.vague_payment_types}
     ):
         raise ValidationError("payment_type", f"{value[:40]!r} does not name a payment type or component: name it")
     return value
@@ -241,7 +237,7 @@ def validate(
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     try:
-        limit = parse_amount(str(_sp(policy).get("max_amount", "999999.99")))
+        limit = parse_amount(policy.stop_payment.max_amount)
     except ValidationError as exc:
         raise PolicyError(f"policy key stop_payment.max_amount is not an amount: {exc.message}") from None
     checks: dict[str, Callable[[], Any]] = {
@@ -291,28 +287,28 @@ def checked(policy: Policy, data: StopPaymentInput, *, today: date | None = None
 
 def doc_text(policy: Policy, doc: StopPaymentDocData, **context: str) -> str:
     """S5: the one standard layout, from ``stop_payment.template``."""
-    sp = _sp(policy)
-    fmt = str(sp.get("date_format", "%d %b %Y"))
+    sp = policy.stop_payment
+    fmt = sp.date_format
     values = {
-        "title": str(sp.get("doc_title", "STOP PAYMENT REQUEST")),
+        "title": sp.doc_title,
         "crn": doc.crn,
         "payment_type": doc.payment_type,
         "amount": format_amount(doc.amount_cents),
         "period_from": doc.period_from.strftime(fmt),
         "period_to": doc.period_to.strftime(fmt),
         "reason": doc.reason,
-        "ar_checked": str(sp.get("ar_checked_text", "Yes")),
+        "ar_checked": sp.ar_checked_text,
         **context,
     }
     try:
-        return str(sp["template"]).format_map(values)
+        return sp.template.format_map(values)
     except (KeyError, IndexError, ValueError, AttributeError) as exc:
         raise PolicyError(f"policy key stop_payment.template has a placeholder it cannot fill: {exc}") from exc
 
 
 def _route(desk: Desk, channel: str) -> tuple[list[str], str]:
-    ch = desk.policy.channel(channel)
-    return list(ch.get("arrears_route", [])), str(ch.get("arrears_route_text", ""))
+    ch = desk.policy.channels[channel]
+    return [str(role) for role in ch.arrears_route], ch.arrears_route_text
 
 
 def _reported_at(session: Any, contact_id: int | None) -> datetime | None:
@@ -600,7 +596,7 @@ def _history(
 def verify_doc(desk: Desk, logon: str, doc_id: int, note: str = "") -> DocView:
     """S4: the receiving officer records that the DOC holds the amount and exactly why."""
     remark = single_line(note)
-    cap = int(_sp(desk.policy).get("max_reason_chars", 1000))
+    cap = desk.policy.stop_payment.max_reason_chars
     if len(remark) > cap:
         raise ValidationError("note", f"the note is {len(remark)} characters: keep it to at most {cap}")
     with desk.store.write() as session:
@@ -620,7 +616,7 @@ def return_doc(desk: Desk, logon: str, doc_id: int, missing: str) -> DocView:
     what = single_line(missing)
     if not what:
         raise ValidationError("missing", "say what is missing or wrong in the DOC, so the SO can correct it (S4)")
-    cap = int(_sp(desk.policy).get("max_reason_chars", 1000))
+    cap = desk.policy.stop_payment.max_reason_chars
     if len(what) > cap:
         raise ValidationError("missing", f"the text is {len(what)} characters: keep it to at most {cap}")
     with desk.store.write() as session:
