@@ -27,11 +27,13 @@ run: $(STAMP_RUN)
 test: $(STAMP_TEST)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy tpsdesk
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy tpsdesk
 
 bench: $(STAMP_TEST)
 	$(BIN)/python bench/run.py

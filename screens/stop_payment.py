@@ -94,7 +94,7 @@ class StopPaymentScreen(FormScreen):
     # ------------------------------------------------------------ layout
     def compose_body(self) -> ComposeResult:
         policy = self.app.desk.policy
-        types = [str(t) for t in policy.section("stop_payment").get("payment_types", [])]
+        types = list(policy.stop_payment.payment_types)
         with Horizontal(id="sp-body"):
             with VerticalScroll(id="sp-form"):
                 yield from stop_payment_fields([*types, OTHER] if OTHER not in types else types)
@@ -111,8 +111,7 @@ class StopPaymentScreen(FormScreen):
 
     def _route_text(self) -> str:
         actor = self.app.actor
-        channel = self.app.desk.policy.channel(actor.channel) if actor else {}
-        text = str(channel.get("arrears_route_text", ""))
+        text = self.app.desk.policy.channels[actor.channel].arrears_route_text if actor else ""
         return f"Routing (S4): {text}" if text else ""
 
     def on_mount(self) -> None:

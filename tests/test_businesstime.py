@@ -20,6 +20,7 @@ from tpsdesk.businesstime import (
     zone,
 )
 from tpsdesk.errors import ValidationError
+from tpsdesk.policy import Policy, merge
 
 SYD = zone("Australia/Sydney")
 PER = zone("Australia/Perth")
@@ -195,8 +196,9 @@ def test_c3_site_may_add_a_proclaimed_day_and_remove_a_holiday() -> None:
 
 
 def test_c3_policy_state_overrides_reach_the_calendar(policy) -> None:
-    policy.raw["business"]["extra_holidays"] = {"NSW": ["2026-12-24"]}
-    policy.raw["business"]["removed_holidays"] = {"WA": [date(2026, 6, 1)]}  # a TOML date literal
+    # A Centre's policy: the merged data read again (the typed sections are frozen).
+    over = {"extra_holidays": {"NSW": ["2026-12-24"]}, "removed_holidays": {"WA": [date(2026, 6, 1)]}}  # a TOML date
+    policy = Policy(merge(policy.raw, {"business": over}))
     syd = site_calendar_from_policy(policy, "SYD")
     per = policy_calendar(policy, state="WA", zone_name="Australia/Perth")
     assert not syd.is_business_day(date(2026, 12, 24))

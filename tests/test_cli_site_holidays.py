@@ -13,6 +13,7 @@ from cli_helpers import fails, invoke, ok_json, run
 
 from tpsdesk.businesstime import site_calendar_from_policy
 from tpsdesk.calendars import build_calendar
+from tpsdesk.policy import Policy, merge
 from tpsdesk.services import setup
 from tpsdesk.services.desk import Desk
 
@@ -140,8 +141,9 @@ def test_c3_database_site_and_policy_site_of_the_same_code_agree(
 
 
 def test_c3_one_builder_layers_state_policy_site_and_own_dates(policy) -> None:
-    policy.raw["business"]["removed_holidays"] = {"WA": ["2026-09-28"]}
-    policy.raw["sites"]["PER"]["extra_holidays"] = ["2026-09-29"]
+    # A Centre's policy: the merged data read again (the typed sections are frozen).
+    raw = merge(policy.raw, {"business": {"removed_holidays": {"WA": ["2026-09-28"]}}})
+    policy = Policy(merge(raw, {"sites": {"PER": {"extra_holidays": ["2026-09-29"]}}}))
     builtin = site_calendar_from_policy(policy, "PER")
     row = build_calendar(
         policy, code="PER", zone_name="Australia/Perth", state="WA", open_time="08:00", cob_time="17:00", extra=""
@@ -158,7 +160,8 @@ def test_c3_one_builder_layers_state_policy_site_and_own_dates(policy) -> None:
 
 
 def test_c3_desk_calendar_of_a_database_site_keeps_the_policy_sites_dates(desk: Desk, floor_db: str) -> None:
-    desk.policy.raw["sites"]["PER"]["extra_holidays"] = ["2026-09-29"]
+    # A Centre's policy adding a date to the built-in PER site (the typed sections are frozen).
+    desk.policy = Policy(merge(desk.policy.raw, {"sites": {"PER": {"extra_holidays": ["2026-09-29"]}}}))
     from sqlmodel import select
 
     from tpsdesk.models import Site
@@ -166,6 +169,7 @@ def test_c3_desk_calendar_of_a_database_site_keeps_the_policy_sites_dates(desk: 
     with desk.store.read() as session:
         per = session.exec(select(Site).where(Site.code == "PER")).one()
         assert desk.calendar(per) == setup.calendar_of(desk, per)
+        assert not desk.calendar(per).is_business_day(date(2026, 9, 29))
 
 
 def test_c3_policy_site_dates_reach_due_without_a_database(tmp_path: Path) -> None:

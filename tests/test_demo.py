@@ -96,7 +96,7 @@ def test_demo_staff_in_every_role_of_both_channels(desk: Desk) -> None:
     roles = {ch: {r for r, _, c in rows if c == ch} for ch in ("smart-centre", "comp-recovery")}
     assert roles["smart-centre"] == {"SO", "TPS", "SP", "SSO", "TL"}
     # Compensation Recovery: its SSOs (Compensation Helpdesk) are the SP's counterpart (I8).
-    assert {"SO", "TPS", "SSO", "TL", desk.policy.channel("comp-recovery")["escalate_to"]} <= roles["comp-recovery"]
+    assert {"SO", "TPS", "SSO", "TL", desk.policy.channels["comp-recovery"].escalate_to} <= roles["comp-recovery"]
     assert all(any(p for r, p, c in rows if r == "TPS" and c == ch) for ch in roles)  # W5 pool in both
     assert all(mailbox.endswith("@example.gov.au") for _, mailbox in channels)  # E5a
     assert first is not None and all(a.centre_id == first.id for a in logons.values())
@@ -108,10 +108,10 @@ def test_demo_sites_use_the_policy_site_codes(desk: Desk) -> None:
 
     demo.generate(desk, size=0, seed=1)
     sites = {s.code: s for s in list_sites(desk)}
-    policy_sites = desk.policy.sites()
+    policy_sites = desk.policy.builtin_sites
     assert len({s.state for s in sites.values()}) >= 5 and len({s.zone for s in sites.values()}) >= 4
     for code, site in sites.items():
-        assert site.zone == policy_sites[code]["zone"] and site.state == policy_sites[code]["state"]
+        assert site.zone == policy_sites[code].zone and site.state == policy_sites[code].state
 
 
 def test_demo_refuses_a_loaded_database_without_reset(desk: Desk, floor) -> None:

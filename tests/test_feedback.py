@@ -47,7 +47,7 @@ def test_e7_smart_centre_confirmed_feedback_goes_to_the_tps_team_leader(desk, fl
     concern = raise_concern(desk, floor.so, about=floor.tps, text="wrong rate given", raised_with=floor.sp)
     fb = confirm_concern(desk, floor.sp, concern.id, finding="rate was quoted from the old table")
     assert (fb.kind, fb.to, fb.about, fb.raised_by) == (FeedbackKind.FEEDBACK, floor.tl, floor.tps, floor.so)
-    assert fb.route == desk.policy.channel("smart-centre")["feedback_route_text"]
+    assert fb.route == desk.policy.channels["smart-centre"].feedback_route_text
     assert _mail_to(desk) == [floor.sp, floor.tl]
     mail = _rows(desk, Outbox)[-1]
     assert "Terry Peer" in mail.subject and "old table" in mail.body

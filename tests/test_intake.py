@@ -169,7 +169,7 @@ def test_i3_refused_reasons_show_guidance_and_record_nothing(desk, floor, policy
     before = counts(desk)
     with pytest.raises(intake.Refused) as err:
         ask(desk, getattr(floor, channel_so), reason=reason)
-    assert err.value.guidance == policy.section("refused")[reason]["guidance"]
+    assert err.value.guidance == policy.refused[reason].guidance
     assert counts(desk) == before
 
 
@@ -233,7 +233,7 @@ def test_i4_hostile_text_stored_plain_and_capped(desk, floor, policy) -> None:
     v = ask(desk, floor.so, help_required="[bold]rate[/bold] wrong\x1b[31m [/]")
     assert v.help_required == "[bold]rate[/bold] wrong[31m [/]"
     with pytest.raises(ValidationError, match="too long"):
-        ask(desk, floor.so, help_required="x" * (policy.section("intake")["max_help_chars"] + 1))
+        ask(desk, floor.so, help_required="x" * (policy.intake.max_help_chars + 1))
 
 
 def test_r1_so_records_only_their_own_contacts(desk, floor) -> None:
@@ -255,7 +255,7 @@ def test_i5_decision_outside_smart_centre_is_redirected(desk, floor, policy, mak
             confirmed_no_answer=False,
         )
     assert "Initial contact for review request" in err.value.guidance
-    assert err.value.guidance == policy.section("decision")["redirect_text"]
+    assert err.value.guidance == policy.decision.redirect_text
     assert counts(desk) == before
 
 
@@ -571,7 +571,7 @@ def test_i1_policy_offers_none_only_on_reasons_5_to_7(policy) -> None:
         guide = intake.intake_guide(policy, channel)
         assert sorted(r.key for r in guide.reasons if r.none_allowed) == sorted(NOT_REFERENCE_QUESTIONS)
         assert all(r.references_required for r in guide.reasons)  # every contact records them
-        assert guide.none_reference_label == policy.section("intake")["none_reference_label"]
+        assert guide.none_reference_label == policy.intake.none_reference_label
 
 
 @pytest.mark.parametrize("reason", NOT_REFERENCE_QUESTIONS)

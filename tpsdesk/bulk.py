@@ -41,7 +41,9 @@ class FastInsert:
             table, dialect = self.tables[name], self.conn.dialect
             compiled = table.insert().compile(dialect=dialect, column_keys=[c.key for c in table.c])
             keys = list(compiled.positiontup or [])
-            procs = [(i, table.c[k].type.dialect_impl(dialect).bind_processor(dialect), {}) for i, k in enumerate(keys)]
+            procs: list[tuple[int, Any, dict[Any, Any]]] = [
+                (i, table.c[k].type.dialect_impl(dialect).bind_processor(dialect), {}) for i, k in enumerate(keys)
+            ]
             plan = self.plans[name] = (str(compiled), keys, [p for p in procs if p[1] is not None])
         return plan
 

@@ -232,7 +232,9 @@ class SiteCalendar:
         target = plain_offset(self.tz, local.date() + step)
         if target is None:
             return resolve_local(local.replace(tzinfo=None) + step, self.tz).astimezone(UTC)
-        return instant + step + (local.utcoffset() - target)  # type: ignore[operator]
+        offset = local.utcoffset()
+        assert offset is not None  # ``local`` is aware: astimezone of a ZoneInfo
+        return instant + step + (offset - target)
 
     def day_one(self, instant: datetime) -> date:
         """Day one is the local date at the raising site (C9)."""
@@ -271,8 +273,8 @@ def site_calendar_from_policy(policy: Policy, code: str) -> SiteCalendar:
     its hours, its own added/removed dates and its state's, through ``tpsdesk.calendars``."""
     from tpsdesk.calendars import build_calendar
 
-    sites = policy.section("sites")
-    if not isinstance(sites.get(code), dict):
+    sites = policy.builtin_sites
+    site = sites.get(code)
+    if site is None:
         raise ValidationError("site", f"unknown site {code!r}; use one of {', '.join(sorted(sites))}")
-    site = sites[code]
-    return build_calendar(policy, code=code, zone_name=site["zone"], state=site["state"])
+    return build_calendar(policy, code=code, zone_name=site.zone, state=site.state)

@@ -25,10 +25,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, time
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tpsdesk.businesstime import SiteCalendar
-from tpsdesk.errors import PolicyError, ValidationError
+from tpsdesk.errors import ValidationError
 
 if TYPE_CHECKING:
     from tpsdesk.policy import Policy
@@ -62,18 +62,11 @@ def dates_text(days: Iterable[date]) -> str:
     return ",".join(d.isoformat() for d in sorted(days))
 
 
-def _policy_dates(values: Any, key: str) -> frozenset[date]:
-    if not isinstance(values, list | tuple):
-        raise PolicyError(f"policy key {key} must be a list of dates like 2026-12-24")
-    try:
-        return parse_dates(values, key)
-    except ValidationError as exc:
-        raise PolicyError(f"policy key {key}: {exc.message}") from None
-
-
 def _clock(value: time | str | None, key: str) -> time | None:
-    if value is None or value == "" or isinstance(value, time):
-        return value or None
+    if isinstance(value, time):
+        return value
+    if value is None or value == "":
+        return None
     try:
         hh, mm = str(value).split(":")
         return time(int(hh), int(mm))
@@ -90,18 +83,11 @@ def _layer(
 
 def policy_changes(policy: Policy, state: str, code: str | None) -> tuple[frozenset[date], frozenset[date]]:
     """The dates the policy adds and removes for ``state`` and, if given, its built-in site ``code`` (C3)."""
-    business = policy.section("business")
-    per_state = (business.get("extra_holidays") or {}, business.get("removed_holidays") or {})
-    extra = _policy_dates(per_state[0].get(state, []), f"business.extra_holidays.{state}")
-    removed = _policy_dates(per_state[1].get(state, []), f"business.removed_holidays.{state}")
-    entry = policy.section("sites").get(code) if code else None
-    if isinstance(entry, dict):
-        extra, removed = _layer(
-            extra,
-            removed,
-            _policy_dates(entry.get("extra_holidays", []), f"sites.{code}.extra_holidays"),
-            _policy_dates(entry.get("removed_holidays", []), f"sites.{code}.removed_holidays"),
-        )
+    added, dropped = policy.business.holidays(state)
+    extra, removed = frozenset(added), frozenset(dropped)
+    entry = policy.builtin_sites.get(code) if code else None
+    if entry is not None:
+        extra, removed = _layer(extra, removed, frozenset(entry.extra_holidays), frozenset(entry.removed_holidays))
     return extra, removed
 
 
@@ -127,24 +113,16 @@ def build_calendar(
     value, so each keeps its per-date answers between calls.
     """
     state = state.strip().upper()
-    entry = policy.section("sites").get(code) if policy_site else None
-    entry = entry if isinstance(entry, dict) else {}
-    business = policy.section("business")
-    opens = (
-        _clock(open_time, "open")
-        or _clock(entry.get("open"), f"sites.{code}.open")
-        or _clock(business.get("open", "08:00"), "business.open")
-    )
-    cob = (
-        _clock(cob_time, "cob")
-        or _clock(entry.get("cob"), f"sites.{code}.cob")
-        or _clock(business.get("cob", "17:00"), "business.cob")
-    )
+    entry = policy.builtin_sites.get(code) if policy_site else None
+    business = policy.business
+    # The policy site's own hours, else [business] (C2).
+    site_open, site_cob = entry.hours(business) if entry is not None else (business.open, business.cob)
+    opens = _clock(open_time, "open") or site_open
+    cob = _clock(cob_time, "cob") or site_cob
     base_extra, base_removed = policy_changes(policy, state, code if policy_site else None)
     all_extra, all_removed = _layer(
         base_extra, base_removed, parse_dates(extra, "extra_holidays"), parse_dates(removed, "removed_holidays")
     )
-    assert opens is not None and cob is not None
     return _calendar(code, zone_name.strip(), state, opens, cob, all_extra, all_removed)
 
 

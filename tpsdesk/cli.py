@@ -50,11 +50,13 @@ class LazyGroup(click.Group):
             return None
         module, attr = target.split(":")
         try:
-            return getattr(importlib.import_module(module), attr)
+            command = getattr(importlib.import_module(module), attr)
         except ModuleNotFoundError as exc:
             if exc.name == module:
                 return None  # not built yet in this version
             raise
+        assert isinstance(command, click.Command), target  # COMMANDS names click commands only
+        return command
 
 
 class Context:

@@ -19,13 +19,15 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, select, text
-from sqlmodel import Session
+from sqlalchemy import Connection, delete, func, select, text
+from sqlmodel import Session, col
+from sqlmodel import select as orm_select  # typed for Session.exec (``select`` here is Core's)
 
 from tpsdesk.bulk import Batches, FastInsert, sqlite_bulk
 from tpsdesk.demo_rows import CONTACT_T, DOC_T, ESC_T, EVENT_T, NOTE_T, TABLES, Chunk, Floor
+from tpsdesk.domain.vocab import Grant, Permission
 from tpsdesk.errors import ValidationError
 from tpsdesk.models import (
     Centre,
@@ -38,6 +40,7 @@ from tpsdesk.models import (
     Site,
     Staff,
     StopPaymentDoc,
+    table_of,
 )
 from tpsdesk.services.desk import Desk
 
@@ -121,7 +124,7 @@ def generate(
         conn = session.connection()
         if reset:
             for model in RESET_ORDER:
-                conn.execute(delete(cast(Table, model.__table__)))
+                conn.execute(delete(table_of(model)))
         else:
             _refuse_if_loaded(conn)
         floor = _load_floor(desk, session, now, seed)
@@ -187,8 +190,8 @@ def _produce(queue: Any, floor: Floor, seed: int, size: int, ids: dict[str, int]
 
 
 def _refuse_if_loaded(conn: Connection) -> None:
-    staff = conn.execute(select(func.count()).select_from(cast(Table, Staff.__table__))).scalar_one()
-    centres = conn.execute(select(func.count()).select_from(cast(Table, Centre.__table__))).scalar_one()
+    staff = conn.execute(select(func.count()).select_from(table_of(Staff))).scalar_one()
+    centres = conn.execute(select(func.count()).select_from(table_of(Centre))).scalar_one()
     if staff or centres:
         raise ValidationError(
             "reset",
@@ -213,7 +216,7 @@ def _fix_sequences(desk: Desk) -> None:
         return
     with desk.store.write() as session:
         for model in RESET_ORDER:
-            name = cast(Table, model.__table__).name
+            name = table_of(model).name
             session.connection().execute(
                 text(
                     f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
@@ -227,7 +230,7 @@ def _count(desk: Desk, stats: DemoStats) -> None:
         conn = session.connection()
 
         def n(model: Any) -> int:
-            return int(conn.execute(select(func.count()).select_from(cast(Table, model.__table__))).scalar_one())
+            return int(conn.execute(select(func.count()).select_from(table_of(model))).scalar_one())
 
         stats.centres, stats.sites, stats.staff = n(Centre), n(Site), n(Staff)
         stats.escalations, stats.contacts, stats.docs, stats.notes, stats.events = (
@@ -248,12 +251,12 @@ def _count(desk: Desk, stats: DemoStats) -> None:
 def _load_floor(desk: Desk, session: Session, now: datetime, seed: int) -> Floor:
     conn = session.connection()
     rng = random.Random(f"tpsdesk-demo-floor:{seed}")
-    policy_sites = desk.policy.sites()
+    policy_sites = desk.policy.builtin_sites
     site_rows: list[dict[str, Any]] = []
     staff_rows: list[dict[str, Any]] = []
-    cid = conn.execute(select(func.coalesce(func.max(Centre.__table__.c.id), 0))).scalar_one()  # type: ignore[attr-defined]
-    sid = conn.execute(select(func.coalesce(func.max(Site.__table__.c.id), 0))).scalar_one()  # type: ignore[attr-defined]
-    pid = conn.execute(select(func.coalesce(func.max(Staff.__table__.c.id), 0))).scalar_one()  # type: ignore[attr-defined]
+    cid = conn.execute(select(func.coalesce(func.max(table_of(Centre).c.id), 0))).scalar_one()
+    sid = conn.execute(select(func.coalesce(func.max(table_of(Site).c.id), 0))).scalar_one()
+    pid = conn.execute(select(func.coalesce(func.max(table_of(Staff).c.id), 0))).scalar_one()
     centre_rows = []
     for code, name, channel, mailbox, codes in CENTRES:
         cid += 1
@@ -262,12 +265,12 @@ def _load_floor(desk: Desk, session: Session, now: datetime, seed: int) -> Floor
         )
         for site_code in codes:
             sid += 1
-            info = policy_sites.get(site_code, {})
+            info = policy_sites[site_code]  # every demo site is a built-in site (C2)
             site_rows.append(
                 {
-                    "id": sid, "code": site_code, "name": info.get("name", site_code), "centre_id": cid,
-                    "zone": info.get("zone", desk.policy.section("business").get("default_zone", "Australia/Sydney")),
-                    "state": info.get("state", "NSW"), "open_time": desk.policy.open_time.strftime("%H:%M"),
+                    "id": sid, "code": site_code, "name": info.name, "centre_id": cid,
+                    "zone": info.zone,
+                    "state": info.state, "open_time": desk.policy.open_time.strftime("%H:%M"),
                     "cob_time": desk.policy.cob_time.strftime("%H:%M"), "extra_holidays": "", "removed_holidays": "",
                     "version": 1,
                 }
@@ -289,10 +292,10 @@ def _load_floor(desk: Desk, session: Session, now: datetime, seed: int) -> Floor
                     )  # fmt: skip
                     if role == "TL" and tl_id is None:
                         tl_id = pid
-    conn.execute(cast(Table, Centre.__table__).insert(), centre_rows)
-    conn.execute(cast(Table, Site.__table__).insert(), site_rows)
-    conn.execute(cast(Table, Staff.__table__).insert(), staff_rows)
-    sites = {s.id or 0: s for s in session.exec(select(Site).where(Site.id > site_rows[0]["id"] - 1)).scalars()}  # type: ignore[call-overload]
+    conn.execute(table_of(Centre).insert(), centre_rows)
+    conn.execute(table_of(Site).insert(), site_rows)
+    conn.execute(table_of(Staff).insert(), staff_rows)
+    sites = {s.id or 0: s for s in session.exec(orm_select(Site).where(col(Site.id) > site_rows[0]["id"] - 1))}
     session.expunge_all()
     channel_of = {c["id"]: c["channel"] for c in centre_rows}
     floor = Floor(desk, now, sites, {s.id or 0: channel_of[s.centre_id] for s in sites.values()}, {}, {}, {}, [])
@@ -300,7 +303,7 @@ def _load_floor(desk: Desk, session: Session, now: datetime, seed: int) -> Floor
         floor.staff.setdefault((row["site_id"], row["role"]), []).append(row["id"])
         floor.names[row["id"]] = (row["logon"], row["name"])
         floor.logons.append(row["logon"])
-        value = desk.policy.permission(channel_of[row["centre_id"]], row["role"], "work")
-        if value == "yes" or (value == "pool" and bool(row["w5_group"])):
+        value = desk.policy.permissions.grant(channel_of[row["centre_id"]], row["role"], Permission.WORK)
+        if value == Grant.YES or (value == Grant.POOL and bool(row["w5_group"])):
             floor.workers.setdefault(row["centre_id"], []).append(row["id"])
     return floor

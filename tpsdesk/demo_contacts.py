@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import random
 import string
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
+
+from tpsdesk.businesstime import SiteCalendar
+from tpsdesk.policy.schema import Reason, StopPayment
 
 CONTACT_REASON = {
     "arrears": "incorrect-arrears", "review": "unfavourable-decision", "death": "coding-error",
@@ -47,10 +51,10 @@ class ContactRows:
     f: Any
     rng: random.Random
     now: datetime
-    cal: dict[int, Any]
-    sp: dict[str, Any]
+    cal: dict[int, SiteCalendar]
+    sp: StopPayment
     reasons: dict[str, list[str]]
-    reason_info: dict[str, Any]
+    reason_info: Mapping[str, Reason]
     ref_sets: dict[str, list[str]]
     outcome_json: list[str]
     outcome_cum: list[int]
@@ -81,13 +85,13 @@ class ContactRows:
     ) -> dict[str, Any]:
         requester = self._who(sid, ("SO",))[0]
         logon, name = self.f.names[requester]
-        info = self.reason_info.get(reason, {})
+        info = self.reason_info.get(reason)
         refs = self.ref_sets[channel]
         return {
             "id": self._next("contact"), "centre_id": self.f.sites[sid].centre_id, "site_id": sid, "channel": channel,
             "requester_kind": "so", "requester_id": requester, "requester_name": name, "requester_logon": logon,
             "recorded_by_id": tps, "reason": reason, "references": refs[int(self.rng.random() * len(refs))], "reference_other": "",
-            "confirmed_no_answer": bool(info.get("confirm_no_answer")), "help_required": self._pick(HELP),
+            "confirmed_no_answer": info is not None and info.confirm_no_answer, "help_required": self._pick(HELP),
             "crn": crn, "branch_detail": "", "opened_at": opened, "outcomes": outcomes,
             "outcome_at": min(opened + timedelta(minutes=self._int(3, 25)), self.now) if outcomes != "[]" else None,
             "tps_id": tps, "nnu_ref": "", "service_first": "", "escalation_id": None,
@@ -148,17 +152,17 @@ class ContactRows:
         cob = result.deadlines[0].at if result.deadlines else raised
         logon, name = self.f.names[raiser]
         ptype, reason = self._pick(self.payment_types), self._pick(STOP_REASONS)
-        fmt = str(self.sp.get("date_format", "%d %b %Y"))
+        fmt = self.sp.date_format
         values = _Blank(
-            title=self.sp.get("doc_title", "STOP PAYMENT REQUEST"), crn=crn, payment_type=ptype, amount=f"{cents / 100:.2f}",
-            period_from=_day(start, fmt), period_to=_day(end, fmt), reason=reason, ar_checked=self.sp.get("ar_checked_text", "Yes"),
+            title=self.sp.doc_title, crn=crn, payment_type=ptype, amount=f"{cents / 100:.2f}",
+            period_from=_day(start, fmt), period_to=_day(end, fmt), reason=reason, ar_checked=self.sp.ar_checked_text,
             author=name, logon=logon, recorded_at=cal.fmt(created), cob=cal.fmt(cob),
         )  # fmt: skip
         self.docs.append(
             {
                 "id": doc_id, "centre_id": self.f.sites[sid].centre_id, "site_id": sid, "crn": crn, "payment_type": ptype,
                 "amount_cents": cents, "period_from": start, "period_to": end, "reason": reason, "ar_checked": True,
-                "text": string.Formatter().vformat(str(self.sp.get("template", "")), (), values),
+                "text": string.Formatter().vformat(self.sp.template, (), values),
                 "created_by_id": raiser, "created_at": created, "escalation_id": esc_id, "ict_requested_at": ict_at, "verified_at": None,
                 "verified_by_id": None, "returned_at": None, "returned_by_id": None, "return_reason": "", "replaces_id": None,
             }

@@ -11,9 +11,9 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from itertools import accumulate
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection
 
 from tpsdesk.bulk import insert_core
 from tpsdesk.demo_contacts import CONTACT_OUTCOMES, ContactRows
@@ -22,11 +22,11 @@ from tpsdesk.domain.facts import Item
 from tpsdesk.domain.lifecycle import SWEEP_FROM, SWEEP_TO
 from tpsdesk.domain.referral import is_stop_request
 from tpsdesk.domain.vocab import Channel, Status
-from tpsdesk.models import STATUSES, Contact, Escalation, Event, Note, Site, StopPaymentDoc
+from tpsdesk.models import STATUSES, Contact, Escalation, Event, Note, Site, StopPaymentDoc, table_of
 from tpsdesk.services.desk import Desk
 
-ESC_T, NOTE_T, EVENT_T = (cast(Table, m.__table__) for m in (Escalation, Note, Event))
-CONTACT_T, DOC_T = cast(Table, Contact.__table__), cast(Table, StopPaymentDoc.__table__)
+ESC_T, NOTE_T, EVENT_T = (table_of(m) for m in (Escalation, Note, Event))
+CONTACT_T, DOC_T = table_of(Contact), table_of(StopPaymentDoc)
 TABLES = {t.name: t for t in (CONTACT_T, DOC_T, ESC_T, NOTE_T, EVENT_T)}
 CATEGORY_WEIGHTS = {
     "arrears": 5, "review": 12, "death": 10, "fcso": 12, "system": 24,
@@ -75,32 +75,27 @@ class Chunk(ContactRows):
         self.cat_cum = list(accumulate(CATEGORY_WEIGHTS[c] for c in self.cats))
         self.status_cum = list(accumulate(STATUS_WEIGHTS[s] for s in STATUSES))
         self.outcome_cum = list(accumulate(w for _, w in CONTACT_OUTCOMES))
-        reasons = policy.section("reasons")
+        reasons = policy.reasons
         self.reasons = {
-            ch: [k for k, v in reasons.items() if ch in v.get("channels", [ch]) and not v.get("stop_payment")]
+            ch: [k for k, v in reasons.items() if v.offered_in(ch) and not v.stop_payment]
             for ch in ("smart-centre", "comp-recovery")
         }
         self.reason_info = reasons
-        referral = policy.section("referral")
-        self.targets = referral.get("channel_targets", {})
-        self.actdoc_where = referral.get("actdoc_where", ["Processing Centre"])
-        self.target_labels = referral.get("target_labels", {})
-        self.final_reasons = policy.section("finalise").get("reasons", {"resolved": "Resolved"})
-        sp = policy.section("stop_payment")
-        self.sp = sp
-        self.payment_types = sp.get("payment_types", ["Age Pension"])
+        self.referral = policy.referral
+        self.final_reasons = policy.finalise.reasons
+        self.sp = policy.stop_payment
+        self.payment_types = list(self.sp.payment_types)
         self.escalations: list[dict[str, Any]] = []
         self.notes: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
         self.contacts: list[dict[str, Any]] = []
         self.docs: list[dict[str, Any]] = []
         self._details: dict[tuple[tuple[str, str], ...], str] = {}
-        raw = policy.section("categories")
-        self.crn_required = {c: bool(raw[c].get("crn_required")) for c in self.cats}
-        self.enq1 = {c: str(raw[c].get("enq1", "")) for c in self.cats}
+        self.crn_required = {c: policy.categories[c].crn_required for c in self.cats}
+        self.enq1 = {c: policy.categories[c].enq1 for c in self.cats}
         # A few reference checklists per channel (I1), as the JSON the contact stores.
         self.ref_sets = {
-            ch: [json.dumps(random.Random(k).sample(policy.references(ch), 1 + k % 3)) for k in range(12)]
+            ch: [json.dumps(random.Random(k).sample(policy.channels[ch].references, 1 + k % 3)) for k in range(12)]
             for ch in self.reasons
         }
         self.outcome_json = [json.dumps(list(o)) for o, _ in CONTACT_OUTCOMES]
@@ -300,13 +295,13 @@ class Chunk(ContactRows):
 
     def _raiser(self, sid: int, channel: str, category: str) -> tuple[int, str]:
         if category == "arrears":  # S4: the local SSO or TL (comp-recovery: the TL), or the SO
-            return self._who(sid, [*self.policy.channel(channel).get("arrears_route", ["TL"]), "SO"])
+            return self._who(sid, [*(str(r) for r in self.policy.channels[channel].arrears_route), "SO"])
         if category == "feedback":
             return self._who(sid, ("SO", "TPS", "TL"))
         return self._who(sid, ("TPS",) if self.rng.random() < 0.8 else ("SP", "SSO", "TL"))
 
     def _referral(self, channel: str, category: str, esc_id: int) -> tuple[str, str, str]:
-        offered = self.targets.get(channel, ["ict", "actdoc"])
+        offered = self.referral.targets_for(channel)
         if category in ("system", "death", "fcso", "arrears"):
             kind = "ict"
         elif category == "policy":
@@ -317,7 +312,7 @@ class Chunk(ContactRows):
         if kind == "ict":
             return kind, "", f"SF{self._int(10**7, 10**8 - 1)}"
         if kind == "actdoc":
-            return kind, self._pick(self.actdoc_where), ""
+            return kind, self._pick(self.referral.actdoc_where), ""
         return kind, f"REF-{esc_id}", ""
 
     def _final_reason(self, category: str, referred_to: str) -> str:
@@ -347,7 +342,7 @@ class Chunk(ContactRows):
             return
         self._event(esc_id, owner, claimed, "claimed")
         if referred is not None:
-            label = self.target_labels.get(target, target)
+            label = self.referral.label(target)
             self._event(esc_id, owner, referred, "referred", target=target, ref=ref)
             self._note(esc_id, owner, referred, "note", f"Referred to {label}" + (f" ({ref})" if ref else ""))
         if last_fu is not None:

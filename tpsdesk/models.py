@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Index, Integer, Text, TypeDecorator
+from sqlalchemy import Column, DateTime, Index, Integer, Table, Text, TypeDecorator
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Field, SQLModel
 
 from tpsdesk.domain.schedule import FAR_FUTURE, RANK_AFTER_HOURS, RANK_CLOSED, RANK_NORMAL, RANK_URGENT
@@ -21,6 +22,17 @@ from tpsdesk.domain.vocab import Status
 STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
 OPEN_STATUSES: tuple[str, ...] = tuple(s.value for s in VOCAB_OPEN)
 __all__ = ["FAR_FUTURE", "RANK_AFTER_HOURS", "RANK_CLOSED", "RANK_NORMAL", "RANK_URGENT"]
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Core ``Table`` of a table model, for bulk Core statements (demo, bulk load).
+
+    SQLModel's metaclass sets ``__table__`` without declaring it, so type checkers cannot
+    see it; the model's mapper holds the very same table object.
+    """
+    table = sa_inspect(model).local_table
+    assert isinstance(table, Table), model
+    return table
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -90,7 +90,7 @@ def render_detail(
         ("Service First", v.service_first),
         ("NNU", v.nnu_ref),
         ("EPED", v.eped.isoformat() if v.eped else ""),
-        ("Final reason", policy.section("finalise").get("reasons", {}).get(v.final_reason, v.final_reason)),
+        ("Final reason", policy.finalise.reasons.get(v.final_reason, v.final_reason)),
     ]:
         if value:
             _line(t, label, value)
@@ -138,18 +138,16 @@ def render_detail(
 
 
 def _requirements(t: Text, req: dict[str, Any], policy: Policy) -> None:
-    docs = policy.section("documentation")
-    d1_labels = docs.get("d1_labels", {})
-    labels = docs.get("labels", {})
+    docs = policy.documentation
     t.append("\nRequirements (D1, D2, W3)\n", style="bold underline")
     for name, done in (req.get("d1") or {}).items():
-        t.append(f"  {'✓' if done else '✗'} {d1_labels.get(name, name)}\n", style="" if done else "yellow")
-    t.append(f"  {'✓' if req.get('file_note') else '✗'} {labels.get('file_note_done', 'File note')}\n")
+        t.append(f"  {'✓' if done else '✗'} {docs.label(name)}\n", style="" if done else "yellow")
+    t.append(f"  {'✓' if req.get('file_note') else '✗'} {docs.label('file_note_done')}\n")
     if req.get("d2_doc_required"):
         for key in ("d2_doc_done", "d2_record_checked"):
-            t.append(f"  {'✓' if req.get(key) else '✗'} {labels.get(key, key)}\n")
+            t.append(f"  {'✓' if req.get(key) else '✗'} {docs.label(key)}\n")
     if req.get("callback_required"):
-        t.append(f"  ! {docs.get('callback_note', 'Call-back required (W3)')}\n", style="bold")
+        t.append(f"  ! {docs.callback_note}\n", style="bold")
 
 
 def _detail_text(detail: dict[str, Any]) -> str:

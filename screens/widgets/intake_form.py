@@ -97,16 +97,17 @@ class IntakeForm:
         return out
 
     def decision_options(self) -> list[tuple[Text, str]]:
-        labels = self.guide.decision.get("labels", {})
-        return [(Text(str(labels.get(k, k))), str(k)) for k in self.guide.decision.get("made_by", [])]
+        decision = self.guide.decision  # every maker has a label (the schema checks it)
+        return [(Text(decision.labels[k]), k) for k in decision.made_by]
 
     def supervisor_options(self) -> list[tuple[Text, str]]:
-        reasons = self.guide.supervisor.get("reasons", {})
-        return [(Text(str(t.get("label", k))), str(k)) for k, t in reasons.items()]
+        reasons = self.guide.supervisor.reasons
+        return [(Text(t.label), k) for k, t in reasons.items()]
 
     def supervisor_outcome(self, reason: str) -> str:
         """I6: the outcome a supervisor reason calls for (complaint -> TL, technical -> TPS)."""
-        return str(self.guide.supervisor.get("reasons", {}).get(reason, {}).get("outcome", ""))
+        known = self.guide.supervisor.reasons.get(reason)
+        return str(known.outcome) if known is not None else ""
 
     def outcomes_for(self, actor: Actor) -> dict[str, str]:
         """The I8 outcomes this officer may record: a direct ICT referral needs E5b's permission (R6)."""
@@ -124,7 +125,7 @@ class IntakeForm:
         return bool(option and option.stop_payment)
 
     def decision_transfers(self, decision_by: str) -> bool:
-        return decision_by in self.guide.decision.get("transfer_from", [])
+        return decision_by in self.guide.decision.transfer_from
 
     # ------------------------------------------------------------ checks (the core's)
     def refusal(self, draft: Draft) -> str:
@@ -177,16 +178,16 @@ def guidance_text(form: IntakeForm, draft: Draft) -> str:
         )
     if option.branch == "decision":
         d = g.decision
-        lines.append(str(d.get("explain_first_text", "")))
+        lines.append(d.explain_first_text)
         if draft.decision_by and not form.decision_transfers(draft.decision_by):
-            lines.append(f"Not for TPS (I5): {d.get('redirect_text', '')} Nothing will be recorded.")
+            lines.append(f"Not for TPS (I5): {d.redirect_text} Nothing will be recorded.")
         elif draft.review_requested:
-            lines.append(str(d.get("review_request_text", "")))
+            lines.append(d.review_request_text)
     if option.branch == "supervisor":
         s = g.supervisor
-        lines.append(str(s.get("try_first_text", "")))
+        lines.append(s.try_first_text)
         if draft.supervisor_reason:
-            lines.append(str(s.get(f"{draft.supervisor_reason}_text", "")))
+            lines.append(s.text_for(draft.supervisor_reason))
     if option.stop_payment:
         lines.append(
             "Urgent (S3): record a stop-payment DOC before COB. Saving opens the DOC builder with the CRN; ctrl+b opens it now."

@@ -92,18 +92,14 @@ def _initial(detail: EscalationDetail | None) -> dict[str, bool]:
 
 
 def document_fields(app: TpsApp, detail: EscalationDetail | None) -> list[Field]:
-    docs = app.desk.policy.section("documentation")
-    d1_labels = docs.get("d1_labels", {})
-    labels = docs.get("labels", {})
+    docs = app.desk.policy.documentation
     done = (detail.requirements.get("d1") if detail else None) or {}
     fields = [
-        Field(
-            name, f"{d1_labels.get(name, name)}{' (recorded; leave blank to keep)' if done.get(name) else ''}", "area"
-        )
-        for name in docs.get("d1_fields", [])
+        Field(name, f"{docs.label(name)}{' (recorded; leave blank to keep)' if done.get(name) else ''}", "area")
+        for name in docs.d1_fields
     ]
     initial = _initial(detail)
-    fields += [Field(tick, labels.get(tick, tick), "check", value=initial[tick]) for tick in TICKS]
+    fields += [Field(tick, docs.label(tick), "check", value=initial[tick]) for tick in TICKS]
     return fields
 
 

@@ -95,7 +95,7 @@ async def test_i3_refused_reason_shows_guidance_and_saves_nothing(desk, make_app
         pick(screen, "reason", "confirm-reference")
         screen.query_one("#help_required", TextArea).insert(HELP)
         await pilot.pause()
-        guidance = policy.section("refused")["confirm-reference"]["guidance"]
+        guidance = policy.refused["confirm-reference"].guidance
         assert guidance in text_of(screen, "in-guidance")
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -132,7 +132,7 @@ async def test_i5_decision_by_a_service_centre_redirects_and_saves_nothing(desk,
         pick(screen, "decision_by", "service-centre")
         screen.query_one("#help_required", TextArea).insert(HELP)
         await pilot.pause()
-        assert policy.section("decision")["redirect_text"] in text_of(screen, "in-guidance")
+        assert policy.decision.redirect_text in text_of(screen, "in-guidance")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert contacts(desk) == []
@@ -360,7 +360,7 @@ async def test_i2_comp_recovery_social_worker_requester_and_checklist(desk, make
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_intake(app, pilot)
         assert screen.query_one("#row-requester_kind").display  # CR takes several kinds of requester
-        assert screen.guide.references == policy.references("comp-recovery")
+        assert screen.guide.references == list(policy.channels["comp-recovery"].references)
         pick(screen, "requester_kind", "social-worker")
         pick(screen, "reason", "social-worker")
         # I1, I4 second edition: the social worker's logon and a checked reference are required.
@@ -444,7 +444,7 @@ async def test_i1_none_entry_shown_only_for_reasons_5_to_7(desk, make_app, polic
             pick(screen, "reason", reason)
             await pilot.pause()
             assert none_box.display, reason
-            assert policy.section("intake")["none_reference_label"] in str(none_box.label)
+            assert policy.intake.none_reference_label in str(none_box.label)
         none_box.value = True
         await pilot.pause()
         for reason in ("arrears-unsure", "status-rate", "cannot-finalise", "coding-error"):

@@ -47,7 +47,7 @@ async def fill(screen: StopPaymentScreen, pilot: Pilot, data: sp.StopPaymentInpu
     screen.query_one("#ar_checked", Checkbox).value = data.ar_checked
     for field in ("crn", "amount", "period_from", "period_to", "reason"):
         screen.query_one(f"#{field}", Input).value = getattr(data, field)
-    types = screen.app.desk.policy.section("stop_payment")["payment_types"]
+    types = screen.app.desk.policy.stop_payment.payment_types
     if data.payment_type in types:
         screen.query_one("#payment_type", Select).value = data.payment_type
     else:
@@ -118,7 +118,7 @@ async def test_e1_save_and_escalate_records_doc_and_arrears_escalation_due_cob(d
         result = str(screen.query_one("#sp-result", Static).render())
         assert f"Escalated: #{esc.id}" in result and "Fri 25 Sep 2026 17:00 AEST" in result
         route = str(screen.query_one("#sp-route", Static).render())
-        assert app.desk.policy.channel("smart-centre")["arrears_route_text"][:30] in route  # S4
+        assert app.desk.policy.channels["smart-centre"].arrears_route_text[:30] in route  # S4
         assert "AFTER HOURS" not in result
 
 

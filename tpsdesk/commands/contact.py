@@ -8,12 +8,15 @@ permission matrix refuses (R6), 4 on a conflict.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from tpsdesk.cli import Context, emit
 from tpsdesk.errors import TpsError, ValidationError
+
+if TYPE_CHECKING:
+    from tpsdesk.policy import Policy
 
 JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 # service field -> the option a person typed
@@ -56,19 +59,19 @@ def _local(value: datetime | None, zone_name: str) -> str:
     return fmt_local(value, zone(zone_name)) if value else "-"
 
 
-def contact_text(view: Any, policy: Any) -> str:
+def contact_text(view: Any, policy: Policy) -> str:
     from tpsdesk.services.intake_rules import NONE
 
-    reasons = policy.section("reasons")
-    outcome_labels = policy.section("outcomes")
-    none_label = str(policy.section("intake").get("none_reference_label", "none: not a reference question"))
+    reason = policy.reasons.get(view.reason)
+    outcome_labels = policy.outcomes
+    none_label = policy.intake.none_reference_label
     refs = [none_label if r == NONE else r for r in view.references]  # I1: the explicit none entry, in words
     refs += [f"other: {view.reference_other}"] if view.reference_other else []
     who = f"{view.requester_name} ({view.requester_logon})" if view.requester_logon else view.requester_name
     lines = [
         f"contact {view.id}  [{view.status}]  {view.channel}  site {view.site}",
-        f"reason:      {view.reason}: {reasons.get(view.reason, {}).get('label', view.reason)}",
-        f"requester:   {who}, {policy.section('requester_kinds').get(view.requester_kind, view.requester_kind)}",
+        f"reason:      {view.reason}: {reason.label if reason is not None else view.reason}",
+        f"requester:   {who}, {policy.requester_kinds.get(view.requester_kind, view.requester_kind)}",
         f"opened:      {_local(view.opened_at, view.zone)} by {view.recorded_by}",
         f"references:  {', '.join(refs) or '-'}",
         f"help:        {view.help_required}",
@@ -142,7 +145,7 @@ def add(obj: Context, reason: str, help_text: str, refs: tuple[str, ...], ref_ot
         raise as_option(exc) from None
     text = f"contact {view.id} recorded\n" + contact_text(view, desk.policy)
     if view.supervisor_reason:
-        text += "\n\n" + str(desk.policy.section("supervisor").get(f"{view.supervisor_reason}_text", ""))
+        text += "\n\n" + desk.policy.supervisor.text_for(view.supervisor_reason)
     emit(view.to_json(), as_json, text)
 
 
@@ -291,21 +294,21 @@ def guide_text(g: Any) -> str:
     lines += ["", "Not a reason to contact TPS (I3):"]
     for x in g.refused:
         lines += [f"  {x.key:<22} {x.label}", f"  {'':<22} -> {x.guidance}"]
-    decision_labels = g.decision.get("labels", {})
+    decision = g.decision
     lines += ["", "Unfavourable decision (I5; --decision-by KEY):"]
-    lines += [f"  {k:<22} {decision_labels.get(k, k)}" for k in g.decision.get("made_by", [])]
+    lines += [f"  {k:<22} {decision.labels[k]}" for k in decision.made_by]  # every maker has a label
     lines += [
-        f"  {g.decision.get('explain_first_text', '')}",
-        f"  {g.decision.get('redirect_text', '')}",
-        f"  {g.decision.get('review_request_text', '')}",
+        f"  {decision.explain_first_text}",
+        f"  {decision.redirect_text}",
+        f"  {decision.review_request_text}",
     ]
     lines += [
         "",
         "Customer asks for a supervisor (I6; --supervisor-reason KEY):",
-        f"  {g.supervisor.get('try_first_text', '')}",
+        f"  {g.supervisor.try_first_text}",
     ]
-    for key in g.supervisor.get("reasons", {}):
-        lines.append(f"  {key:<22} {g.supervisor.get(f'{key}_text', '')}")
+    for key in g.supervisor.reasons:
+        lines.append(f"  {key:<22} {g.supervisor.text_for(key)}")
     lines += ["", "Outcomes (I8; --outcome KEY):"] + [f"  {k:<22} {v}" for k, v in g.outcomes.items()]
     lines += [f"  Escalations go to {g.escalate_to_label}."]
     lines += ["", f"Requesters: {', '.join(f'{k} ({v})' for k, v in g.requester_kinds.items())}"]

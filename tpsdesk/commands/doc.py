@@ -11,11 +11,15 @@ Every problem of the input is listed at once, each naming its option; exit 2.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from tpsdesk.cli import Context, emit
 from tpsdesk.errors import ValidationError
+
+if TYPE_CHECKING:  # the services load lazily, when a command runs
+    from tpsdesk.services.desk import Desk
 
 OPTION = {
     "crn": "--crn",
@@ -174,10 +178,10 @@ def return_(obj: Context, doc_id: int, missing: str, as_json: bool) -> None:
     )
 
 
-def _zone_of(desk: object, site_code: str) -> str:
+def _zone_of(desk: Desk, site_code: str) -> str:
     from tpsdesk.services import setup
 
-    for s in setup.list_sites(desk):  # type: ignore[arg-type]
+    for s in setup.list_sites(desk):
         if s.code == site_code:
             return s.zone
     return "Australia/Sydney"

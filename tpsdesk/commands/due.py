@@ -21,7 +21,7 @@ from tpsdesk.businesstime import SiteCalendar
 from tpsdesk.calendars import build_calendar
 from tpsdesk.cli import Context, emit
 from tpsdesk.deadlines import DueResult, compute
-from tpsdesk.errors import NotFound, PolicyError, TpsError, ValidationError
+from tpsdesk.errors import NotFound, TpsError, ValidationError
 from tpsdesk.policy import Policy, default_policy
 
 # SiteCalendar names its fields after its own arguments; people typed options.
@@ -74,13 +74,13 @@ def site_calendar(obj: Context, policy: Policy, code: str) -> SiteCalendar:
     """The database's site when there is a database (C3: a holiday set by 'tpsdesk site holidays'
     counts); else, or if it has no such site, the policy's built-in site (C2)."""
     code = code.strip().upper()
-    builtin = policy.section("sites").get(code)
-    known = ", ".join(sorted(policy.section("sites")))
+    builtin = policy.builtin_sites.get(code)
+    known = ", ".join(sorted(policy.builtin_sites))
     if database_given(obj):
         try:
             found = _database_calendar(obj, code)
         except TpsError as exc:  # an old or unreadable database
-            if not isinstance(builtin, dict):
+            if builtin is None:
                 raise NotFound(
                     f"--site: {code!r} is not a built-in site ({known}) and the database cannot be read: {exc}"
                 ) from None
@@ -88,12 +88,8 @@ def site_calendar(obj: Context, policy: Policy, code: str) -> SiteCalendar:
             found = None
         if found is not None:
             return found
-    if isinstance(builtin, dict):
-        zone_name = builtin.get("zone")
-        state = builtin.get("state")
-        if not isinstance(zone_name, str) or not isinstance(state, str):
-            raise PolicyError(f"policy key sites.{code} needs a zone and a state")
-        return policy_calendar(policy, code, zone_name, state)
+    if builtin is not None:  # the schema makes a built-in site's zone and state required
+        return policy_calendar(policy, code, builtin.zone, builtin.state)
     raise NotFound(
         f"--site: no site with code {code!r}; built-in sites are {known}, or add one with 'tpsdesk site add'"
     )
@@ -101,9 +97,9 @@ def site_calendar(obj: Context, policy: Policy, code: str) -> SiteCalendar:
 
 def zone_for_state(policy: Policy, state: str) -> str | None:
     """The zone of the first built-in site in ``state`` (lets ``--state WA`` stand alone)."""
-    for entry in policy.sites().values():
-        if isinstance(entry, dict) and str(entry.get("state", "")).upper() == state:
-            return str(entry.get("zone"))
+    for entry in policy.builtin_sites.values():
+        if entry.state == state:  # the schema holds states in capitals (C3)
+            return entry.zone
     return None
 
 
@@ -123,9 +119,9 @@ def resolve_calendar(obj: Context, policy: Policy, site: str | None, state: str 
         return policy_calendar(policy, state, zone_name.strip(), state, policy_site=False)
     if obj.site:
         return site_calendar(obj, policy, obj.site)
-    business = policy.section("business")
-    zone_name = str(business.get("default_zone", "Australia/Sydney"))
-    state = str(business.get("default_state", "NSW")).upper()
+    business = policy.business
+    zone_name = business.default_zone
+    state = business.default_state
     return policy_calendar(policy, state, zone_name, state, policy_site=False)
 
 

@@ -9,9 +9,11 @@ codes in ``cli.main`` (2 bad input naming the field, 3 refused, 4 conflict).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import click
+from click.decorators import FC
 
 from tpsdesk.cli import Context, emit
 
@@ -69,7 +71,7 @@ def refer(
     desk = obj.desk()
     chosen = list(checks)
     if checked_all:
-        chosen = list(desk.policy.section("referral").get("system_checks", []))
+        chosen = list(desk.policy.referral.system_checks)
     result = workflow.refer(
         desk,
         obj.user,
@@ -187,7 +189,7 @@ def withdraw(obj: Context, escalation_id: int, reason: str, expected_version: in
     emit(view.to_json(), as_json, _line(desk, "withdrew", view))
 
 
-def _flag(name: str, off: str, help_text: str) -> Any:
+def _flag(name: str, off: str, help_text: str) -> Callable[[FC], FC]:
     return click.option(f"--{name}/--{off}", default=None, help=help_text)
 
 

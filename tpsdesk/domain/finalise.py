@@ -94,7 +94,7 @@ def missing_to_finalise(
     why: list[str] = []
     if past:
         why.append("D1: past day one")
-    if policy.channel(item.channel).get("escalation_doc_on_record"):
+    if policy.channels[item.channel].escalation_doc_on_record:
         why.append("D4: escalation DOCs are always on the customer's record")
     if policy.categories[item.category].file_note_template:
         why.append("E3: document the action with the SP escalation file-note template")

@@ -12,7 +12,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import date, time
+from datetime import time
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 from tpsdesk.domain.vocab import Category as CategoryKey
-from tpsdesk.domain.vocab import Channel, Grant, NextAction, Role
+from tpsdesk.domain.vocab import Channel, NextAction, Role
 from tpsdesk.errors import PolicyError
 from tpsdesk.policy import schema
 from tpsdesk.policy.schema import Category, Deadline, FollowUp
@@ -109,12 +109,6 @@ def _read(path: Path) -> dict[str, Any]:
         raise PolicyError(f"policy file {path} is not valid TOML: {exc}") from exc
 
 
-def _dates(value: Any, key: str) -> list[date]:
-    if not isinstance(value, list):
-        raise PolicyError(f'policy key {key} must be a list of dates like ["2026-12-24"], got {value!r}')
-    return [schema.day(v, f"{key}[{i}]") for i, v in enumerate(value)]
-
-
 @dataclass(frozen=True, init=False, eq=False)
 class Policy(schema.Sections):
     """The merged policy, read into typed, frozen sections (``schema.Sections``).
@@ -153,51 +147,6 @@ class Policy(schema.Sections):
     def progress_checks(self) -> Mapping[str, NextAction]:
         """E13/D4: what the progress check is called in each channel."""
         return MappingProxyType({ch: table.progress_check for ch, table in self.channels.items()})
-
-    # -- the old raw accessors
-    # These read the raw merged dict and are kept while callers move to the typed
-    # attributes above: section(name) -> the section's attribute (policy.intake,
-    # policy.stop_payment, ...); channel(ch) -> policy.channels[ch];
-    # references(ch) -> policy.channels[ch].references; permission(ch, role, action)
-    # -> policy.permissions.grant(...); permission_label(a) -> policy.permissions.label(a);
-    # sites() -> policy.builtin_sites; holiday_overrides(state) -> policy.business.holidays(state).
-    def section(self, name: str) -> dict[str, Any]:
-        """Old raw accessor (to be replaced by the typed section attributes): one raw table."""
-        value = self.raw.get(name, {})
-        return value if isinstance(value, dict) else {}
-
-    def channel(self, channel: str) -> dict[str, Any]:
-        """Old raw accessor (to be replaced by ``channels[ch]``): a channel's raw table."""
-        value: dict[str, Any] = self.raw["channels"][channel]
-        return value
-
-    def references(self, channel: str) -> list[str]:
-        """Old raw accessor (to be replaced by ``channels[ch].references``): the I1 checklist."""
-        return list(self.channel(channel)["references"])
-
-    def permission(self, channel: str, role: str, action: str) -> str:
-        """Old raw accessor (to be replaced by ``permissions.grant``): one R6 cell as text."""
-        return str(self.raw["permissions"][channel][role].get(action, Grant.NO))
-
-    def permission_label(self, action: str) -> str:
-        """Old raw accessor (to be replaced by ``permissions.label``): how a permission reads."""
-        return str(self.section("permissions").get("labels", {}).get(action, action))
-
-    def sites(self) -> dict[str, dict[str, Any]]:
-        """Old raw accessor (to be replaced by ``builtin_sites``): the raw [sites] tables."""
-        return self.section("sites")
-
-    def holiday_overrides(self, state: str) -> tuple[list[str], list[str]]:
-        """Old raw accessor (to be replaced by ``business.holidays``): a state's added and
-        removed dates (C3), as ISO text (TOML date literals allowed)."""
-        business = self.section("business")
-        extra = business.get("extra_holidays", {}).get(state, [])
-        removed = business.get("removed_holidays", {}).get(state, [])
-        where = "business.{}_holidays." + state
-        return (
-            [d.isoformat() for d in _dates(extra, where.format("extra"))],
-            [d.isoformat() for d in _dates(removed, where.format("removed"))],
-        )
 
 
 def load_policy(path: Path | None = None, *, use_override: bool = True) -> Policy:

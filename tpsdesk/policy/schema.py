@@ -494,6 +494,11 @@ class Supervisor:
     try_first_text: str
     reasons: Mapping[str, SupervisorReason]
 
+    def text_for(self, reason: str) -> str:
+        """The guidance of a supervisor reason (``<reason>_text``); "" for another reason."""
+        texts = {"complaint": self.complaint_text, "technical": self.technical_text}
+        return texts.get(reason, "")
+
 
 @dataclass(frozen=True, slots=True)
 class Intake:
@@ -514,8 +519,17 @@ class Intake:
 
 # ---------------------------------------------------------------- feedback (E7, I10)
 @dataclass(frozen=True, slots=True)
+class FeedbackRoutes:
+    """What the raiser is told, by where the feedback goes."""
+
+    conduct: str  # I10
+    concern: str  # E7
+    unfounded: str  # E7
+
+
+@dataclass(frozen=True, slots=True)
 class Feedback:
-    routes: Mapping[str, str]  # I10 conduct, E7 concern and unfounded: what the raiser is told
+    routes: FeedbackRoutes
 
 
 # ---------------------------------------------------------------- stop payment (S1 to S5)

@@ -3,7 +3,7 @@ that are not about one escalation (record a contact, build a DOC, export)."""
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tpsdesk.domain import access
 from tpsdesk.domain.facts import Actor
@@ -17,7 +17,7 @@ def actor_for(session: Session, logon: str | None) -> Actor:
     if not logon:
         raise NotFound("no user given: pass --user LOGON or set TPSDESK_USER")
     row = session.exec(
-        select(Staff, Centre).join(Centre, Centre.id == Staff.centre_id).where(Staff.logon == logon)
+        select(Staff, Centre).join(Centre, col(Centre.id) == Staff.centre_id).where(Staff.logon == logon)
     ).first()
     if row is None:
         raise NotFound(f"user {logon!r} is not a staff member here: check the logon ID (tpsdesk staff list)")

@@ -15,7 +15,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
+from sqlmodel.sql.expression import Select
 
 from tpsdesk.businesstime import SiteCalendar
 from tpsdesk.deadlines import date_deadline
@@ -136,25 +137,43 @@ def _rows(
     session: Session, desk: Desk, actor: Actor, start: datetime, end: datetime, first: date, last: date
 ) -> list[Any]:
     """Open, visible items with a deadline, follow-up or EPED in the window."""
+    # sqlmodel's ``select`` is typed for at most four entities; for more it builds this
+    # same ``Select``, so build it directly, naming the row's types as select() would
+    # (the owner's logon is None on an unclaimed item: outer join).
     base = (
-        select(
-            Escalation.id,
-            Escalation.category,
-            Escalation.crn,
-            Escalation.summary,
-            Escalation.status,
-            Escalation.site_id,
-            Escalation.due_at,
-            Escalation.next_follow_up_at,
-            Escalation.next_action_at,
-            Escalation.eped,
-            Escalation.rank,
-            Escalation.next_action_kind,
-            Owner.logon,
-            Site.code,
+        Select[
+            int | None,
+            str,
+            str,
+            str,
+            str,
+            int,
+            datetime | None,
+            datetime | None,
+            datetime | None,
+            date | None,
+            int,
+            str,
+            str | None,
+            str,
+        ](
+            col(Escalation.id),
+            col(Escalation.category),
+            col(Escalation.crn),
+            col(Escalation.summary),
+            col(Escalation.status),
+            col(Escalation.site_id),
+            col(Escalation.due_at),
+            col(Escalation.next_follow_up_at),
+            col(Escalation.next_action_at),
+            col(Escalation.eped),
+            col(Escalation.rank),
+            col(Escalation.next_action_kind),
+            col(Owner.logon),
+            col(Site.code),
         )
-        .join(Site, Site.id == Escalation.site_id)
-        .outerjoin(Owner, Owner.id == Escalation.owner_id)
+        .join(Site, col(Site.id) == Escalation.site_id)
+        .outerjoin(Owner, col(Owner.id) == Escalation.owner_id)
     )
     base = _visible(base, desk, actor).where(Escalation.closed == False)  # noqa: E712
 
@@ -164,9 +183,9 @@ def _rows(
     # next_action_at is the earlier of due and follow-up (E12), so anything due in
     # the window has next_action_at < end: one range scan on ix_escalation_open_next.
     by_action = base.where(
-        Escalation.next_action_at < end,  # type: ignore[operator]
+        col(Escalation.next_action_at) < end,
         or_(
-            Escalation.next_action_at >= start,  # type: ignore[operator]
+            col(Escalation.next_action_at) >= start,
             within(Escalation.due_at),
             within(Escalation.next_follow_up_at),
         ),

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from tpsdesk.domain.facts import Actor
 from tpsdesk.domain.vocab import Grant, Permission, Role
@@ -143,11 +144,12 @@ def _hours(session: Session, centre_id: int, start: datetime, end: datetime) -> 
     if not edges:
         return []
     bucket = case(
-        *[(and_(Contact.opened_at >= e, Contact.opened_at < e + HOUR), i) for i, e in enumerate(edges)], else_=-1
+        *[(and_(col(Contact.opened_at) >= e, col(Contact.opened_at) < e + HOUR), i) for i, e in enumerate(edges)],
+        else_=-1,
     )
     stmt = (
         select(bucket, func.count(col(Contact.id)))
-        .where(_in_centre(Contact.centre_id, centre_id), Contact.opened_at >= start, Contact.opened_at < end)  # type: ignore[operator]
+        .where(_in_centre(Contact.centre_id, centre_id), Contact.opened_at >= start, Contact.opened_at < end)
         .group_by(bucket)
     )
     counts = {int(b): int(n) for b, n in session.exec(stmt).all()}
@@ -158,8 +160,8 @@ def _per_tps(session: Session, actor: Actor, start: datetime, end: datetime) -> 
     """Contacts per TPS officer in the window; every active TPS officer is listed, idle ones with 0."""
     stmt = (
         select(Contact.tps_id, func.count(col(Contact.id)))
-        .where(_in_centre(Contact.centre_id, actor.centre_id), Contact.opened_at >= start, Contact.opened_at < end)  # type: ignore[operator]
-        .group_by(Contact.tps_id)
+        .where(_in_centre(Contact.centre_id, actor.centre_id), Contact.opened_at >= start, Contact.opened_at < end)
+        .group_by(col(Contact.tps_id))
     )
     counts: dict[int | None, int] = {tps_id: int(n) for tps_id, n in session.exec(stmt).all()}
     staff_ids = {i for i in counts if i is not None}
@@ -181,10 +183,12 @@ def _per_tps(session: Session, actor: Actor, start: datetime, end: datetime) -> 
 def _open_items(session: Session, desk: Desk, actor: Actor, now: datetime) -> tuple[list[OwnerLoad], int, int]:
     """Open escalations and overdue items per owner (E12), plus after-hours and stop-payment (S3)."""
     urgent = [k for k, c in desk.policy.categories.items() if c.urgent] or [""]
-    late = case((Escalation.next_action_at < now, 1), else_=0)  # type: ignore[operator]
+    late = case((col(Escalation.next_action_at) < now, 1), else_=0)
+    # sqlmodel's ``select`` is typed for at most four entities; it builds this same
+    # ``Select`` for more, so build it directly, naming the row's types as select() would.
     stmt = (
-        select(
-            Escalation.owner_id,
+        Select[int | None, int, int, int, int](
+            col(Escalation.owner_id),
             func.count(col(Escalation.id)),
             func.sum(late),
             func.sum(case((col(Escalation.after_hours).is_(True), 1), else_=0)),
@@ -192,7 +196,7 @@ def _open_items(session: Session, desk: Desk, actor: Actor, now: datetime) -> tu
         )
         # rank < closed lets the planner use the Centre's queue index.
         .where(Escalation.centre_id == actor.centre_id, Escalation.rank < RANK_CLOSED, Escalation.closed == False)  # noqa: E712
-        .group_by(Escalation.owner_id)
+        .group_by(col(Escalation.owner_id))
     )
     rows = session.exec(stmt).all()
     workers = session.exec(select(Staff).where(Staff.centre_id == actor.centre_id, Staff.active == True)).all()  # noqa: E712
@@ -222,7 +226,7 @@ def _overdue_by_category(session: Session, desk: Desk, actor: Actor, now: dateti
         .where(
             _in_centre(Escalation.centre_id, actor.centre_id),
             col(Escalation.closed).is_(False),
-            Escalation.next_action_at < now,  # type: ignore[operator]
+            col(Escalation.next_action_at) < now,
         )
         .group_by(Escalation.category)
     )
@@ -248,9 +252,7 @@ def _events_today(
     events by their indexed time, then those escalations by primary key.
     """
     ids = session.exec(
-        select(Event.escalation_id)
-        .where(Event.at >= start, Event.at < end, col(Event.kind).in_(kinds))  # type: ignore[operator]
-        .distinct()
+        select(Event.escalation_id).where(Event.at >= start, Event.at < end, col(Event.kind).in_(kinds)).distinct()
     ).all()
     wanted = [i for i in ids if i is not None]
     total = 0

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import case, func, or_, tuple_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from tpsdesk.businesstime import zone
 from tpsdesk.domain import access, lifecycle
@@ -43,12 +44,22 @@ Raiser = aliased(Staff, name="raiser")
 
 # ---------------------------------------------------------------- reading
 def _view_query() -> Any:
+    # sqlmodel's ``select`` is typed for at most four entities; for more it builds this
+    # same ``Select`` at run time, so build it directly (typed, same statement).
     return (
-        select(Escalation, Centre.code, Site.code, Owner.logon, Owner.name, Raiser.logon, Site.zone)
-        .join(Centre, Centre.id == Escalation.centre_id)
-        .join(Site, Site.id == Escalation.site_id)
-        .join(Raiser, Raiser.id == Escalation.raised_by_id)
-        .outerjoin(Owner, Owner.id == Escalation.owner_id)
+        Select(
+            Escalation,
+            col(Centre.code),
+            col(Site.code),
+            col(Owner.logon),
+            col(Owner.name),
+            col(Raiser.logon),
+            col(Site.zone),
+        )
+        .join(Centre, col(Centre.id) == Escalation.centre_id)
+        .join(Site, col(Site.id) == Escalation.site_id)
+        .join(Raiser, col(Raiser.id) == Escalation.raised_by_id)
+        .outerjoin(Owner, col(Owner.id) == Escalation.owner_id)
     )
 
 
@@ -84,7 +95,7 @@ def _visible(stmt: Any, desk: Desk, actor: Actor) -> Any:
     sc = access.scope(desk.policy, actor)
     if sc.whole_centre:
         return stmt.where(Escalation.centre_id == sc.centre_id)
-    return stmt.where(or_(Escalation.raised_by_id == sc.actor_id, Escalation.owner_id == sc.actor_id))
+    return stmt.where(or_(col(Escalation.raised_by_id) == sc.actor_id, col(Escalation.owner_id) == sc.actor_id))
 
 
 def _filtered(stmt: Any, desk: Desk, actor: Actor, f: Filters, now: datetime) -> Any:
@@ -94,7 +105,7 @@ def _filtered(stmt: Any, desk: Desk, actor: Actor, f: Filters, now: datetime) ->
     elif f.status == Status.AWAITING_FOLLOW_UP:
         stmt = stmt.where(
             col(Escalation.status).in_(REFERRED_STATUSES),
-            Escalation.next_follow_up_at <= now,  # type: ignore[operator]
+            col(Escalation.next_follow_up_at) <= now,
         )
     elif f.status != "all":
         if f.status not in {s.value for s in Status}:
@@ -114,7 +125,7 @@ def _filtered(stmt: Any, desk: Desk, actor: Actor, f: Filters, now: datetime) ->
     elif f.owner:
         stmt = stmt.where(Owner.logon == f.owner)
     if f.overdue:
-        stmt = stmt.where(Escalation.closed == False, Escalation.next_action_at < now)  # type: ignore[operator]  # noqa: E712
+        stmt = stmt.where(Escalation.closed == False, col(Escalation.next_action_at) < now)  # noqa: E712
     if f.site:
         stmt = stmt.where(Site.code == f.site)
     if f.text:
@@ -129,7 +140,7 @@ def _text_filter(stmt: Any, raw: str) -> Any:
     if compact and compact[:9].isdigit():
         conds.append(col(Escalation.crn).startswith(compact.upper(), autoescape=True))
     if text.isdigit() and len(text) < 10:
-        conds.append(Escalation.id == int(text))
+        conds.append(col(Escalation.id) == int(text))
     return stmt.where(or_(*conds))
 
 
@@ -161,7 +172,8 @@ def page_before(
         actor = actor_for(session, logon)
         stmt = _filtered(_view_query(), desk, actor, f, desk.now())
         stmt = stmt.where(tuple_(Escalation.rank, Escalation.sort_at, Escalation.id) < tuple_(*before))
-        stmt = stmt.order_by(Escalation.rank.desc(), Escalation.sort_at.desc(), Escalation.id.desc()).limit(limit)  # type: ignore[attr-defined]
+        stmt = stmt.order_by(col(Escalation.rank).desc(), col(Escalation.sort_at).desc(), col(Escalation.id).desc())
+        stmt = stmt.limit(limit)
         return [_to_view(r) for r in reversed(session.exec(stmt).all())]
 
 
@@ -169,10 +181,12 @@ def count(desk: Desk, logon: str, filters: Filters | None = None) -> int:
     f = filters or Filters()
     with desk.store.read() as session:
         actor = actor_for(session, logon)
-        base = select(func.count(Escalation.id)).select_from(Escalation)
+        base = select(func.count(col(Escalation.id))).select_from(Escalation)
         needs_join = bool(f.site) or bool(f.owner and f.owner != "none" and not f.mine)
         if needs_join:
-            base = base.join(Site, Site.id == Escalation.site_id).outerjoin(Owner, Owner.id == Escalation.owner_id)
+            base = base.join(Site, col(Site.id) == Escalation.site_id).outerjoin(
+                Owner, col(Owner.id) == Escalation.owner_id
+            )
         return int(session.exec(_filtered(base, desk, actor, f, desk.now())).one())
 
 
@@ -182,7 +196,9 @@ def key_at(desk: Desk, logon: str, filters: Filters | None, index: int) -> tuple
     with desk.store.read() as session:
         actor = actor_for(session, logon)
         base = select(Escalation.rank, Escalation.sort_at, Escalation.id).select_from(Escalation)
-        base = base.join(Site, Site.id == Escalation.site_id).outerjoin(Owner, Owner.id == Escalation.owner_id)
+        base = base.join(Site, col(Site.id) == Escalation.site_id).outerjoin(
+            Owner, col(Owner.id) == Escalation.owner_id
+        )
         stmt = _filtered(base, desk, actor, f, desk.now())
         if f.status == "open":
             # Open items are exactly the ranks below RANK_CLOSED: the queue index alone answers.
@@ -197,7 +213,7 @@ def overdue(desk: Desk, logon: str, *, limit: int = 100, text: str | None = None
     with desk.store.read() as session:
         actor = actor_for(session, logon)
         stmt = _filtered(_view_query(), desk, actor, Filters(overdue=True, text=text), desk.now())
-        urgent_first = case((Escalation.rank == RANK_URGENT, 0), else_=1)
+        urgent_first = case((col(Escalation.rank) == RANK_URGENT, 0), else_=1)
         stmt = stmt.order_by(urgent_first, Escalation.next_action_at, Escalation.id).limit(max(1, limit))
         return [_to_view(r) for r in session.exec(stmt).all()]
 
@@ -209,8 +225,8 @@ def between(desk: Desk, logon: str, start: datetime, end: datetime, *, limit: in
         actor = actor_for(session, logon)
         stmt = _visible(_view_query(), desk, actor).where(
             Escalation.closed == False,  # noqa: E712
-            Escalation.next_action_at >= start,  # type: ignore[operator]
-            Escalation.next_action_at < end,  # type: ignore[operator]
+            col(Escalation.next_action_at) >= start,
+            col(Escalation.next_action_at) < end,
         )
         stmt = stmt.order_by(Escalation.next_action_at, Escalation.id).limit(limit)
         return [_to_view(r) for r in session.exec(stmt).all()]
@@ -423,7 +439,7 @@ def claim(desk: Desk, logon: str, escalation_id: int, note: str | None = None) -
             )
             .execution_options(synchronize_session=False)
         )
-        if uow.session.exec(stmt).rowcount != 1:  # type: ignore[attr-defined]
+        if uow.session.exec(stmt).rowcount != 1:
             uow.session.expire(esc)
             fresh = uow.item(uow.load(escalation_id))
             if fresh.owner_id == uow.actor.id:
@@ -543,7 +559,7 @@ def sweep(desk: Desk, *, limit: int = 10_000, centre_id: int | None = None) -> i
     with desk.store.write() as session:
         stmt = select(Escalation).where(
             col(Escalation.status).in_(lifecycle.SWEEP_FROM),
-            Escalation.next_follow_up_at <= now,  # type: ignore[operator]
+            col(Escalation.next_follow_up_at) <= now,
         )
         if centre_id is not None:
             stmt = stmt.where(Escalation.centre_id == centre_id)

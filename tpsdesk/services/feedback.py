@@ -18,7 +18,7 @@ person who must act and a history event, in one transaction (D3).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -27,14 +27,14 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from tpsdesk.domain.facts import Actor
-from tpsdesk.domain.vocab import Permission, Role
+from tpsdesk.domain.vocab import Grant, Permission, Role
 from tpsdesk.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from tpsdesk.models import Feedback, Outbox, Staff
 from tpsdesk.services.actors import actor_for, require, staff_by_logon
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.history import record_event
 from tpsdesk.services.uow import load_escalation, require_visible
-from tpsdesk.services.views import jsonable
+from tpsdesk.services.views import json_fields
 from tpsdesk.text import a_or_an, clean, single_line
 
 
@@ -70,7 +70,7 @@ class FeedbackView:
     text: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return jsonable(asdict(self))
+        return json_fields(self)
 
 
 def _team_leader(session: Session, staff: Staff, whose: str) -> Staff:
@@ -81,11 +81,6 @@ def _team_leader(session: Session, staff: Staff, whose: str) -> Staff:
             f"{whose} ({staff.logon}) has no Team Leader recorded: set it with 'tpsdesk staff' first, then record this again",
         )
     return tl
-
-
-def _routes(desk: Desk) -> dict[str, Any]:
-    value = desk.policy.section("feedback").get("routes", {})
-    return value if isinstance(value, dict) else {}
 
 
 def _clean_inputs(about: str, text: str) -> tuple[str, str]:
@@ -103,9 +98,10 @@ def _raised_with(desk: Desk, session: Session, actor: Actor, logon: str, subject
     staff = staff_by_logon(session, single_line(logon), field_name="with")
     if staff.id == actor.id:
         raise ValidationError("with", "raise the concern with another officer: you cannot confirm your own (E7)")
-    may = desk.policy.permission(actor.channel, staff.role, Permission.CONFIRM_FEEDBACK) == "yes"
+    may = desk.policy.permissions.grant(actor.channel, staff.role, Permission.CONFIRM_FEEDBACK) == Grant.YES
     if staff.centre_id != actor.centre_id or not staff.active or not may or staff.id == subject.id:
-        roles = [r for r in Role if desk.policy.permission(actor.channel, r, Permission.CONFIRM_FEEDBACK) == "yes"]
+        grants = desk.policy.permissions
+        roles = [r for r in Role if grants.grant(actor.channel, r, Permission.CONFIRM_FEEDBACK) == Grant.YES]
         raise ValidationError(
             "with",
             f"{staff.logon} cannot find out this concern: raise it with a {' or '.join(roles)} of your Centre (E7)",
@@ -154,11 +150,11 @@ def raise_concern(
             me = session.get(Staff, actor.id)
             assert me is not None
             to = _team_leader(session, me, "you")
-            route = str(_routes(desk).get("conduct", "To your Team Leader (I10)."))
+            route = desk.policy.feedback.routes.conduct
             stored = FeedbackKind.CONDUCT
         else:
             to = _raised_with(desk, session, actor, raised_with, subject) if raised_with else None
-            route = str(_routes(desk).get("concern", "Raised for finding out whether it was incorrect (E7)."))
+            route = desk.policy.feedback.routes.concern
             stored = FeedbackKind.CONCERN
         row = Feedback(
             kind=stored,
@@ -217,7 +213,7 @@ def confirm_concern(desk: Desk, logon: str, concern_id: int, *, finding: str, in
         if not incorrect:
             row.kind = FeedbackKind.UNFOUNDED
             row.to_staff_id = actor.id
-            row.route = str(_routes(desk).get("unfounded", "Found not incorrect: no feedback is given (E7)."))
+            row.route = desk.policy.feedback.routes.unfounded
             record_event(
                 session, now, actor.id, "concern-unfounded", escalation_id=row.escalation_id, feedback_id=row.id,
                 about=subject.logon, finding=found,
@@ -225,12 +221,11 @@ def confirm_concern(desk: Desk, logon: str, concern_id: int, *, finding: str, in
             session.add(row)
             session.flush()
             return _view(session, row)
-        channel = desk.policy.channel(actor.channel)
-        route = str(channel.get("feedback_route_text", ""))
-        if channel.get("feedback_to") == "tps_officer":
-            to = subject  # comp-recovery: the SSO gives it to the TPS officer, Staff Feedback Tool
-        else:
-            to = _team_leader(session, subject, "the TPS officer")  # smart-centre: that TPS's Team Leader
+        channel = desk.policy.channels[actor.channel]
+        route = channel.feedback_route_text
+        # comp-recovery: the SSO gives it to the TPS officer, Staff Feedback Tool;
+        # smart-centre: to that TPS's Team Leader.
+        to = subject if channel.feedback_to == "tps_officer" else _team_leader(session, subject, "the TPS officer")
         row.kind, row.to_staff_id, row.route = FeedbackKind.FEEDBACK, to.id, route
         session.add(row)
         _mail(
@@ -309,8 +304,9 @@ def list_feedback(desk: Desk, logon: str, *, limit: int = 100, open_concerns: bo
             centre_staff = select(Staff.id).where(Staff.centre_id == actor.centre_id)
             query = query.where(Feedback.kind == FeedbackKind.CONCERN, col(Feedback.raised_by_id).in_(centre_staff))
         else:
-            query = query.where(or_(Feedback.to_staff_id == actor.id, Feedback.raised_by_id == actor.id))
+            query = query.where(or_(col(Feedback.to_staff_id) == actor.id, col(Feedback.raised_by_id) == actor.id))
         rows = session.exec(query.order_by(col(Feedback.id).desc()).limit(max(1, limit))).all()
         ids = {i for r in rows for i in (r.to_staff_id, r.about_staff_id, r.raised_by_id) if i}
-        staff = {s.id: s for s in session.exec(select(Staff).where(col(Staff.id).in_(ids))).all()} if ids else {}
-        return [_view(session, r, staff) for r in rows]  # type: ignore[arg-type]
+        found = session.exec(select(Staff).where(col(Staff.id).in_(ids))).all() if ids else []
+        staff = {s.id: s for s in found if s.id is not None}  # stored rows: the id is always set
+        return [_view(session, r, staff) for r in rows]

@@ -66,7 +66,7 @@ def _reason_text(field: str, reason: str) -> str:
 
 
 def _sp_label(desk: Desk, channel: str) -> str:
-    return str(desk.policy.channel(channel).get("escalate_to", "SP"))
+    return str(desk.policy.channels[channel].escalate_to)
 
 
 # ---------------------------------------------------------------- documentation
@@ -104,7 +104,8 @@ def document(
         nonstandard_work=nonstandard_work,
         within_so_scope=within_so_scope,
     )
-    changes = {k: v for k, v in given.items() if v is not None}
+    # Text or flags by field; ``Any`` because they also go to the event's detail (D3) as keywords.
+    changes: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     if not changes:
         raise ValidationError("fields", f"nothing to record: give at least one of {', '.join(given)}")
     doc = desk.policy.documentation

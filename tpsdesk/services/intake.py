@@ -11,7 +11,7 @@ transaction.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -43,7 +43,7 @@ from tpsdesk.services.intake_rules import (
     requester_logon_for,
     validated,
 )
-from tpsdesk.services.views import jsonable
+from tpsdesk.services.views import json_fields
 from tpsdesk.text import a_or_an
 
 __all__ = [
@@ -101,7 +101,7 @@ class ContactView:
     zone: str = "Australia/Sydney"
 
     def to_json(self) -> dict[str, Any]:
-        return jsonable(asdict(self))
+        return json_fields(self)
 
 
 def suggested_outcomes(policy: Policy, contact: Contact) -> list[str]:
@@ -109,9 +109,8 @@ def suggested_outcomes(policy: Policy, contact: Contact) -> list[str]:
     b = branch_of(contact)
     out = []
     if b.get("supervisor_reason"):
-        out.append(
-            str(policy.section("supervisor").get("reasons", {}).get(b["supervisor_reason"], {}).get("outcome", ""))
-        )
+        reason = policy.supervisor.reasons.get(b["supervisor_reason"])
+        out.append(str(reason.outcome) if reason is not None else "")
     if b.get("review_requested"):
         out.append("escalated")
     return [o for o in out if o]
@@ -128,7 +127,8 @@ def contact_views(session: Session, policy: Policy, contacts: list[Contact]) -> 
     ids = [c.id for c in contacts]
     outbox: dict[int, int] = {}
     for cid, oid in session.exec(select(Outbox.contact_id, Outbox.id).where(col(Outbox.contact_id).in_(ids))).all():
-        outbox[cid] = max(oid, outbox.get(cid, 0))  # type: ignore[index]
+        if cid is not None and oid is not None:  # both always set: a primary key, and the in_ above
+            outbox[cid] = max(oid, outbox.get(cid, 0))
     sites = {s.id: s for s in session.exec(select(Site).where(col(Site.id).in_({c.site_id for c in contacts}))).all()}
     return [_view(policy, c, logons, outbox.get(c.id or 0), sites.get(c.site_id)) for c in contacts]
 
@@ -295,10 +295,14 @@ def list_contacts(
             stmt = stmt.where(Contact.centre_id == actor.centre_id)
         else:
             stmt = stmt.where(
-                or_(Contact.requester_id == actor.id, Contact.recorded_by_id == actor.id, Contact.tps_id == actor.id)
+                or_(
+                    col(Contact.requester_id) == actor.id,
+                    col(Contact.recorded_by_id) == actor.id,
+                    col(Contact.tps_id) == actor.id,
+                )
             )
         if since is not None:
-            stmt = stmt.where(Contact.opened_at >= since)  # type: ignore[operator]
+            stmt = stmt.where(Contact.opened_at >= since)
         if status:
             if status not in ("open", "complete"):
                 raise ValidationError("status", "a contact is open or complete")
@@ -324,18 +328,19 @@ def flush_contact(session: Session, contact: Contact) -> None:
 
 def completion_message(desk: Desk, contact: Contact, outcomes: list[str], escalation_id: int | None) -> tuple[str, str]:
     """The I7 confirmation for the requester, from the policy's wording."""
-    intake = desk.policy.section("intake")
-    labels = desk.policy.section("outcomes")
-    reason = desk.policy.section("reasons").get(contact.reason, {}).get("label", contact.reason)
+    intake = desk.policy.intake
+    labels = desk.policy.outcomes
+    known = desk.policy.reasons.get(contact.reason)
+    reason = known.label if known is not None else contact.reason
     try:
-        body = str(intake.get("completion_body", "Contact {contact_id} recorded: {outcomes}.")).format(
+        body = intake.completion_body.format(
             contact_id=contact.id, reason=reason, outcomes=", ".join(labels.get(o, o) for o in outcomes)
         )
     except (KeyError, IndexError, ValueError) as exc:
         raise PolicyError(f"policy key intake.completion_body has an unknown placeholder: {exc}") from exc
     if escalation_id is not None:
         body += f" Escalation {escalation_id} was raised."
-    return str(intake.get("completion_subject", "TPS contact recorded")), body
+    return intake.completion_subject, body
 
 
 def confirmation_recipient(session: Session, contact: Contact) -> str:
@@ -383,7 +388,7 @@ def record_outcome(
         flush_contact(session, contact)
         subject, body = completion_message(desk, contact, outs, contact.escalation_id)
         recipient = confirmation_recipient(session, contact)
-        kind = str(desk.policy.section("intake").get("completion_kind", "contact-complete"))
+        kind = desk.policy.intake.completion_kind
         session.add(
             Outbox(created_at=now, kind=kind, recipient=recipient, subject=subject, body=body, contact_id=contact.id)
         )

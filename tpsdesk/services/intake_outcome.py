@@ -35,7 +35,7 @@ def branch_of(contact: Contact) -> dict[str, Any]:
 
 def clean_outcomes(desk: Desk, outcomes: list[str]) -> list[str]:
     """Known I8 outcomes, each once, in the policy's order; at least one."""
-    known = list(desk.policy.section("outcomes"))
+    known = list(desk.policy.outcomes)
     given = [single_line(o) for o in outcomes if single_line(o)]
     for o in given:
         if o not in known:
@@ -72,12 +72,11 @@ def apply_outcome(
     branch = branch_of(contact)
     sup = branch.get("supervisor_reason")
     if sup:  # I6: complaint -> transferred to a TL; technical -> TPS took over the call
-        table = desk.policy.section("supervisor")
-        need = str(table.get("reasons", {}).get(sup, {}).get("outcome", ""))
+        table = desk.policy.supervisor
+        reason = table.reasons.get(sup)
+        need = str(reason.outcome) if reason is not None else ""
         if need and need not in outs:
-            raise ValidationError(
-                "outcomes", f"this supervisor request calls for '{need}': {table.get(f'{sup}_text', '')} (I6)"
-            )
+            raise ValidationError("outcomes", f"this supervisor request calls for '{need}': {table.text_for(sup)} (I6)")
     if branch.get("review_requested"):  # I5 -> E2 review escalation
         if category not in (None, "review"):
             raise ValidationError("category", "a review request is escalated as a review of a decision (E2)")
@@ -85,14 +84,15 @@ def apply_outcome(
         if "escalated" not in outs:
             outs = clean_outcomes(desk, [*outs, "escalated"])
     text = clean(summary).strip() or contact.help_required
-    cap = int(desk.policy.section("intake").get("max_summary_chars", 2000))
+    cap = desk.policy.intake.max_summary_chars
     if len(text) > cap:
         raise ValidationError("summary", f"too long: at most {cap} characters")
     contact.nnu_ref = single_line(nnu_ref)
     if crn:
         contact.crn = normalise_crn(crn)
     crn_value = contact.crn
-    stop_payment = bool(desk.policy.section("reasons").get(contact.reason, {}).get("stop_payment"))
+    known_reason = desk.policy.reasons.get(contact.reason)
+    stop_payment = known_reason is not None and known_reason.stop_payment
 
     if Outcome.REFERRED_ICT in outs:
         if contact.escalation_id is not None:
@@ -139,7 +139,7 @@ def apply_outcome(
                 service_first=single_line(service_first), nnu_ref=contact.nnu_ref, eped=eped,
             )  # fmt: skip
             contact.escalation_id = esc.id
-        to = desk.policy.channel(contact.channel).get("escalate_to", "SP")
+        to = desk.policy.channels[contact.channel].escalate_to
         record_event(
             session,
             now,

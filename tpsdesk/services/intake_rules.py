@@ -9,12 +9,15 @@ staff requester's logon is on the floor (``requester_identity`` is given the rec
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from tpsdesk.errors import ValidationError
 from tpsdesk.policy import CHANNELS, Policy
+from tpsdesk.policy.schema import ChannelPolicy, Decision, Supervisor
 from tpsdesk.services.views import jsonable
 from tpsdesk.text import clean, normalise_crn, single_line
 
@@ -71,8 +74,8 @@ class IntakeGuide:
     requester_kinds: dict[str, str]
     outcomes: dict[str, str]
     code_of_conduct: str
-    decision: dict[str, Any]
-    supervisor: dict[str, Any]
+    decision: Decision  # I5
+    supervisor: Supervisor  # I6
     escalate_to_label: str
     channel_label: str = ""
     other_reference_label: str = "Other (name it)"
@@ -84,17 +87,26 @@ class IntakeGuide:
         return next((r for r in self.reasons if r.key == key), None)
 
     def to_json(self) -> dict[str, Any]:
-        return jsonable(asdict(self))
+        out: dict[str, Any] = jsonable(_plain(self))
+        return out
 
 
-def _channel(policy: Policy, channel: str) -> dict[str, Any]:
+def _plain(value: Any) -> Any:
+    """The guide as JSON data: dataclasses (the policy's sections too) and mappings as
+    dicts, tuples as lists, words as text."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _channel(policy: Policy, channel: str) -> ChannelPolicy:
     if channel not in CHANNELS:
         raise ValidationError("channel", f"unknown channel {channel!r}: use {' or '.join(CHANNELS)}")
-    return policy.channel(channel)
-
-
-def _label(table: dict[str, Any], channel: str, key: str) -> str:
-    return str(table.get(f"label_{channel}", table.get("label", key)))
+    return policy.channels[channel]
 
 
 def intake_guide(policy: Policy, channel: str) -> IntakeGuide:
@@ -102,44 +114,41 @@ def intake_guide(policy: Policy, channel: str) -> IntakeGuide:
     guidance (I9), code of conduct (I10), the I5/I6 branches and the I8 outcomes."""
     ch = _channel(policy, channel)
     reasons = []
-    for key, t in policy.section("reasons").items():
-        if "channels" in t and channel not in t["channels"]:
+    for key, t in policy.reasons.items():
+        if not t.offered_in(channel):
             continue  # I2: comp-recovery's extra reasons
-        n = t.get("n")
         reasons.append(
             ReasonOption(
                 key=key,
-                label=_label(t, channel, key),
-                n=int(n) if n is not None else None,
+                label=t.label_for(channel),
+                n=t.n,
                 references_required=True,  # I1: every contact records them
-                confirm_no_answer=bool(t.get("confirm_no_answer", False)),
-                branch=t.get("branch"),
-                urgent=bool(t.get("urgent", False)),
-                stop_payment=bool(t.get("stop_payment", False)),
-                none_allowed=bool(t.get("none_allowed", False)),
+                confirm_no_answer=t.confirm_no_answer,
+                branch=t.branch or None,
+                urgent=t.urgent,
+                stop_payment=t.stop_payment,
+                none_allowed=t.none_allowed,
             )
         )
-    refused = [
-        RefusedOption(k, _label(t, channel, k), str(t["guidance"])) for k, t in policy.section("refused").items()
-    ]
-    kinds = policy.section("requester_kinds")
-    intake = policy.section("intake")
+    refused = [RefusedOption(k, t.label_for(channel), t.guidance) for k, t in policy.refused.items()]
+    intake = policy.intake
     return IntakeGuide(
         channel=channel,
-        references=policy.references(channel),
+        references=list(ch.references),
         reasons=reasons,
         refused=refused,
-        guidance_other_units=str(ch.get("guidance_other_units", "")),
-        requester_kinds={k: str(kinds.get(k, k)) for k in ch.get("requester_kinds", ["so"])},
-        outcomes={k: str(v) for k, v in policy.section("outcomes").items()},
-        code_of_conduct=str(intake.get("code_of_conduct", "")),
-        decision=dict(policy.section("decision")),
-        supervisor=dict(policy.section("supervisor")),
-        escalate_to_label=str(ch.get("escalate_to_label", ch.get("escalate_to", ""))),
-        channel_label=str(ch.get("label", channel)),
-        other_reference_label=str(intake.get("other_reference_label", "Other (name it)")),
-        none_reference_label=str(intake.get("none_reference_label", "None: not a reference question")),
-        staff_requester_kinds=[str(k) for k in intake.get("staff_requester_kinds", ["so"])],
+        guidance_other_units=ch.guidance_other_units,
+        # Every kind a channel names is in [requester_kinds] (the schema checks it).
+        requester_kinds={k: policy.requester_kinds[k] for k in ch.requester_kinds},
+        outcomes=dict(policy.outcomes),
+        code_of_conduct=intake.code_of_conduct,
+        decision=policy.decision,
+        supervisor=policy.supervisor,
+        escalate_to_label=ch.escalate_to_label,
+        channel_label=ch.label,
+        other_reference_label=intake.other_reference_label,
+        none_reference_label=intake.none_reference_label,
+        staff_requester_kinds=list(intake.staff_requester_kinds),
     )
 
 
@@ -160,25 +169,21 @@ def check_reason(policy: Policy, channel: str, reason: str, *, decision_by: str 
             f"{_short(key)} is not a reason TPS takes in {guide.channel_label}: use one of {', '.join(r.key for r in guide.reasons)}",
         )
     if option.branch == "decision":  # I5
-        made_by = guide.decision.get("made_by", [])
+        made_by = guide.decision.made_by
         if not decision_by:
             raise ValidationError("decision_by", f"say who made the decision: one of {', '.join(made_by)}")
         if decision_by not in made_by:
             raise ValidationError(
                 "decision_by", f"unknown decision maker {_short(decision_by)}: use one of {', '.join(made_by)}"
             )
-        if decision_by not in guide.decision.get("transfer_from", []):
-            raise Refused("decision_by", str(guide.decision.get("redirect_text", "not a TPS matter")))
+        if decision_by not in guide.decision.transfer_from:
+            raise Refused("decision_by", guide.decision.redirect_text)
 
 
 def _short(value: Any, limit: int = 40) -> str:
     """A typed value quoted in a message, never a pasted page."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _cap(policy: Policy, key: str, default: int) -> int:
-    return int(policy.section("intake").get(key, default))
 
 
 def _words(text: str) -> int:
@@ -206,7 +211,7 @@ def _validate(policy: Policy, channel: str, d: dict[str, Any]) -> tuple[dict[str
     if out["review_requested"] and branch != "decision":
         errors["review_requested"] = "a review request belongs to the unfavourable-decision reason (I5)"
     sup = d.get("supervisor_reason") or None
-    sup_table = guide.supervisor.get("reasons", {})
+    sup_table = guide.supervisor.reasons
     if branch == "supervisor":
         if not sup:
             errors["supervisor_reason"] = f"say why the customer wants a supervisor: {' or '.join(sup_table)} (I6)"
@@ -223,24 +228,24 @@ def _validate(policy: Policy, channel: str, d: dict[str, Any]) -> tuple[dict[str
             f"{_short(kind)} cannot ask TPS in {guide.channel_label}: use {', '.join(guide.requester_kinds)}"
         )
     out["requester_kind"] = kind
-    max_name = _cap(policy, "max_name_chars", 80)
+    max_name = policy.intake.max_name_chars
     errors.update(check_requester(guide, kind, d.get("requester_logon"), d.get("requester_name"), max_name=max_name))
     out["requester_name"] = single_line(d.get("requester_name"))
     out["requester_logon"] = single_line(d.get("requester_logon")) or None
 
     # I4: what help is required
     help_text = clean(d.get("help_required")).strip()
-    max_help = _cap(policy, "max_help_chars", 4000)
+    max_help = policy.intake.max_help_chars
     if not help_text:
         errors["help_required"] = "say what help is required (I4)"
     elif len(help_text) > max_help:
         errors["help_required"] = f"too long: at most {max_help} characters"
-    elif sup == "technical" and _words(help_text) < int(sup_table.get("technical", {}).get("min_help_words", 0)):
+    elif sup == "technical" and "technical" in sup_table and _words(help_text) < sup_table["technical"].min_help_words:
         errors["help_required"] = "give TPS full details of the customer's situation so TPS can take over the call (I6)"
     out["help_required"] = help_text
 
     # I1: the references checked, on every contact
-    max_ref = _cap(policy, "max_reference_chars", 120)
+    max_ref = policy.intake.max_reference_chars
     refs, other, ref_errors = check_references(
         guide, option, d.get("references") or [], d.get("reference_other"), max_chars=max_ref
     )

@@ -10,12 +10,12 @@ from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from tpsdesk.businesstime import STATES, SiteCalendar, fmt_day, state_holidays, zone
 from tpsdesk.calendars import build_calendar, dates_text, parse_dates, policy_changes
 from tpsdesk.domain.facts import Actor
-from tpsdesk.domain.vocab import Permission, W5Group
+from tpsdesk.domain.vocab import Grant, Permission, W5Group
 from tpsdesk.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from tpsdesk.models import Centre, Site, Staff
 from tpsdesk.policy import CHANNELS, ROLES
@@ -97,7 +97,7 @@ def _hhmm(field: str, value: str) -> str:
 def is_empty(desk: Desk) -> bool:
     """A brand-new database: no staff yet (first run)."""
     with desk.store.read() as session:
-        return int(session.exec(select(func.count(Staff.id))).one()) == 0
+        return int(session.exec(select(func.count(col(Staff.id)))).one()) == 0
 
 
 def add_centre(desk: Desk, code: str, name: str, channel: str, sp_mailbox: str = "") -> CentreView:
@@ -224,7 +224,7 @@ def list_centres(desk: Desk) -> list[CentreView]:
 def list_sites(desk: Desk) -> list[SiteView]:
     with desk.store.read() as session:
         rows = session.exec(
-            select(Site, Centre.code).join(Centre, Centre.id == Site.centre_id).order_by(Site.code)
+            select(Site, Centre.code).join(Centre, col(Centre.id) == Site.centre_id).order_by(Site.code)
         ).all()
         return [SiteView.of(s, c) for s, c in rows]
 
@@ -233,8 +233,8 @@ def list_staff(desk: Desk, *, site: str | None = None, role: str | None = None) 
     with desk.store.read() as session:
         stmt = (
             select(Staff, Centre, Site)
-            .join(Centre, Centre.id == Staff.centre_id)
-            .join(Site, Site.id == Staff.site_id)
+            .join(Centre, col(Centre.id) == Staff.centre_id)
+            .join(Site, col(Site.id) == Staff.site_id)
             .order_by(Staff.logon)
         )
         if site:
@@ -281,7 +281,9 @@ def viewer_zone(desk: Desk, logon: str | None) -> str | None:
     if not logon:
         return None
     with desk.store.read() as session:
-        row = session.exec(select(Site.zone).join(Staff, Staff.site_id == Site.id).where(Staff.logon == logon)).first()
+        row = session.exec(
+            select(Site.zone).join(Staff, col(Staff.site_id) == Site.id).where(Staff.logon == logon)
+        ).first()
         return str(row) if row else None
 
 
@@ -377,7 +379,7 @@ def set_site_holidays(
         # site's holidays; an admin flag on staff will take this over in a later issue.
         reason = allowed(desk.policy, actor, Permission.REASSIGN, centre_id=s.centre_id)
         if reason is not None:
-            if desk.policy.permission(actor.channel, actor.role, Permission.REASSIGN) == "own-centre":
+            if desk.policy.permissions.grant(actor.channel, actor.role, Permission.REASSIGN) == Grant.OWN_CENTRE:
                 raise PermissionDenied(
                     f"refused: {a_or_an(actor.role)} may change the holidays only of their own Centre's sites"
                 )

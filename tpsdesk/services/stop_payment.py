@@ -13,7 +13,8 @@ All limits, lists and wording live in ``[stop_payment]`` of the policy.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -33,7 +34,7 @@ from tpsdesk.services.escalations import create_escalation, view_of
 from tpsdesk.services.history import add_note_row, record_event
 from tpsdesk.services.intake import can_see_contact, flush_contact, load_contact
 from tpsdesk.services.uow import flush_or_conflict, touch
-from tpsdesk.services.views import EscalationView, jsonable
+from tpsdesk.services.views import EscalationView, json_fields
 from tpsdesk.text import fold, normalise_crn, single_line
 
 FIELDS = ("crn", "payment_type", "amount", "period_from", "period_to", "reason", "ar_checked")
@@ -79,10 +80,6 @@ class StopPaymentResult:
     after_hours: bool
     route: list[str] = field(default_factory=list)
     replaces_id: int | None = None
-
-
-def _sp(policy: Policy) -> dict[str, Any]:
-    return policy.section("stop_payment")
 
 
 # ---------------------------------------------------------------- one field each
@@ -135,9 +132,9 @@ def parse_period_date(policy: Policy, name: str, text: str | None, today: date) 
         value = date.fromisoformat(raw)
     except ValueError:
         raise ValidationError(name, f"{raw} is not a real date") from None
-    sp = _sp(policy)
-    earliest = _years_from(today, -int(sp.get("period_max_years_before", 6)))
-    latest = _years_from(today, int(sp.get("period_max_years_after", 2)))
+    sp = policy.stop_payment
+    earliest = _years_from(today, -sp.period_max_years_before)
+    latest = _years_from(today, sp.period_max_years_after)
     if not earliest <= value <= latest:
         raise ValidationError(name, f"{raw} is outside {earliest} to {latest}: check the year")
     return value
@@ -156,19 +153,19 @@ def check_reason(policy: Policy, text: str | None) -> str:
     reasons, is refused; otherwise the reason needs ``min_reason_words`` words,
     counting every word the officer wrote, fillers included.
     """
-    sp = _sp(policy)
+    sp = policy.stop_payment
     reason = single_line(text)
     if not reason:
         raise ValidationError(
             "reason", "give the reason the stop payment is required: exactly why the customer is not entitled (S2)"
         )
-    cap = int(sp.get("max_reason_chars", 1000))
+    cap = sp.max_reason_chars
     if len(reason) > cap:
         raise ValidationError("reason", f"the reason is {len(reason)} characters: keep it to at most {cap}")
-    fillers = {" ".join(_tokens(w)) for w in sp.get("filler_words", [])}
+    fillers = {" ".join(_tokens(w)) for w in sp.filler_words}
     tokens = _tokens(reason)
     content = [t for t in tokens if t not in fillers]
-    vague = [_tokens(str(v)) for v in sp.get("vague_reasons", [])]
+    vague = [_tokens(str(v)) for v in sp.vague_reasons]
     # A vague reason "with nothing added": every word left is a word of the vague
     # reasons (repeating or combining them adds nothing), or nothing is left of a
     # text that spells one out ("the customer is not entitled to the arrears").
@@ -184,7 +181,7 @@ def check_reason(policy: Policy, text: str | None) -> str:
         raise ValidationError(
             "reason", "the reason says nothing specific: say exactly why the customer is not entitled (S2)"
         )
-    minimum = int(sp.get("min_reason_words", 4))
+    minimum = sp.min_reason_words
     if _word_count(tokens, fillers) < minimum:
         raise ValidationError(
             "reason",
@@ -205,23 +202,23 @@ def _word_count(tokens: list[str], fillers: set[str]) -> int:
 
 def check_payment_type(policy: Policy, text: str | None) -> str:
     """S1: the payment type or component, from the policy list (any case) or named in free text."""
-    sp = _sp(policy)
+    sp = policy.stop_payment
     value = single_line(text)
     if not value:
         raise ValidationError(
-            "payment_type", "give the payment type or component, e.g. " + ", ".join(sp.get("payment_types", [])[:3])
+            "payment_type", "give the payment type or component, e.g. " + ", ".join(sp.payment_types[:3])
         )
-    cap = int(sp.get("max_payment_type_chars", 80))
+    cap = sp.max_payment_type_chars
     if len(value) > cap:
         raise ValidationError("payment_type", f"too long: at most {cap} characters")
     folded = " ".join(_tokens(value))
-    for known in sp.get("payment_types", []):
+    for known in sp.payment_types:
         if folded == " ".join(_tokens(known)):
             return str(known)
     if (
         not folded
         or not any(ch.isalpha() for ch in folded)
-        or folded in {" ".join(_tokens(v)) for v in sp.get("vague_payment_types", [])}
+        or folded in {" ".join(_tokens(v)) for v in sp.vague_payment_types}
     ):
         raise ValidationError("payment_type", f"{value[:40]!r} does not name a payment type or component: name it")
     return value
@@ -240,10 +237,10 @@ def validate(
     errors: dict[str, str] = {}
     values: dict[str, Any] = {}
     try:
-        limit = parse_amount(str(_sp(policy).get("max_amount", "999999.99")))
+        limit = parse_amount(policy.stop_payment.max_amount)
     except ValidationError as exc:
         raise PolicyError(f"policy key stop_payment.max_amount is not an amount: {exc.message}") from None
-    checks = {
+    checks: dict[str, Callable[[], Any]] = {
         "crn": lambda: normalise_crn(data.crn),
         "payment_type": lambda: check_payment_type(policy, data.payment_type),
         "amount": lambda: parse_amount(data.amount, limit_cents=limit),
@@ -290,28 +287,28 @@ def checked(policy: Policy, data: StopPaymentInput, *, today: date | None = None
 
 def doc_text(policy: Policy, doc: StopPaymentDocData, **context: str) -> str:
     """S5: the one standard layout, from ``stop_payment.template``."""
-    sp = _sp(policy)
-    fmt = str(sp.get("date_format", "%d %b %Y"))
+    sp = policy.stop_payment
+    fmt = sp.date_format
     values = {
-        "title": str(sp.get("doc_title", "STOP PAYMENT REQUEST")),
+        "title": sp.doc_title,
         "crn": doc.crn,
         "payment_type": doc.payment_type,
         "amount": format_amount(doc.amount_cents),
         "period_from": doc.period_from.strftime(fmt),
         "period_to": doc.period_to.strftime(fmt),
         "reason": doc.reason,
-        "ar_checked": str(sp.get("ar_checked_text", "Yes")),
+        "ar_checked": sp.ar_checked_text,
         **context,
     }
     try:
-        return str(sp["template"]).format_map(values)
+        return sp.template.format_map(values)
     except (KeyError, IndexError, ValueError, AttributeError) as exc:
         raise PolicyError(f"policy key stop_payment.template has a placeholder it cannot fill: {exc}") from exc
 
 
 def _route(desk: Desk, channel: str) -> tuple[list[str], str]:
-    ch = desk.policy.channel(channel)
-    return list(ch.get("arrears_route", [])), str(ch.get("arrears_route_text", ""))
+    ch = desk.policy.channels[channel]
+    return [str(role) for role in ch.arrears_route], ch.arrears_route_text
 
 
 def _reported_at(session: Any, contact_id: int | None) -> datetime | None:
@@ -489,7 +486,7 @@ class DocView:
     replaced_by_id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return jsonable(asdict(self))
+        return json_fields(self)
 
 
 def _load_doc(session: Session, doc_id: int, *, lock: bool = False) -> StopPaymentDoc:
@@ -599,7 +596,7 @@ def _history(
 def verify_doc(desk: Desk, logon: str, doc_id: int, note: str = "") -> DocView:
     """S4: the receiving officer records that the DOC holds the amount and exactly why."""
     remark = single_line(note)
-    cap = int(_sp(desk.policy).get("max_reason_chars", 1000))
+    cap = desk.policy.stop_payment.max_reason_chars
     if len(remark) > cap:
         raise ValidationError("note", f"the note is {len(remark)} characters: keep it to at most {cap}")
     with desk.store.write() as session:
@@ -619,7 +616,7 @@ def return_doc(desk: Desk, logon: str, doc_id: int, missing: str) -> DocView:
     what = single_line(missing)
     if not what:
         raise ValidationError("missing", "say what is missing or wrong in the DOC, so the SO can correct it (S4)")
-    cap = int(_sp(desk.policy).get("max_reason_chars", 1000))
+    cap = desk.policy.stop_payment.max_reason_chars
     if len(what) > cap:
         raise ValidationError("missing", f"the text is {len(what)} characters: keep it to at most {cap}")
     with desk.store.write() as session:

@@ -22,6 +22,9 @@ from tpsdesk.businesstime import SiteCalendar
 from tpsdesk.domain import access, lifecycle, schedule
 from tpsdesk.domain.access import Refusal, Why
 from tpsdesk.domain.facts import Actor, Item
+
+# By name: in the class body ``schedule`` is the method, not the module.
+from tpsdesk.domain.schedule import Schedule
 from tpsdesk.domain.vocab import Action, Channel, Status
 from tpsdesk.errors import Conflict, NotFound, PermissionDenied, TpsError, ValidationError
 from tpsdesk.models import Centre, Contact, Escalation, Event, Note, Site, Staff
@@ -236,7 +239,7 @@ class UnitOfWork:
     def flush_or_conflict(self, esc: Escalation) -> None:
         flush_or_conflict(self.session, esc)
 
-    def save(self, esc: Escalation) -> schedule.Schedule:
+    def save(self, esc: Escalation) -> Schedule:
         """Reschedule, stamp who and when, and write under the version check."""
         plan = self.schedule(esc)
         self.touch(esc)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tpsdesk.domain.lifecycle import Offer
 from tpsdesk.domain.vocab import Status
 from tpsdesk.models import Escalation
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,7 @@ class EscalationView:
         return (self.rank, self.sort_at, self.id)
 
     def to_json(self) -> dict[str, Any]:
-        return jsonable(asdict(self))
+        return json_fields(self)
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,11 @@ class EscalationDetail:
             next_action_rule=self.next_action_rule,
         )
         return out
+
+
+def json_fields(obj: DataclassInstance) -> dict[str, Any]:
+    """A dataclass's fields as a JSON-ready dict (the typed form of ``jsonable(asdict(obj))``)."""
+    return {k: jsonable(v) for k, v in asdict(obj).items()}
 
 
 def jsonable(value: Any) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes  # the submodule itself: `import sqlmodel` alone does not bind `.sql` for mypy
 from alembic import op
 
 revision: str = "0001"
