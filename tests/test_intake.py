@@ -691,3 +691,38 @@ def test_i4_check_requester_is_pure_and_names_the_field(policy) -> None:
     assert set(intake.check_requester(guide, "social-worker", "wworker", "")) == {"requester_name"}
     assert intake.requester_logon_for("", "so1", records_for_others=False) == "so1"  # R1: themselves
     assert intake.requester_logon_for("", "tps1", records_for_others=True) is None  # never the recorder
+
+
+# ---------------------------------------------------------------- E2 (second edition)
+def test_e2_review_of_another_smart_centre_officers_decision_becomes_a_review(desk, floor, policy) -> None:
+    # E2: the SP reviews a decision made by any officer working in Smart Centre Call, not only an SO's.
+    c = ask(
+        desk,
+        floor.so,
+        reason="unfavourable-decision",
+        decision_by="smart-centre-officer",
+        review_requested=True,
+        crn=CRN,
+        references=NONE_REF,
+        help_required="wants a review of the decision a TPS officer made",
+    )
+    done = intake.record_outcome(desk, floor.tps, c.id, ["resolved"])
+    assert esc_svc.show(desk, floor.sp, done.escalation_id).escalation.category == "review"
+
+
+def test_e2_i5_another_officers_decision_without_a_review_request_is_not_transferred(desk, floor, policy) -> None:
+    # I5: only an SO's decision comes to TPS for a further explanation; another officer explains their own.
+    before = counts(desk)
+    with pytest.raises(intake.Refused) as err:
+        ask(desk, floor.so, reason="unfavourable-decision", decision_by="smart-centre-officer", references=NONE_REF)
+    assert err.value.guidance == policy.decision.review_only_text and "E2" in err.value.guidance
+    assert counts(desk) == before
+
+
+def test_e2_a_service_centre_decision_is_redirected_even_with_a_review_request(desk, floor, policy) -> None:
+    with pytest.raises(intake.Refused) as err:
+        ask(
+            desk, floor.so, reason="unfavourable-decision", decision_by="service-centre", review_requested=True,
+            crn=CRN, references=NONE_REF,
+        )  # fmt: skip
+    assert err.value.guidance == policy.decision.redirect_text

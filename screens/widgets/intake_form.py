@@ -125,7 +125,9 @@ class IntakeForm:
         return bool(option and option.stop_payment)
 
     def decision_transfers(self, decision_by: str) -> bool:
-        return decision_by in self.guide.decision.transfer_from
+        """I5 transfer, or an E2 review request about a Smart Centre Call officer's decision."""
+        d = self.guide.decision
+        return decision_by in d.transfer_from or decision_by in d.review_from
 
     # ------------------------------------------------------------ checks (the core's)
     def refusal(self, draft: Draft) -> str:
@@ -133,7 +135,13 @@ class IntakeForm:
         if not draft.reason:
             return ""
         try:
-            svc.check_reason(self.policy, self.actor.channel, draft.reason, decision_by=draft.decision_by or None)
+            svc.check_reason(
+                self.policy,
+                self.actor.channel,
+                draft.reason,
+                decision_by=draft.decision_by or None,
+                review_requested=draft.review_requested,
+            )
         except svc.Refused as exc:
             return exc.guidance
         except svc.ValidationError:
@@ -181,6 +189,12 @@ def guidance_text(form: IntakeForm, draft: Draft) -> str:
         lines.append(d.explain_first_text)
         if draft.decision_by and not form.decision_transfers(draft.decision_by):
             lines.append(f"Not for TPS (I5): {d.redirect_text} Nothing will be recorded.")
+        elif (
+            draft.decision_by in d.review_from
+            and draft.decision_by not in d.transfer_from
+            and not draft.review_requested
+        ):
+            lines.append(f"{d.review_only_text} Nothing will be recorded unless a review is asked for.")
         elif draft.review_requested:
             lines.append(d.review_request_text)
     if option.branch == "supervisor":

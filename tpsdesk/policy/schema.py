@@ -463,15 +463,18 @@ class Decision:
 
     made_by: tuple[str, ...]
     transfer_from: tuple[str, ...]
+    review_from: tuple[str, ...]  # E2: decision makers whose decisions the SP reviews
     redirect_text: str
+    review_only_text: str
     explain_first_text: str
     review_request_text: str
     labels: Mapping[str, str]
 
     def checked(self, where: str, raw: dict[str, Any]) -> Decision:
-        for i, who in enumerate(self.transfer_from):
-            if who not in self.made_by:
-                raise PolicyError(f"policy key {where}.transfer_from[{i}] {who!r} is not in {where}.made_by")
+        for name, values in (("transfer_from", self.transfer_from), ("review_from", self.review_from)):
+            for i, who in enumerate(values):
+                if who not in self.made_by:
+                    raise PolicyError(f"policy key {where}.{name}[{i}] {who!r} is not in {where}.made_by")
         for who in self.made_by:
             if who not in self.labels:
                 raise PolicyError(f"policy key {where}.labels.{who} is missing")

@@ -152,9 +152,12 @@ def intake_guide(policy: Policy, channel: str) -> IntakeGuide:
     )
 
 
-def check_reason(policy: Policy, channel: str, reason: str, *, decision_by: str | None = None) -> None:
-    """Raise ``Refused`` for an I3 reason or an I5 decision made outside Smart Centre Call,
-    ``ValidationError`` for a reason the channel does not take."""
+def check_reason(
+    policy: Policy, channel: str, reason: str, *, decision_by: str | None = None, review_requested: bool = False
+) -> None:
+    """Raise ``Refused`` for an I3 reason or an I5 decision TPS does not take, ``ValidationError``
+    for a reason the channel does not take. I5: only an SO's decision is transferred for a
+    further explanation; E2: a review of any Smart Centre Call officer's decision is the SP's."""
     guide = intake_guide(policy, channel)
     key = (reason or "").strip()
     if not key:
@@ -176,8 +179,13 @@ def check_reason(policy: Policy, channel: str, reason: str, *, decision_by: str 
             raise ValidationError(
                 "decision_by", f"unknown decision maker {_short(decision_by)}: use one of {', '.join(made_by)}"
             )
-        if decision_by not in guide.decision.transfer_from:
-            raise Refused("decision_by", guide.decision.redirect_text)
+        if decision_by in guide.decision.transfer_from:
+            return
+        if decision_by in guide.decision.review_from:
+            if not review_requested:
+                raise Refused("decision_by", guide.decision.review_only_text)
+            return
+        raise Refused("decision_by", guide.decision.redirect_text)
 
 
 def _short(value: Any, limit: int = 40) -> str:
@@ -198,7 +206,9 @@ def _validate(policy: Policy, channel: str, d: dict[str, Any]) -> tuple[dict[str
     guide = intake_guide(policy, channel)
     reason = (d.get("reason") or "").strip()
     try:
-        check_reason(policy, channel, reason, decision_by=d.get("decision_by"))
+        check_reason(
+            policy, channel, reason, decision_by=d.get("decision_by"), review_requested=bool(d.get("review_requested"))
+        )
     except Refused:
         raise
     except ValidationError as exc:
