@@ -6,6 +6,7 @@ Pure and fast: no database, no Textual. Holiday years are built once per
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -28,6 +29,18 @@ def state_holidays(state: str, year: int) -> dict[date, str]:
 
     built = holidays.country_holidays("AU", subdiv=state, years=year)
     return dict(built.items())
+
+
+_HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def parse_clock(value: str, field: str) -> time:
+    """A clock time typed or stored as "HH:MM" (C2: opening and COB times), the one parser
+    of the core; ``ValidationError`` naming ``field`` otherwise."""
+    match = _HHMM.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise ValidationError(field, f"{value!r} is not a time like 17:00")
+    return time(int(match.group(1)), int(match.group(2)))
 
 
 @lru_cache(maxsize=64)

@@ -27,7 +27,7 @@ from datetime import date, time
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from tpsdesk.businesstime import SiteCalendar
+from tpsdesk.businesstime import SiteCalendar, parse_clock
 from tpsdesk.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -67,11 +67,7 @@ def _clock(value: time | str | None, key: str) -> time | None:
         return value
     if value is None or value == "":
         return None
-    try:
-        hh, mm = str(value).split(":")
-        return time(int(hh), int(mm))
-    except (ValueError, TypeError):
-        raise ValidationError(key, f"{value!r} is not a time like 17:00") from None
+    return parse_clock(str(value), key)
 
 
 def _layer(

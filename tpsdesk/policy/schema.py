@@ -37,9 +37,10 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin, get_type_hints
 from zoneinfo import ZoneInfo
 
+from tpsdesk.businesstime import parse_clock
 from tpsdesk.domain.vocab import Category as CategoryKey
 from tpsdesk.domain.vocab import Channel, FinalReason, Grant, NextAction, Outcome, Permission, Role, Target
-from tpsdesk.errors import PolicyError
+from tpsdesk.errors import PolicyError, ValidationError
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -138,12 +139,9 @@ def clock(value: Any, where: str) -> time:
     if isinstance(value, time):
         return value.replace(tzinfo=None)
     try:
-        if not isinstance(value, str):
-            raise TypeError(value)
-        hh, mm = value.split(":")
-        return time(int(hh), int(mm))
-    except (ValueError, TypeError) as exc:
-        raise PolicyError(f'policy key {where} must be a time like "17:00", got {value!r}') from exc
+        return parse_clock(value, where)
+    except ValidationError:
+        raise PolicyError(f'policy key {where} must be a time like "17:00", got {value!r}') from None
 
 
 def day(value: Any, where: str) -> date:

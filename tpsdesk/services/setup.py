@@ -12,7 +12,7 @@ from sqlalchemy import func
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
-from tpsdesk.businesstime import STATES, SiteCalendar, fmt_day, state_holidays, zone
+from tpsdesk.businesstime import STATES, SiteCalendar, fmt_day, parse_clock, state_holidays, zone
 from tpsdesk.calendars import build_calendar, dates_text, parse_dates, policy_changes
 from tpsdesk.domain.facts import Actor
 from tpsdesk.domain.vocab import Grant, Permission, W5Group
@@ -89,9 +89,8 @@ def _code(field: str, value: str) -> str:
 
 
 def _hhmm(field: str, value: str) -> str:
-    if not re.match(r"^([01]\d|2[0-3]):[0-5]\d$", value or ""):
-        raise ValidationError(field, f"{value!r} is not a time like 17:00")
-    return value
+    """A site's opening or COB time as stored ("08:00"), checked by the core's one parser (C2)."""
+    return parse_clock(value or "", field).strftime("%H:%M")
 
 
 def is_empty(desk: Desk) -> bool:
