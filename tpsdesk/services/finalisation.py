@@ -207,7 +207,7 @@ def finalise(
         if nnu:
             esc.nnu_ref = nnu
         if key == FinalReason.ICT_STOP_REQUESTED and is_stop_request(desk.policy, esc.category):
-            _ict_asked(uow, esc)  # E1: ICT asked to stop the payment
+            ict_asked(uow, esc)  # E1: ICT asked to stop the payment
         if esc.callback_required and not _has_callback_note(uow, esc):
             uow.note(esc, desk.policy.documentation.callback_note, kind=NoteKind.CALLBACK)  # W3
         work = rules.who_completes_work(uow.item(esc), cal, uow.now, sp_label=_sp_label(desk, uow.actor.channel))
@@ -222,7 +222,8 @@ def finalise(
         return FinaliseResult(view_of(uow.session, escalation_id), work)
 
 
-def _ict_asked(uow: UnitOfWork, esc: Escalation) -> None:
+def ict_asked(uow: UnitOfWork, esc: Escalation) -> None:
+    """E1: ICT has been asked to stop the arrears, now: the deadline is met, and the DOC shows when."""
     if esc.ict_requested_at is None:
         esc.ict_requested_at = uow.now
     if esc.doc_id is not None:

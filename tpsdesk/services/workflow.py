@@ -17,7 +17,7 @@ from tpsdesk.domain import lifecycle, referral
 from tpsdesk.domain.access import Refusal
 from tpsdesk.domain.vocab import Action, NoteKind, ReferMode, Target
 from tpsdesk.errors import ValidationError
-from tpsdesk.models import Centre, Escalation, StopPaymentDoc
+from tpsdesk.models import Centre, Escalation
 from tpsdesk.services.actors import actor_for
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.escalations import view_of
@@ -27,6 +27,7 @@ from tpsdesk.services.finalisation import (
     document,
     finalise,
     finalise_requirements,
+    ict_asked,
     reopen,
     who_completes,
     withdraw,
@@ -245,12 +246,7 @@ def _stop_requested(uow: UnitOfWork, esc: Escalation) -> None:
         return
     if esc.referral_target != Target.ICT or not esc.service_first:
         return
-    esc.ict_requested_at = uow.now
-    if esc.doc_id is not None:
-        doc = uow.session.get(StopPaymentDoc, esc.doc_id)
-        if doc is not None and doc.ict_requested_at is None:
-            doc.ict_requested_at = uow.now
-            uow.session.add(doc)
+    ict_asked(uow, esc)
 
 
 def set_service_first(
