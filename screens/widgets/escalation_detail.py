@@ -97,7 +97,8 @@ def render_detail(
     if d.procedure:  # E8: the item's own procedure, wherever it is shown
         _line(t, "Procedure", d.procedure)
     if d.next_action and v.next_action_at and not v.closed:  # E12, E13: what the next action is for
-        _line(t, "Next action", f"{NEXT_WORDS.get(d.next_action, d.next_action)} ({d.next_action_rule})")
+        words = f"{NEXT_WORDS.get(d.next_action, d.next_action)} ({d.next_action_rule})"
+        _line(t, "Next action", f"{words}: {local(v.next_action_at, zone, with_zone=True)}")
     if completes:
         _line(t, "Completes work", completes, "bold")
     t.append("\nSummary\n", style="bold underline")
