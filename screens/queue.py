@@ -29,6 +29,7 @@ from screens.widgets.formatting import local_for, relative, urgency
 from screens.widgets.queue_actions import QueueActions
 from screens.widgets.virtual_table import Column, CountLoaded, VirtualTable, WindowLoaded
 from tpsdesk.domain.schedule import FAR_FUTURE
+from tpsdesk.domain.vocab import STATUS_FILTERS, Status
 from tpsdesk.errors import TpsError
 from tpsdesk.services import escalations
 from tpsdesk.services.escalations import Filters
@@ -39,8 +40,8 @@ if TYPE_CHECKING:
 
 POLL_SECONDS = 4.0
 SWEEP_EVERY = 15  # polls between sweeps (E12 awaiting-follow-up)
-STATUSES = ["open", "new", "in-progress", "referred", "awaiting-follow-up", "finalised", "all"]
-SHORT_STATUS = {"awaiting-follow-up": "awaiting f/u"}
+STATUSES = list(STATUS_FILTERS)  # the vocabulary's queue filters, in lifecycle order (E12)
+SHORT_STATUS = {Status.AWAITING_FOLLOW_UP.value: "awaiting f/u"}  # fits the status column
 END_KEY = (10**6, FAR_FUTURE, 2**62)  # past every real key: keyset start for the last page
 
 COLUMNS = [

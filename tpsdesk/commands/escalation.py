@@ -19,7 +19,7 @@ import click
 
 from tpsdesk.cli import Context, emit
 from tpsdesk.commands.escalation_text import Clockface, changed_text, list_json, list_text, overdue_text, show_text
-from tpsdesk.domain.vocab import Action
+from tpsdesk.domain.vocab import OPEN_FILTER, STATUS_FILTERS, Action
 from tpsdesk.errors import NotFound, ValidationError
 
 WORKFLOW_MODULE = "tpsdesk.commands.workflow"
@@ -106,9 +106,9 @@ def escalation() -> None:
 @escalation.command("list")
 @click.option(
     "--status",
-    default="open",
+    default=OPEN_FILTER,
     show_default=True,
-    help="open, new, in-progress, referred, awaiting-follow-up, finalised or all.",
+    help=", ".join(STATUS_FILTERS) + ".",
 )
 @click.option("--category", metavar="C", help="Only this category.")
 @click.option("--overdue", "only_overdue", is_flag=True, help="Only overdue items.")

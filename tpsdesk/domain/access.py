@@ -94,11 +94,15 @@ def scope(policy: Policy, actor: Actor) -> Scope:
     return Scope(actor.centre_id, sees_whole_centre(policy, actor), actor.id)
 
 
-def in_scope(sc: Scope, item: Item) -> bool:
-    """``scope`` applied to one item, exactly as the store's filter applies it."""
+def sees(sc: Scope, centre_id: int, raised_by_id: int, owner_id: int | None) -> bool:
+    """``scope`` applied to one item's three facts, exactly as the store's filter applies it."""
     if sc.whole_centre:
-        return item.centre_id == sc.centre_id
-    return sc.actor_id in (item.raised_by_id, item.owner_id)
+        return centre_id == sc.centre_id
+    return sc.actor_id in (raised_by_id, owner_id)
+
+
+def in_scope(sc: Scope, item: Item) -> bool:
+    return sees(sc, item.centre_id, item.raised_by_id, item.owner_id)
 
 
 def may_see(policy: Policy, actor: Actor, item: Item) -> Refusal | None:

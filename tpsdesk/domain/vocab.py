@@ -20,6 +20,10 @@ class Status(StrEnum):
     FINALISED = "finalised"
 
 
+# What a queue may be filtered to: every open item, one status, or everything.
+OPEN_FILTER, ALL_FILTER = "open", "all"
+STATUS_FILTERS: tuple[str, ...] = (OPEN_FILTER, *(s.value for s in Status), ALL_FILTER)
+
 OPEN_STATUSES: tuple[Status, ...] = (Status.NEW, Status.IN_PROGRESS, Status.REFERRED, Status.AWAITING_FOLLOW_UP)
 REFERRED_STATUSES: tuple[Status, ...] = (Status.REFERRED, Status.AWAITING_FOLLOW_UP)
 

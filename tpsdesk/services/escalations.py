@@ -21,7 +21,7 @@ from tpsdesk.domain import access, lifecycle
 from tpsdesk.domain.facts import Actor
 from tpsdesk.domain.lifecycle import Offer
 from tpsdesk.domain.schedule import RANK_CLOSED, RANK_URGENT
-from tpsdesk.domain.vocab import REFERRED_STATUSES, Action, NoteKind, Permission, Status
+from tpsdesk.domain.vocab import ALL_FILTER, OPEN_FILTER, REFERRED_STATUSES, Action, NoteKind, Permission, Status
 from tpsdesk.errors import Conflict, NotFound, ValidationError
 from tpsdesk.models import Centre, Contact, Escalation, Event, Note, Site, Staff, StopPaymentDoc
 from tpsdesk.services.actors import actor_for, allowed, can_work, require, staff_by_logon
@@ -31,9 +31,9 @@ from tpsdesk.services.uow import (
     UnitOfWork,
     apply_schedule,
     item_of,
-    load_escalation,
     plan_of,
     refusal_error,
+    visible_escalation,
 )
 from tpsdesk.services.views import EscalationDetail, EscalationView, EventView, NoteView, parse_detail
 from tpsdesk.text import a_or_an, clean, normalise_crn
@@ -81,7 +81,7 @@ def view_of(session: Session, escalation_id: int) -> EscalationView:
 class Filters:
     """What the queue shows. ``status`` may be ``open`` (default), a status, or ``all``."""
 
-    status: str = "open"
+    status: str = OPEN_FILTER
     category: str | None = None
     owner: str | None = None  # a logon, or "none" for unclaimed
     mine: bool = False
@@ -100,14 +100,14 @@ def _visible(stmt: Any, desk: Desk, actor: Actor) -> Any:
 
 def _filtered(stmt: Any, desk: Desk, actor: Actor, f: Filters, now: datetime) -> Any:
     stmt = _visible(stmt, desk, actor)
-    if f.status == "open":
+    if f.status == OPEN_FILTER:
         stmt = stmt.where(Escalation.closed == False)  # noqa: E712
     elif f.status == Status.AWAITING_FOLLOW_UP:
         stmt = stmt.where(
             col(Escalation.status).in_(REFERRED_STATUSES),
             col(Escalation.next_follow_up_at) <= now,
         )
-    elif f.status != "all":
+    elif f.status != ALL_FILTER:
         if f.status not in {s.value for s in Status}:
             names = ", ".join(s.value for s in Status)
             raise ValidationError("status", f"unknown status {f.status!r}: use open, {names} or all")
@@ -200,7 +200,7 @@ def key_at(desk: Desk, logon: str, filters: Filters | None, index: int) -> tuple
             Owner, col(Owner.id) == Escalation.owner_id
         )
         stmt = _filtered(base, desk, actor, f, desk.now())
-        if f.status == "open":
+        if f.status == OPEN_FILTER:
             # Open items are exactly the ranks below RANK_CLOSED: the queue index alone answers.
             stmt = stmt.where(Escalation.rank < RANK_CLOSED)
         stmt = stmt.order_by(Escalation.rank, Escalation.sort_at, Escalation.id).offset(max(0, index)).limit(1)
@@ -234,7 +234,7 @@ def between(desk: Desk, logon: str, start: datetime, end: datetime, *, limit: in
 
 def find(desk: Desk, logon: str, query: str, *, limit: int = 20) -> list[EscalationView]:
     """By id or CRN (the command palette)."""
-    return list_page(desk, logon, Filters(status="all", text=query), limit=limit)
+    return list_page(desk, logon, Filters(status=ALL_FILTER, text=query), limit=limit)
 
 
 def show(desk: Desk, logon: str, escalation_id: int, *, viewer_zone: str | None = None) -> EscalationDetail:
@@ -242,7 +242,7 @@ def show(desk: Desk, logon: str, escalation_id: int, *, viewer_zone: str | None 
     viewer is offered (E12, R5) and its procedure pointer (E8)."""
     with desk.store.read() as session:
         actor = actor_for(session, logon)
-        esc = _visible_escalation(desk, session, actor, escalation_id)
+        esc, _item = visible_escalation(desk, session, actor, escalation_id)
         view = view_of(session, escalation_id)
         site = session.get(Site, esc.site_id)
         assert site is not None
@@ -288,17 +288,8 @@ def offered(desk: Desk, logon: str, escalation_id: int) -> list[Offer]:
     """Every action on the escalation for this user, allowed or why not (E12, R5)."""
     with desk.store.read() as session:
         actor = actor_for(session, logon)
-        esc = _visible_escalation(desk, session, actor, escalation_id)
+        esc, _item = visible_escalation(desk, session, actor, escalation_id)
         return lifecycle.offered(desk.policy, actor, item_of(session, esc))
-
-
-def _visible_escalation(desk: Desk, session: Session, actor: Actor, escalation_id: int) -> Escalation:
-    """R5: the row if the actor may see it; the refusal names nothing of it otherwise."""
-    esc = load_escalation(session, escalation_id)
-    refusal = access.may_see(desk.policy, actor, item_of(session, esc))
-    if refusal is not None:
-        raise refusal_error(refusal)
-    return esc
 
 
 def _staff_ids(session: Session, escalation_id: int) -> set[int]:

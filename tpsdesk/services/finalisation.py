@@ -12,7 +12,6 @@ from typing import Any
 from sqlmodel import col, select
 
 from tpsdesk.domain import finalise as rules
-from tpsdesk.domain import lifecycle
 from tpsdesk.domain.access import may_do
 from tpsdesk.domain.finalise import WorkAssignment
 from tpsdesk.domain.referral import is_stop_request
@@ -22,7 +21,7 @@ from tpsdesk.models import Escalation, Note, StopPaymentDoc
 from tpsdesk.services.actors import actor_for
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.escalations import view_of
-from tpsdesk.services.uow import UnitOfWork, calendar_of, item_of, load_escalation, refusal_error
+from tpsdesk.services.uow import UnitOfWork, calendar_of, visible_escalation
 from tpsdesk.services.views import EscalationView
 from tpsdesk.text import clean, single_line
 
@@ -145,11 +144,7 @@ def finalise_requirements(desk: Desk, logon: str, escalation_id: int, *, reason:
     """Field -> what is still missing to finalise now (F2, D1, D2, D4, E3, E1, F1); {} when it can be."""
     with desk.store.read() as session:
         actor = actor_for(session, logon)
-        esc = load_escalation(session, escalation_id)
-        item = item_of(session, esc)
-        refusal = lifecycle.decide(desk.policy, actor, item, Action.NOTE)
-        if refusal is not None:
-            raise refusal_error(refusal)
+        esc, item = visible_escalation(desk, session, actor, escalation_id)
         return rules.missing_to_finalise(
             desk.policy,
             item,
@@ -288,11 +283,7 @@ def who_completes(desk: Desk, logon: str, escalation_id: int) -> WorkAssignment:
     """W1 to W4: for a finalised item as it was finalised; for an open one, if finalised now."""
     with desk.store.read() as session:
         actor = actor_for(session, logon)
-        esc = load_escalation(session, escalation_id)
-        item = item_of(session, esc)
-        refusal = lifecycle.decide(desk.policy, actor, item, Action.WHO)
-        if refusal is not None:
-            raise refusal_error(refusal)
+        esc, item = visible_escalation(desk, session, actor, escalation_id)
         at = esc.finalised_at or desk.now()
         return rules.who_completes_work(
             item, calendar_of(desk, session, esc), at, sp_label=_sp_label(desk, actor.channel)

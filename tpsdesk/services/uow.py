@@ -163,10 +163,16 @@ def touch(esc: Escalation, actor: Actor, at: datetime) -> None:
 
 def require_visible(policy: Policy, actor: Actor, esc: Escalation) -> None:
     """R5: the actor may see the escalation (the domain's scope), else the refusal."""
-    sc = access.scope(policy, actor)
-    visible = esc.centre_id == sc.centre_id if sc.whole_centre else sc.actor_id in (esc.raised_by_id, esc.owner_id)
-    if not visible:
+    if not access.sees(access.scope(policy, actor), esc.centre_id, esc.raised_by_id, esc.owner_id):
         raise PermissionDenied(access.unseen(esc.id or 0).text)
+
+
+def visible_escalation(desk: Desk, session: Session, actor: Actor, escalation_id: int) -> tuple[Escalation, Item]:
+    """For a read (R5): the row and its facts if the actor may see it; the refusal names
+    nothing of it otherwise."""
+    esc = load_escalation(session, escalation_id)
+    require_visible(desk.policy, actor, esc)
+    return esc, item_of(session, esc)
 
 
 class UnitOfWork:

@@ -32,7 +32,7 @@ from tpsdesk.services.finalisation import (
     who_completes,
     withdraw,
 )
-from tpsdesk.services.uow import UnitOfWork, item_of, load_escalation, refusal_error
+from tpsdesk.services.uow import UnitOfWork, visible_escalation
 from tpsdesk.services.views import EscalationView
 from tpsdesk.text import clean, single_line
 
@@ -79,11 +79,7 @@ def referral_options(desk: Desk, logon: str, escalation_id: int) -> dict[str, An
     the mailbox. The domain decides each target, as ``refer`` does."""
     with desk.store.read() as session:
         actor = actor_for(session, logon)
-        esc = load_escalation(session, escalation_id)
-        item = item_of(session, esc)
-        seen = lifecycle.decide(desk.policy, actor, item, Action.NOTE)
-        if seen is not None:
-            raise refusal_error(seen)
+        esc, item = visible_escalation(desk, session, actor, escalation_id)
         centre = session.get(Centre, esc.centre_id)
         assert centre is not None
         ref = desk.policy.referral
