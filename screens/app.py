@@ -159,7 +159,7 @@ class TpsApp(App):
     ) -> None:
         super().__init__()
         if desk is None:
-            desk = open_desk(db, migrate=True)  # the TUI migrates on start; CLI reads ask for 'db upgrade'
+            desk = open_desk(db, create_if_empty=True)  # the first run creates the schema; else 'db upgrade'
 
         self.desk: Desk = desk
         self.site_override = (site or os.environ.get("TPSDESK_SITE") or "").upper() or None
