@@ -17,9 +17,10 @@ from typing import Any
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from tpsdesk.errors import ConfigError
+from tpsdesk.errors import ConfigError, Conflict
 
 BUSY_TIMEOUT_MS = 10_000
 WRITE_OPTION = "tpsdesk_write"
@@ -144,6 +145,9 @@ class Store:
             try:
                 yield session
                 session.commit()
+            except StaleDataError:  # E11: a versioned row changed under this write
+                session.rollback()
+                raise Conflict("what you changed was changed by someone else meanwhile: reload it and try again") from None
             except BaseException:
                 session.rollback()
                 raise
