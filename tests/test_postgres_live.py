@@ -1,6 +1,6 @@
 """The live floor on PostgreSQL (issue 8): the change feed LISTENs on ``tpsdesk_changes``
-and hears which escalation another connection changed, reconnects when its connection
-is lost; and one process sweeps a Centre at a time (E12), each due item moved once.
+(the triggers of migration 0004) and hears which escalation another connection changed,
+reconnects when its connection is lost; and one process sweeps a Centre at a time (E12), each due item moved once.
 
 Needs ``TPSDESK_TEST_PG`` like tests/test_postgres.py (skipped only when it is unset),
 in the same kind of throw-away database.
@@ -23,7 +23,7 @@ from cli_helpers import ROOT
 from sqlalchemy import create_engine, text
 from sqlmodel import select
 from test_changes import WAIT, Heard
-from test_postgres import START, pg_desk, pg_floor, pg_url  # noqa: F401  (fixtures)
+from test_postgres import START
 
 from tpsdesk import changes
 from tpsdesk.models import Centre, Escalation, Event
@@ -35,46 +35,9 @@ from tpsdesk.store import Store
 pytestmark = pytest.mark.postgres
 CRN = "123456789A"
 
-# What migration 0004 installs; created here only on a database that lacks it.
-NOTIFY_SQL = """
-CREATE FUNCTION test_tpsdesk_notify() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_TABLE_NAME = 'escalation' THEN
-        PERFORM pg_notify('tpsdesk_changes', 'escalation:' || NEW.id);
-    ELSIF TG_TABLE_NAME = 'contact' THEN
-        PERFORM pg_notify('tpsdesk_changes', 'contact:' || NEW.id);
-    ELSIF NEW.escalation_id IS NOT NULL THEN
-        PERFORM pg_notify('tpsdesk_changes', 'escalation:' || NEW.escalation_id);
-    ELSIF TG_TABLE_NAME = 'event' THEN
-        IF NEW.contact_id IS NOT NULL THEN
-            PERFORM pg_notify('tpsdesk_changes', 'contact:' || NEW.contact_id);
-        END IF;
-    END IF;
-    RETURN NULL;
-END $$;
-"""
-
-
-@pytest.fixture(scope="module")
-def notifying(pg_url: str) -> str:  # noqa: F811
-    engine = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        have = conn.execute(text("SELECT count(*) FROM pg_proc WHERE prosrc LIKE '%tpsdesk_changes%'")).scalar()
-        if not have:
-            conn.execute(text(NOTIFY_SQL))
-            for table in ("escalation", "note", "event", "contact"):
-                conn.execute(
-                    text(
-                        f"CREATE TRIGGER test_{table}_notify AFTER INSERT OR UPDATE ON {table} "
-                        "FOR EACH ROW EXECUTE FUNCTION test_tpsdesk_notify()"
-                    )
-                )
-    engine.dispose()
-    return pg_url
-
 
 @pytest.fixture
-def other(pg_desk: Desk) -> Iterator[Desk]:  # noqa: F811
+def other(pg_desk: Desk) -> Iterator[Desk]:
     """Another officer's process: its own engine on the same database and clock."""
     store = Store(pg_desk.store.url)
     yield Desk(store, policy=pg_desk.policy, clock=pg_desk.clock)
@@ -86,7 +49,7 @@ def _raise(desk: Desk, logon: str = "tps1", category: str = "review") -> int:
 
 
 # ---------------------------------------------------------------- the feed
-def test_pg_feed_names_the_escalation_another_process_changed(notifying, pg_desk, pg_floor, other) -> None:  # noqa: F811
+def test_pg_feed_names_the_escalation_another_process_changed(pg_desk, pg_floor, other) -> None:
     eid = _raise(pg_desk)
     heard = Heard()
     with changes.watch(pg_desk.store, heard) as feed:
@@ -101,7 +64,7 @@ def test_pg_feed_names_the_escalation_another_process_changed(notifying, pg_desk
     assert not feed.running
 
 
-def test_pg_feed_reports_one_transactions_burst_once(notifying, pg_desk, pg_floor, other) -> None:  # noqa: F811
+def test_pg_feed_reports_one_transactions_burst_once(pg_desk, pg_floor, other) -> None:
     from tpsdesk.services.actors import actor_for
 
     heard = Heard()
@@ -117,7 +80,7 @@ def test_pg_feed_reports_one_transactions_burst_once(notifying, pg_desk, pg_floo
         assert ids <= found.escalations
 
 
-def test_pg_feed_reconnects_and_reports_everything_after_a_loss(notifying, pg_desk, pg_floor, other) -> None:  # noqa: F811
+def test_pg_feed_reconnects_and_reports_everything_after_a_loss(pg_desk, pg_floor, other) -> None:
     heard = Heard()
     admin = create_engine(pg_desk.store.url, isolation_level="AUTOCOMMIT")
     try:
@@ -160,7 +123,7 @@ def _follow_up_events(desk: Desk) -> Counter[int]:
     return Counter(eid for eid, _ in rows if eid is not None)
 
 
-def test_e12_four_sweepers_at_once_move_each_item_exactly_once(pg_desk, pg_floor) -> None:  # noqa: F811
+def test_e12_four_sweepers_at_once_move_each_item_exactly_once(pg_desk, pg_floor) -> None:
     ids = _due_referrals(pg_desk, 30)
     pg_desk.clock.advance(days=8)  # type: ignore[attr-defined]
     gate = threading.Barrier(4, timeout=WAIT)
@@ -188,7 +151,7 @@ def test_e12_four_sweepers_at_once_move_each_item_exactly_once(pg_desk, pg_floor
     assert _follow_up_events(pg_desk) == Counter({eid: 1 for eid in ids})
 
 
-def test_e12_sweep_processes_racing_on_one_floor_move_each_item_once(pg_desk, pg_floor) -> None:  # noqa: F811
+def test_e12_sweep_processes_racing_on_one_floor_move_each_item_once(pg_desk, pg_floor) -> None:
     ids = _due_referrals(pg_desk, 20)
     now = (START + timedelta(days=8)).isoformat()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TPSDESK_")}
@@ -213,7 +176,7 @@ def _run_bounded(fn: Any) -> Any:
     return result[0]
 
 
-def test_e12_sweep_skips_a_row_an_officer_is_writing_and_never_waits(pg_desk, pg_floor) -> None:  # noqa: F811
+def test_e12_sweep_skips_a_row_an_officer_is_writing_and_never_waits(pg_desk, pg_floor) -> None:
     first, *rest = _due_referrals(pg_desk, 3)
     pg_desk.clock.advance(days=8)  # type: ignore[attr-defined]
     officer = create_engine(pg_desk.store.url)
@@ -229,7 +192,7 @@ def test_e12_sweep_skips_a_row_an_officer_is_writing_and_never_waits(pg_desk, pg
     assert _follow_up_events(pg_desk) == Counter({eid: 1 for eid in [first, *rest]})
 
 
-def test_e12_a_centre_another_process_is_sweeping_is_skipped(pg_desk, pg_floor) -> None:  # noqa: F811
+def test_e12_a_centre_another_process_is_sweeping_is_skipped(pg_desk, pg_floor) -> None:
     ids = _due_referrals(pg_desk, 2)
     pg_desk.clock.advance(days=8)  # type: ignore[attr-defined]
     with pg_desk.store.read() as s:
