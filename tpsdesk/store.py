@@ -23,9 +23,10 @@ from typing import Any
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from tpsdesk.errors import ConfigError, EnvironmentFault, ValidationError
+from tpsdesk.errors import ConfigError, Conflict, EnvironmentFault, ValidationError
 
 BUSY_TIMEOUT_MS = 10_000
 BUSY_TIMEOUT_ENV = "TPSDESK_BUSY_TIMEOUT_MS"
@@ -253,6 +254,9 @@ class Store:
             try:
                 yield session
                 session.commit()
+            except StaleDataError:  # E11: a versioned row changed under this write
+                session.rollback()
+                raise Conflict("what you changed was changed by someone else meanwhile: reload it and try again") from None
             except BaseException:
                 session.rollback()
                 raise

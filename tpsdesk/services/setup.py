@@ -22,6 +22,7 @@ from tpsdesk.policy import CHANNELS, ROLES
 from tpsdesk.services.actors import actor_for, allowed
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.history import record_event
+from tpsdesk.services.retry import transaction
 from tpsdesk.text import a_or_an, clean
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
@@ -99,6 +100,7 @@ def is_empty(desk: Desk) -> bool:
         return int(session.exec(select(func.count(col(Staff.id)))).one()) == 0
 
 
+@transaction
 def add_centre(desk: Desk, code: str, name: str, channel: str, sp_mailbox: str = "") -> CentreView:
     code = _code("code", code)
     if channel not in CHANNELS:
@@ -114,6 +116,7 @@ def add_centre(desk: Desk, code: str, name: str, channel: str, sp_mailbox: str =
     return CentreView(code, name, channel, mailbox)
 
 
+@transaction
 def add_site(
     desk: Desk, code: str, name: str, centre: str, zone_name: str, state: str, open_time: str = "", cob_time: str = ""
 ) -> SiteView:
@@ -158,6 +161,7 @@ def _w5_group(value: str | None, sp_pool: bool) -> W5Group:
         raise ValidationError("w5_group", f"unknown W5 group {value!r}: use {names}, or leave it out") from None
 
 
+@transaction
 def add_staff(
     desk: Desk,
     logon: str,
@@ -346,6 +350,7 @@ def _change_dates(option: str, values: Sequence[str | date]) -> list[date]:
     return days
 
 
+@transaction
 def set_site_holidays(
     desk: Desk,
     logon: str,
