@@ -86,6 +86,8 @@ def _prepare_sqlite_file(path: str) -> None:
                 "give --db the real file, or create it with 'tpsdesk db upgrade' at that path"
             ) from None
         if _create_private(file):
+            created = os.stat(file)
+            _OPENED_FILES.add((created.st_dev, created.st_ino))
             return
         info = os.stat(file)  # created meanwhile by another tpsdesk
     except NotADirectoryError:
@@ -96,7 +98,9 @@ def _prepare_sqlite_file(path: str) -> None:
         raise ConfigError(f"database {file} is a folder, not a file: give --db a file path, e.g. {file / 'tpsdesk.db'}")
     if not stat.S_ISREG(info.st_mode):
         raise ConfigError(f"database {file} is not a regular file: give --db the path of a SQLite file")
-    if info.st_size > 0:
+    # Closing any descriptor of a file drops every POSIX lock this process holds on it, SQLite's
+    # included: the header is read only before this process has a connection to the file.
+    if info.st_size > 0 and (info.st_dev, info.st_ino) not in _OPENED_FILES:
         try:
             with open(file, "rb") as fh:
                 header = fh.read(len(SQLITE_HEADER))
@@ -119,6 +123,11 @@ def _prepare_sqlite_file(path: str) -> None:
             f"database {file}: its folder {folder} is read-only and SQLite writes its journal there; "
             "make the folder writable, or move the database to a writable folder"
         )
+    _OPENED_FILES.add((info.st_dev, info.st_ino))
+
+
+# (st_dev, st_ino) of the SQLite files this process has checked and opened.
+_OPENED_FILES: set[tuple[int, int]] = set()
 
 
 def _create_private(file: Path) -> bool:
