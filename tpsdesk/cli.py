@@ -67,17 +67,23 @@ class Context:
         self._user = user
         self.site = site or os.environ.get("TPSDESK_SITE")
         self._desk: Any = None
+        self._current = False  # the schema was checked (or migrated) in this process
+        self._identity: Any = None
+
+    def identity(self) -> Any:
+        """Who is acting (R7), decided once by ``services.identity.resolve``."""
+        if self._identity is None:
+            from tpsdesk.services.identity import resolve
+
+            desk = self.desk(require_current=False)
+            self._identity = resolve(desk, user=self._user, env_user=os.environ.get("TPSDESK_USER"))
+        return self._identity
 
     @property
     def user(self) -> str:
-        if self._user:
-            return self._user
-        env = os.environ.get("TPSDESK_USER")
-        if env:
-            return env
-        import getpass
-
-        return getpass.getuser()
+        """The staff logon every command acts as: on PostgreSQL the login's (a differing --user is
+        refused); on a SQLite file --user, TPSDESK_USER, else the OS user (R7)."""
+        return str(self.identity().staff_logon())
 
     def fixed_now(self) -> datetime | None:
         """``TPSDESK_NOW`` (an ISO instant with offset) pins the clock.
@@ -109,12 +115,13 @@ class Context:
             from tpsdesk.store import Store
 
             fixed = self.fixed_now()
-            store = Store(self.db)
+            self._desk = Desk(Store(self.db), clock=FakeClock(fixed) if fixed else system_clock)
+        if not self._current and (migrate or require_current):
             if migrate:
-                store.upgrade()
-            elif require_current:
-                store.require_current()
-            self._desk = Desk(store, clock=FakeClock(fixed) if fixed else system_clock)
+                self._desk.store.upgrade()
+            else:
+                self._desk.store.require_current()
+            self._current = True
         return self._desk
 
 
@@ -138,7 +145,12 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
 
 @click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", metavar="URL", help="Database: a SQLite path or an SQLAlchemy URL (env TPSDESK_DB).")
-@click.option("--user", metavar="LOGON", help="Act as this staff logon (env TPSDESK_USER; default: OS user).")
+@click.option(
+    "--user",
+    metavar="LOGON",
+    help="Act as this staff logon (env TPSDESK_USER; default: OS user). SQLite files only: on PostgreSQL "
+    "the database login is who you are (R7).",
+)
 @click.option("--site", metavar="CODE", help="Site code for deadlines and new items (env TPSDESK_SITE).")
 @click.version_option(__version__, prog_name="tpsdesk")
 @click.pass_context
