@@ -160,3 +160,52 @@ def pg_desk(pg_url: str, policy) -> Iterator[Desk]:
 @pytest.fixture
 def pg_floor(pg_desk: Desk) -> Floor:
     return build_floor(pg_desk)
+
+
+class PgLogins:
+    """Login roles of the test cluster for R7 tests. Roles are cluster-wide, so every name is
+    unique (``tps_<hex>``); each is dropped after the test (its sessions ended first)."""
+
+    def __init__(self, url: str) -> None:
+        self.base = url
+        self.names: list[str] = []
+        self.admin = create_engine(url, isolation_level="AUTOCOMMIT")
+
+    def new(self, prefix: str = "tps") -> str:
+        """A fresh name, dropped at the end whether or not it was created."""
+        name = f"{prefix}_{secrets.token_hex(4)}"
+        self.names.append(name)
+        return name
+
+    def url(self, name: str) -> str:
+        """The test database as ``name`` (trust auth: no password)."""
+        return make_url(self.base).set(username=name, password=None).render_as_string(hide_password=False)
+
+    def create(self, *groups: str, prefix: str = "tps") -> str:
+        """A login role, in ``groups``; returns its name."""
+        name = self.new(prefix)
+        in_role = f" IN ROLE {', '.join(groups)}" if groups else ""
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE ROLE "{name}" LOGIN{in_role}'))
+        return name
+
+    def drop(self) -> None:
+        import gc
+
+        gc.collect()  # engines of in-process CLI runs let their connections go
+        with self.admin.connect() as conn:
+            for name in self.names:
+                conn.execute(
+                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :n"), {"n": name}
+                )
+                conn.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
+        self.admin.dispose()
+
+
+@pytest.fixture
+def pg_logins(pg_url: str) -> Iterator[PgLogins]:
+    logins = PgLogins(pg_url)
+    try:
+        yield logins
+    finally:
+        logins.drop()

@@ -148,7 +148,10 @@ def test_pg_demo_generator(pg_desk: Desk) -> None:
                 esc.sort_at,
             )
         session.rollback()
-    again = demo.generate(pg_desk, who=OWNER, size=30, seed=2, reset=True)
+    # R7: tps1's escalation is not the demo's: a reset deletes it only when forced.
+    with pytest.raises(ValidationError, match=r"did not create.*\(1 escalation, 1 history event\).*--force"):
+        demo.generate(pg_desk, who=OWNER, size=30, seed=2, reset=True)
+    again = demo.generate(pg_desk, who=OWNER, size=30, seed=2, reset=True, force=True)
     assert again.escalations == 30
     with pg_desk.store.read() as session:
         assert session.exec(select(func.count()).select_from(Escalation)).one() == 30

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -40,7 +40,7 @@ class RoleReport:
     applied: bool
     sql: tuple[str, ...] = ()
     reason: str = ""
-    notes: tuple[str, ...] = field(default=())
+    runs: str = "A DBA (superuser or CREATEROLE)"  # who can run ``sql`` instead
 
     def to_json(self) -> dict[str, Any]:
         return {"applied": self.applied, "sql": list(self.sql), "reason": self.reason}
@@ -48,7 +48,7 @@ class RoleReport:
     def text(self, done: str) -> str:
         if self.applied:
             return done
-        lines = [f"nothing was granted: {self.reason}. A DBA (superuser or CREATEROLE) runs, in this database:"]
+        lines = [f"nothing was granted: {self.reason}. {self.runs} runs, in this database:"]
         lines += [f"  {statement};" for statement in self.sql]
         return "\n".join(lines)
 
@@ -99,6 +99,21 @@ def _member(conn: Connection, role: str, group: str) -> bool:
     )
 
 
+def _owns_tables(conn: Connection) -> bool:
+    """The session may grant on every table and sequence of the schema: superuser, or member
+    of each one's owner."""
+    return bool(
+        conn.execute(
+            text(
+                "SELECT (SELECT rolsuper FROM pg_roles WHERE rolname = session_user) OR coalesce(bool_and("
+                "pg_has_role(session_user, c.relowner, 'USAGE')), true) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'S', 'p')"
+            )
+        ).scalar_one()
+    )
+
+
 def _sqlstate(exc: DBAPIError) -> str:
     return str(getattr(exc.orig, "sqlstate", "") or "")
 
@@ -146,6 +161,9 @@ def ensure_groups(engine: Engine, attempts: int = 3) -> RoleReport:
                 roles, grants = group_sql(conn)
                 if roles and not may:
                     return RoleReport(False, (*roles, *grants), f"login {login!r} may not create roles (no CREATEROLE)")
+                if not _owns_tables(conn):  # GRANT by a non-owner warns and grants nothing
+                    reason = f"login {login!r} does not own the floor's tables"
+                    return RoleReport(False, (*roles, *grants), reason, "The database's owner (or a superuser)")
                 for statement in roles + grants:
                     conn.exec_driver_sql(statement)
                 return RoleReport(True, (*roles, *grants))

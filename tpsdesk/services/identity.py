@@ -45,8 +45,8 @@ class Identity:
 
     @property
     def label(self) -> str:
-        """For messages and headers: "sp1", or "the floor's owner (login postgres)"."""
-        if self.logon is None:
+        """For messages and events: "sp1", or "the floor's owner (login postgres)"."""
+        if self.logon is None or self.floor_owner:
             return f"the floor's owner (login {self.login})"
         return self.logon
 
@@ -115,12 +115,17 @@ def _postgres(desk: Desk, requested: str | None, source: str) -> Identity:
             )
     owner = bool(superuser or db_owner)
     if requested is not None and requested != mapped:
-        who = (
-            f"staff logon {mapped!r}" if mapped is not None else "no staff logon (its name is mapped to another login)"
-        )
+        if mapped is None:
+            who = "no staff member's (its name is mapped to another login in [identity] logins)"
+        elif known:
+            who = f"staff member {mapped!r}"
+        elif owner:
+            who = "the floor's owner, no staff member"
+        else:
+            who = f"no staff member (there is no staff logon {mapped!r})"
         raise PermissionDenied(
             f"refused: {source} {requested!r} is not who is connected: PostgreSQL login {login!r} is {who} (R7); "
-            f"leave out {source}, or connect as {requested!r}'s own login"
+            f"leave out {source}, or connect with the login of {requested!r}"
         )
     if requested is None and owner and not known:
         return Identity(login, None, floor_owner=True, owner=True, backend=POSTGRESQL, source="owner", known=False)
