@@ -124,7 +124,7 @@ def test_r7_pg_policy_maps_a_login_to_another_logon(floor_url: str, pg_logins: P
     assert run("escalation", "list", "--json", db=as_sp1, user="sp1", env=env).returncode == 0
     fails(run("escalation", "list", db=as_sp1, user=login, env=env), 3, f"--user {login!r}", "staff member 'sp1'")
     # Without the map the login is no one here.
-    fails(run("escalation", "list", db=as_sp1), 2, f"login {login!r}")
+    fails(invoke("escalation", "list", db=as_sp1), 2, f"login {login!r}")
 
 
 def test_r7_d3_pg_staff_login_works_the_floor_but_cannot_rewrite_history(floor_url: str, pg_logins: PgLogins) -> None:

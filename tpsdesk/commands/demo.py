@@ -1,10 +1,11 @@
 """``tpsdesk demo``: load a demo floor (issue 2 item 7) into the database.
 
-It migrates first. Without ``--reset`` it refuses a database that already holds
-a floor. ``--reset`` deletes every row first: only the floor's owner or an admin
-may (R7); it refuses a database holding anything the demo did not create unless
-``--force``; on a terminal it asks first unless ``--yes``. A run without a terminal
-is not asked: the demo-only check (and ``--force``) are what protect the data.
+An empty database gets its schema first; an older schema asks for ``tpsdesk db
+upgrade``. Without ``--reset`` it refuses a database that already holds a floor.
+``--reset`` deletes every row first: only the floor's owner or an admin may (R7); it
+refuses a database holding anything the demo did not create unless ``--force``; on a
+terminal it asks first unless ``--yes``. A run without a terminal is not asked: the
+demo-only check (and ``--force``) are what protect the data.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def demo(obj: Context, size: int, seed: int, reset: bool, force: bool, yes: bool
 
     if force and not reset:
         raise ValidationError("--force", "--force only goes with --reset")
-    desk = obj.desk(migrate=True)
+    desk = obj.desk(create_if_empty=True)  # a new floor: an empty database gets its schema
     who = obj.identity()
     if reset:
         plan = reset_plan(desk, who)  # refuses anyone but the floor's owner or an admin (R7)

@@ -189,14 +189,16 @@ def _done(obj: Context, desk: Any, verb: str, view: Any, as_json: bool) -> None:
 @escalation.command()
 @ID
 @click.option("--note", metavar="TEXT", help="A first note; it counts as the first action (E12).")
+@VERSION
 @JSON
 @click.pass_obj
-def claim(obj: Context, escalation_id: int, note: str | None, as_json: bool) -> None:
+def claim(obj: Context, escalation_id: int, note: str | None, expected_version: int | None, as_json: bool) -> None:
     """Take ownership of ID; refused (exit 4) if someone else holds it (E11)."""
     from tpsdesk.services import escalations
 
-    desk = obj.desk(migrate=True)
-    _done(obj, desk, "claimed", escalations.claim(desk, obj.user, escalation_id, note=note), as_json)
+    desk = obj.desk()
+    view = escalations.claim(desk, obj.user, escalation_id, note=note, expected_version=expected_version)
+    _done(obj, desk, "claimed", view, as_json)
 
 
 @escalation.command()
@@ -208,7 +210,7 @@ def release(obj: Context, escalation_id: int, expected_version: int | None, as_j
     """Let go of ID (an SP, SSO or TL may release another's claim)."""
     from tpsdesk.services import escalations
 
-    desk = obj.desk(migrate=True)
+    desk = obj.desk()
     view = escalations.release(desk, obj.user, escalation_id, expected_version=expected_version)
     _done(obj, desk, "released", view, as_json)
 
@@ -223,7 +225,7 @@ def assign(obj: Context, escalation_id: int, to: str, expected_version: int | No
     """Give ID to another officer (SP, SSO, TL; W5)."""
     from tpsdesk.services import escalations
 
-    desk = obj.desk(migrate=True)
+    desk = obj.desk()
     view = escalations.assign(desk, obj.user, escalation_id, to.strip(), expected_version=expected_version)
     _done(obj, desk, "assigned", view, as_json)
 
@@ -238,13 +240,17 @@ def assign(obj: Context, escalation_id: int, to: str, expected_version: int | No
 def note(
     obj: Context, escalation_id: int, text: tuple[str, ...], corrects: int | None, file_note: bool, as_json: bool
 ) -> None:
-    """Add a note to ID (append-only, D3); allowed on finalised items too (F3)."""
+    """Add a note to ID (append-only, D3); allowed on finalised items too (F3).
+
+    A note never conflicts and does not change the escalation's version (E11), so it takes no
+    --expected-version.
+    """
     from dataclasses import asdict
 
     from tpsdesk.services import escalations
     from tpsdesk.services.views import jsonable
 
-    desk = obj.desk(migrate=True)
+    desk = obj.desk()
     if corrects is not None and file_note:
         raise ValidationError("--file-note", "a correction refers to a note; record the file-note update on its own")
     kind = "correction" if corrects is not None else "file-note" if file_note else "note"
@@ -259,16 +265,16 @@ def note(
 @escalation.command()
 @ID
 @click.argument("text", nargs=-1, required=True)
+@VERSION
 @JSON
 @click.pass_obj
-def followup(obj: Context, escalation_id: int, text: tuple[str, ...], as_json: bool) -> None:
+def followup(obj: Context, escalation_id: int, text: tuple[str, ...], expected_version: int | None, as_json: bool) -> None:
     """Record a follow-up or review of ID (E3, E9, E10); sets the next one."""
     from tpsdesk.services import escalations
 
-    desk = obj.desk(migrate=True)
-    _done(
-        obj, desk, "followed up", escalations.record_follow_up(desk, obj.user, escalation_id, " ".join(text)), as_json
-    )
+    desk = obj.desk()
+    view = escalations.record_follow_up(desk, obj.user, escalation_id, " ".join(text), expected_version=expected_version)
+    _done(obj, desk, "followed up", view, as_json)
 
 
 @escalation.command()
@@ -278,7 +284,7 @@ def sweep(obj: Context, as_json: bool) -> None:
     """Mark items whose follow-up fell due as awaiting follow-up (E12), as the system."""
     from tpsdesk.services import escalations
 
-    desk = obj.desk(migrate=True)
+    desk = obj.desk()
     moved = escalations.sweep(desk)
     emit({"moved": moved}, as_json, f"{moved} escalation(s) now awaiting follow-up")
 
@@ -313,7 +319,7 @@ def raise_(
     from tpsdesk.services.setup import parse_date
 
     day = parse_date("--eped", eped)
-    desk = obj.desk(migrate=True)
+    desk = obj.desk()
     code = (site_code or obj.site or "").strip().upper() or None
     view = escalations.raise_escalation(
         desk,

@@ -1,10 +1,9 @@
 """``tpsdesk centre|site|staff add|list``, ``site show|holidays``, ``staff admin|login``: setting up a
 real floor (over ``services.setup``).
 
-The ``add`` commands migrate a brand-new database first, so a floor can be set
-up on an empty file; the ``list`` commands never migrate (they ask for
-``tpsdesk db upgrade``). Every change needs the floor's owner or an admin (R7) and
-is a history event.
+No command here migrates: a new floor starts with ``tpsdesk db upgrade`` (which
+creates the schema), and an older schema asks for it (``cli.Context.desk``). Every
+change needs the floor's owner or an admin (R7) and is a history event.
 """
 
 from __future__ import annotations
@@ -37,7 +36,7 @@ def centre_add(obj: Context, code: str, name: str, channel: str, mailbox: str, a
     """Add a Centre CODE."""
     from tpsdesk.services import setup
 
-    desk = obj.desk(migrate=True)
+    desk = obj.desk()
     view = setup.add_centre(desk, obj.identity(), code, name, channel.strip().lower(), mailbox)
     emit(asdict(view), as_json, f"added Centre {view.code} ({view.name}, {view.channel})")
 
@@ -87,7 +86,7 @@ def site_add(
     """Add a site CODE to a Centre."""
     from tpsdesk.services import setup
 
-    desk = obj.desk(migrate=True)
+    desk = obj.desk()
     view = setup.add_site(desk, obj.identity(), code, name, centre_code, tz.strip(), state.strip(), open_time, cob_time)
     emit(
         asdict(view),
@@ -185,7 +184,7 @@ def site_holidays(
 
     if not (add or remove or clear):
         raise ValidationError("--add", "give at least one --add, --remove or --clear DATE")
-    desk = obj.desk(migrate=True)
+    desk = obj.desk()
     try:
         detail = setup.set_site_holidays(desk, obj.identity(), code, add=add, remove=remove, clear=clear)
     except ValidationError as exc:
@@ -246,7 +245,7 @@ def staff_add(
     email = email.strip()
     if email and "@" not in email:
         raise ValidationError("--email", f"{email!r} is not an email address")
-    desk = obj.desk(migrate=True)
+    desk = obj.desk()
     if with_login:
         setup.check_login_name(desk, logon)  # a name it could not create: refused before anything is written
     who = obj.identity()
@@ -287,7 +286,7 @@ def staff_login(obj: Context, logon: str, as_json: bool) -> None:
     """PostgreSQL: create or grant staff member LOGON's database login, or print the SQL a DBA runs (R7)."""
     from tpsdesk.services import setup
 
-    desk = obj.desk(migrate=True)
+    desk = obj.desk()
     change = setup.provide_login(desk, obj.identity(), logon.strip())
     emit(change.to_json(), as_json, _login_text(change))
 
@@ -301,7 +300,7 @@ def staff_admin(obj: Context, logon: str, revoke: bool, as_json: bool) -> None:
     """Give staff member LOGON the admin flag: may set up the floor (R7). An event either way."""
     from tpsdesk.services import setup
 
-    desk = obj.desk(migrate=True)
+    desk = obj.desk()
     change = setup.set_admin(desk, obj.identity(), logon, admin=not revoke)
     v = change.staff
     if change.changed:

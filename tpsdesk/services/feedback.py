@@ -33,6 +33,7 @@ from tpsdesk.models import Feedback, Outbox, Staff
 from tpsdesk.services.actors import actor_for, require, staff_by_logon
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.history import record_event
+from tpsdesk.services.retry import transaction
 from tpsdesk.services.uow import load_escalation, require_visible
 from tpsdesk.services.views import json_fields
 from tpsdesk.text import a_or_an, clean, single_line
@@ -113,6 +114,7 @@ def _mail(session: Session, at: datetime, kind: str, to: Staff, subject: str, bo
     session.add(Outbox(created_at=at, kind=kind, recipient=to.email or to.logon, subject=subject, body=body))
 
 
+@transaction
 def raise_concern(
     desk: Desk,
     logon: str,
@@ -185,6 +187,7 @@ def raise_concern(
         return _view(session, row)
 
 
+@transaction
 def confirm_concern(desk: Desk, logon: str, concern_id: int, *, finding: str, incorrect: bool = True) -> FeedbackView:
     """E7: the officer who found out records whether incorrect information was given.
 

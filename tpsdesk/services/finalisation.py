@@ -21,6 +21,7 @@ from tpsdesk.models import Escalation, Note, StopPaymentDoc
 from tpsdesk.services.actors import actor_for
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.escalations import view_of
+from tpsdesk.services.retry import transaction
 from tpsdesk.services.uow import UnitOfWork, calendar_of, visible_escalation
 from tpsdesk.services.views import EscalationView
 from tpsdesk.text import clean, single_line
@@ -69,6 +70,7 @@ def _sp_label(desk: Desk, channel: str) -> str:
 
 
 # ---------------------------------------------------------------- documentation
+@transaction
 def document(
     desk: Desk,
     logon: str,
@@ -168,6 +170,7 @@ def _missing_error(esc: Escalation, missing: dict[str, str]) -> ValidationError:
     )
 
 
+@transaction
 def finalise(
     desk: Desk,
     logon: str,
@@ -235,6 +238,7 @@ def _close(uow: UnitOfWork, esc: Escalation, reason: str) -> None:
     esc.final_reason = reason
 
 
+@transaction
 def reopen(
     desk: Desk, logon: str, escalation_id: int, reason: str, *, expected_version: int | None = None
 ) -> EscalationView:
@@ -261,6 +265,7 @@ def reopen(
         return view_of(uow.session, escalation_id)
 
 
+@transaction
 def withdraw(
     desk: Desk, logon: str, escalation_id: int, reason: str, *, expected_version: int | None = None
 ) -> EscalationView:

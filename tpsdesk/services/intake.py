@@ -43,6 +43,7 @@ from tpsdesk.services.intake_rules import (
     requester_logon_for,
     validated,
 )
+from tpsdesk.services.retry import transaction
 from tpsdesk.services.views import json_fields
 from tpsdesk.text import a_or_an
 
@@ -196,6 +197,7 @@ def _requester(
     return staff, name, staff.logon if staff else logon
 
 
+@transaction
 def open_contact(
     desk: Desk,
     logon: str,
@@ -353,6 +355,7 @@ def confirmation_recipient(session: Session, contact: Contact) -> str:
     return contact.requester_logon or contact.requester_name
 
 
+@transaction
 def record_outcome(
     desk: Desk,
     logon: str,

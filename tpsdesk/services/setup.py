@@ -31,6 +31,7 @@ from tpsdesk.services.actors import actor_for
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.history import record_event
 from tpsdesk.services.identity import Identity, require_setup
+from tpsdesk.services.retry import transaction
 from tpsdesk.text import a_or_an, clean
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
@@ -109,6 +110,7 @@ def is_empty(desk: Desk) -> bool:
         return int(session.exec(select(func.count(col(Staff.id)))).one()) == 0
 
 
+@transaction
 def add_centre(desk: Desk, who: Identity, code: str, name: str, channel: str, sp_mailbox: str = "") -> CentreView:
     code = _code("code", code)
     if channel not in CHANNELS:
@@ -126,6 +128,7 @@ def add_centre(desk: Desk, who: Identity, code: str, name: str, channel: str, sp
     return CentreView(code, name, channel, mailbox)
 
 
+@transaction
 def add_site(
     desk: Desk,
     who: Identity,
@@ -183,6 +186,7 @@ def _w5_group(value: str | None, sp_pool: bool) -> W5Group:
         raise ValidationError("w5_group", f"unknown W5 group {value!r}: use {names}, or leave it out") from None
 
 
+@transaction
 def add_staff(
     desk: Desk,
     who: Identity,
@@ -272,6 +276,7 @@ def check_login_name(desk: Desk, logon: str) -> str:
     return pgroles.check_login(login_name(desk, clean(logon, multiline=False).strip()))
 
 
+@transaction
 def provide_login(desk: Desk, who: Identity, logon: str) -> LoginChange:
     """``staff add --login``: create the member's login role in ``tpsdesk_staff`` (and
     ``tpsdesk_admin`` for an admin), or grant an existing one, when the acting login may;
@@ -304,6 +309,7 @@ class AdminChange:
         }
 
 
+@transaction
 def set_admin(desk: Desk, who: Identity, logon: str, admin: bool = True) -> AdminChange:
     """Grant (or revoke) the admin flag (R7); a change is an event, ``admin-granted`` or
     ``admin-revoked``. On PostgreSQL the member's login joins or leaves ``tpsdesk_admin``
@@ -468,6 +474,7 @@ def _change_dates(option: str, values: Sequence[str | date]) -> list[date]:
     return days
 
 
+@transaction
 def set_site_holidays(
     desk: Desk,
     who: Identity,

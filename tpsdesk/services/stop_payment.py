@@ -33,6 +33,7 @@ from tpsdesk.services.desk import Desk
 from tpsdesk.services.escalations import create_escalation, view_of
 from tpsdesk.services.history import add_note_row, record_event
 from tpsdesk.services.intake import can_see_contact, flush_contact, load_contact
+from tpsdesk.services.retry import transaction
 from tpsdesk.services.uow import flush_or_conflict, touch
 from tpsdesk.services.views import EscalationView, json_fields
 from tpsdesk.text import fold, normalise_crn, single_line
@@ -345,6 +346,7 @@ def render(desk: Desk, logon: str, data: StopPaymentInput, contact_id: int | Non
         return _prepare(desk, session, logon, data, contact_id)[3]
 
 
+@transaction
 def save(
     desk: Desk,
     logon: str,
@@ -593,6 +595,7 @@ def _history(
         add_note_row(session, esc, actor.id, at, note_text, kind=NoteKind.NOTE)
 
 
+@transaction
 def verify_doc(desk: Desk, logon: str, doc_id: int, note: str = "") -> DocView:
     """S4: the receiving officer records that the DOC holds the amount and exactly why."""
     remark = single_line(note)
@@ -611,6 +614,7 @@ def verify_doc(desk: Desk, logon: str, doc_id: int, note: str = "") -> DocView:
         return _view(session, row)
 
 
+@transaction
 def return_doc(desk: Desk, logon: str, doc_id: int, missing: str) -> DocView:
     """S4: the receiving officer returns the DOC to the SO, saying what is missing."""
     what = single_line(missing)

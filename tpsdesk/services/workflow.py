@@ -32,6 +32,7 @@ from tpsdesk.services.finalisation import (
     who_completes,
     withdraw,
 )
+from tpsdesk.services.retry import transaction
 from tpsdesk.services.uow import UnitOfWork, visible_escalation
 from tpsdesk.services.views import EscalationView
 from tpsdesk.text import clean, single_line
@@ -116,6 +117,7 @@ def referral_options(desk: Desk, logon: str, escalation_id: int) -> dict[str, An
         }
 
 
+@transaction
 def refer(
     desk: Desk,
     logon: str,
@@ -245,6 +247,7 @@ def _stop_requested(uow: UnitOfWork, esc: Escalation) -> None:
     ict_asked(uow, esc)
 
 
+@transaction
 def set_service_first(
     desk: Desk, logon: str, escalation_id: int, number: str, *, expected_version: int | None = None
 ) -> EscalationView:
