@@ -3,8 +3,9 @@
 Screens are Textual MODES, each imported lazily by module path so a screen
 that is not built yet shows a placeholder instead of breaking the app. The
 F-keys are App bindings with ``priority=True`` so they work while a text field
-has focus. Database work happens in thread workers inside the screens; the
-little done here at start-up (who am I) is a couple of indexed reads.
+has focus. Database work happens in thread workers inside the screens; who am I
+(R7, ``services.identity``) is looked up in a thread worker that the app awaits
+before it handles its next message: the event loop never waits on the database.
 
 The app starts the change feed (``tpsdesk.changes``) on mount: its own thread hears
 other processes' commits and posts :class:`FloorChanged`; the handler hands the
@@ -19,6 +20,8 @@ import importlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from textual.app import App, ComposeResult
@@ -26,12 +29,16 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
+from textual.worker import WorkerFailed
 
 from screens.widgets import DeskHeader, DeskScreen
 from tpsdesk import changes
 from tpsdesk.domain.facts import Actor
 from tpsdesk.errors import TpsError
 from tpsdesk.services.desk import Desk, open_desk
+from tpsdesk.services.identity import POSTGRESQL, Identity
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,26 @@ def os_user() -> str:
         return ""
 
 
+@dataclass(frozen=True)
+class StartFacts:
+    """What the start-up lookup found (in a thread): who, whether the floor is empty, whom to
+    sign in as (None: ask with the picker), and a warning or a refusal to show."""
+
+    identity: Identity | None
+    empty: bool = False
+    logon: str | None = None
+    warning: str = ""
+    refusal: str = ""
+
+
+@dataclass(frozen=True)
+class SignInFacts:
+    actor: Actor
+    centre: str
+    site: str
+    zone: str | None
+
+
 class TpsApp(App):
     """The desk. ``desk`` and ``user`` may be given (tests); else opened from ``db``."""
 
@@ -184,7 +211,9 @@ class TpsApp(App):
 
         self.desk: Desk = desk
         self.site_override = (site or os.environ.get("TPSDESK_SITE") or "").upper() or None
+        self.cli_user = user
         self.requested_user = user or os.environ.get("TPSDESK_USER") or ""
+        self.identity: Identity | None = None  # R7: set by the start-up lookup
         self.user: str = ""
         self.actor: Actor | None = None
         self.role = ""
@@ -224,74 +253,108 @@ class TpsApp(App):
             self.feed.stop()
             self.feed = None
 
-    # ------------------------------------------------------------ who am I
-    def on_mount(self) -> None:
-        from tpsdesk.services import setup
+    # ------------------------------------------------------------ who am I (R7)
+    async def in_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in a thread worker, awaited: the event loop stays free while the app
+        waits for the answer before its next message (sign-in comes before everything else)."""
+        worker = self.run_worker(partial(fn, *args), thread=True, exit_on_error=False, group="sign-in")
+        try:
+            return await worker.wait()
+        except WorkerFailed as failed:
+            raise failed.error from None
 
+    async def on_mount(self) -> None:
         self._start_feed()
+        await self._begin(await self.in_thread(self.start_facts))
+
+    def start_facts(self, created: str | None = None) -> StartFacts:
+        """In a thread: who is acting (``services.identity``), and whom to sign in as. On
+        PostgreSQL the login decides and nobody is offered a picker; on a SQLite file the
+        logon created by the first run, ``--user``, ``TPSDESK_USER`` or the OS user is matched
+        to a staff logon, else the picker asks."""
+        from tpsdesk.services import identity, setup
 
         try:
+            who = identity.resolve(self.desk, user=self.cli_user, env_user=os.environ.get("TPSDESK_USER"))
+        except TpsError as exc:  # a --user that is not the PostgreSQL login
+            return StartFacts(None, refusal=str(exc))
+        try:
             if setup.is_empty(self.desk):
-                from screens.first_run import FirstRunScreen
-
-                self.push_screen(FirstRunScreen(), self._after_first_run)
-                return
-            logon = self._match_user(self.requested_user or os_user())
+                who.as_floor_owner()  # only the floor's owner sets up an empty database
+                return StartFacts(who, empty=True)
+            if who.backend == POSTGRESQL:
+                logon = who.staff_logon()
+                setup.whoami(self.desk, logon)  # a staff member, and active
+                return StartFacts(who, logon=logon)
         except TpsError as exc:
-            self.notify(str(exc), severity="error", markup=False)
+            return StartFacts(who, refusal=str(exc))
+        candidate = created or self.requested_user or os_user()
+        staff = {s.logon.lower(): s.logon for s in setup.list_staff(self.desk) if s.active}
+        found = staff.get(candidate.lower()) if candidate else None
+        warning = ""
+        if found is None and self.requested_user and not created:
+            warning = f"{candidate!r} is not a staff logon here: choose who you are"
+        return StartFacts(who, logon=found, warning=warning)
+
+    async def _begin(self, facts: StartFacts) -> None:
+        self.identity = facts.identity
+        if facts.refusal:
+            from screens.identity import SignInRefused
+
+            self.push_screen(SignInRefused(facts.refusal), lambda _: self.exit())
             return
-        if logon:
-            self.sign_in(logon)
+        if facts.empty:
+            from screens.first_run import FirstRunScreen
+
+            self.push_screen(FirstRunScreen(), self._after_first_run)
+            return
+        if facts.warning:
+            self.notify(facts.warning, severity="warning", markup=False)
+        if facts.logon:
+            await self.sign_in(facts.logon)
         else:
             self._pick_user()
-
-    def _match_user(self, candidate: str) -> str | None:
-        """``--user``, ``TPSDESK_USER`` or the OS user, matched to an active staff logon."""
-        from tpsdesk.services import setup
-
-        if not candidate:
-            return None
-        staff = {s.logon.lower(): s for s in setup.list_staff(self.desk) if s.active}
-        found = staff.get(candidate.lower())
-        if found is None and self.requested_user:
-            self.notify(
-                f"{candidate!r} is not a staff logon here: choose who you are", severity="warning", markup=False
-            )
-        return found.logon if found else None
 
     def _pick_user(self) -> None:
         from screens.identity import UserPicker
 
         self.push_screen(UserPicker(site=self.site_override), self._after_pick)
 
-    def _after_pick(self, logon: str | None) -> None:
+    async def _after_pick(self, logon: str | None) -> None:
         if logon:
-            self.sign_in(logon)
+            await self.sign_in(logon)
         else:
             self.exit()
 
-    def _after_first_run(self, logon: str | None) -> None:
+    async def _after_first_run(self, logon: str | None) -> None:
         if logon is None:
             self.exit()
             return
-        found = self._match_user(logon or self.requested_user or os_user())
-        if found:
-            self.sign_in(found)
-        else:
-            self._pick_user()
+        await self._begin(await self.in_thread(self.start_facts, logon))
 
-    def sign_in(self, logon: str) -> None:
-        """Become ``logon``: header, home screen by role (R1-R4)."""
+    def sign_in_facts(self, logon: str) -> SignInFacts:
+        """In a thread: the staff member, their Centre, site and its zone."""
         from tpsdesk.services import setup
 
-        self.actor = setup.whoami(self.desk, logon)
-        self.user = self.actor.logon
-        self.role = self.actor.role
-        staff = next(s for s in setup.list_staff(self.desk) if s.logon == self.user)
+        actor = setup.whoami(self.desk, logon)
+        staff = next(s for s in setup.list_staff(self.desk) if s.logon == actor.logon)
         sites = {s.code: s for s in setup.list_sites(self.desk)}
-        self.centre = staff.centre
-        self.site = self.site_override if self.site_override in sites else staff.site
-        self.zone = sites[self.site].zone if self.site in sites else self.zone
+        site = self.site_override if self.site_override in sites else staff.site
+        return SignInFacts(actor, staff.centre, site, sites[site].zone if site in sites else None)
+
+    async def sign_in(self, logon: str) -> None:
+        """Become ``logon``: header, home screen by role (R1-R4)."""
+        try:
+            facts = await self.in_thread(self.sign_in_facts, logon)
+        except TpsError as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.actor = facts.actor
+        self.user = facts.actor.logon
+        self.role = facts.actor.role
+        self.centre = facts.centre
+        self.site = facts.site
+        self.zone = facts.zone or self.zone
         self.sub_title = self.header_text()
         self.show_screen(HOME_BY_ROLE.get(self.role, "queue"))
 

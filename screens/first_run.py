@@ -1,4 +1,8 @@
-"""First run on an empty database: load a demo floor, or create the first staff member."""
+"""First run on an empty database: load a demo floor, or create the first staff member.
+
+Both are the floor's owner setting the floor up (R7); the first staff member gets the
+admin flag, so they can set up the rest of the floor from then on.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from tpsdesk.errors import TpsError
 
 if TYPE_CHECKING:
     from screens.app import TpsApp
+    from tpsdesk.services.identity import Identity
 
 ZONES = ["Australia/Sydney", "Australia/Melbourne", "Australia/Brisbane", "Australia/Adelaide",
          "Australia/Darwin", "Australia/Perth", "Australia/Hobart"]  # fmt: skip
@@ -82,7 +87,12 @@ class FirstRunScreen(ModalScreen[str | None]):
         from screens.app import os_user
 
         app: TpsApp = self.app  # type: ignore[assignment]
-        self.query_one("#logon", Input).value = app.requested_user or os_user()
+        who = app.identity
+        if who is not None and who.backend == "postgresql":  # R7: the login is who signs in
+            logon = app.desk.policy.identity.logon_of(who.login) or ""
+        else:
+            logon = app.requested_user or os_user()
+        self.query_one("#logon", Input).value = logon
         self.query_one("#demo", Button).focus()
 
     @on(Button.Pressed, "#demo")
@@ -109,7 +119,7 @@ class FirstRunScreen(ModalScreen[str | None]):
         try:
             from tpsdesk import demo  # written separately; imported only when asked for
 
-            demo.generate(app.desk, size=300, seed=1)
+            demo.generate(app.desk, who=self._owner(app), size=300, seed=1)
         except ImportError:
             self.post_message(SetupDone(error="the demo floor is not available in this build: start empty instead"))
             return
@@ -124,18 +134,27 @@ class FirstRunScreen(ModalScreen[str | None]):
 
         app: TpsApp = self.app  # type: ignore[assignment]
         try:
+            owner = self._owner(app)
             if not v["logon"].strip():
                 raise_missing("logon", "your logon ID is required")
             # A retry after a mistake further down must not trip over what was already made.
             if not any(c.code == v["centre-code"].strip().upper() for c in setup.list_centres(app.desk)):
-                setup.add_centre(app.desk, v["centre-code"], v["centre-name"], v["channel"])
+                setup.add_centre(app.desk, owner, v["centre-code"], v["centre-name"], v["channel"])
             if not any(s.code == v["site-code"].strip().upper() for s in setup.list_sites(app.desk)):
-                setup.add_site(app.desk, v["site-code"], v["site-code"], v["centre-code"], v["zone"], v["state"])
-            staff = setup.add_staff(app.desk, v["logon"], v["name"], v["role"], v["site-code"])
+                setup.add_site(app.desk, owner, v["site-code"], v["site-code"], v["centre-code"], v["zone"], v["state"])
+            staff = setup.add_staff(app.desk, owner, v["logon"], v["name"], v["role"], v["site-code"], admin=True)
         except TpsError as exc:
             self.post_message(SetupDone(error=str(exc)))
             return
         self.post_message(SetupDone(logon=staff.logon))
+
+    @staticmethod
+    def _owner(app: TpsApp) -> Identity:
+        """The floor's owner, who alone sets up an empty database (R7)."""
+        from tpsdesk.services.identity import resolve
+
+        who = app.identity or resolve(app.desk, user=app.cli_user)
+        return who.as_floor_owner()
 
     def on_setup_done(self, message: SetupDone) -> None:
         if message.error:

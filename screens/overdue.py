@@ -49,7 +49,12 @@ class OverdueScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="overdue", classes="dialog"):
-            yield Label("Overdue: urgent arrears first (S3), then most overdue", markup=False, classes="dialog-title", id="overdue-title")
+            yield Label(
+                "Overdue: urgent arrears first (S3), then most overdue",
+                markup=False,
+                classes="dialog-title",
+                id="overdue-title",
+            )
             yield Input(placeholder="Filter: id, CRN or words (Enter opens)", id="overdue-filter")
             yield DataTable(id="overdue-table", cursor_type="row", zebra_stripes=True)
 

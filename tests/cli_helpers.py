@@ -30,7 +30,10 @@ def run(
         cmd += ["--db", db]
     if user:
         cmd += ["--user", user]
-    return subprocess.run([*cmd, *args], capture_output=True, text=True, env=clean, timeout=60)
+    # No terminal on stdin: a command that asks on a terminal (demo --reset) does not ask here.
+    return subprocess.run(
+        [*cmd, *args], capture_output=True, text=True, env=clean, timeout=60, stdin=subprocess.DEVNULL
+    )
 
 
 def ok_json(proc: subprocess.CompletedProcess[str]) -> Any:

@@ -20,6 +20,7 @@ from tpsdesk.clock import FakeClock
 from tpsdesk.policy import load_policy
 from tpsdesk.services import setup
 from tpsdesk.services.desk import Desk
+from tpsdesk.services.identity import Identity, floor_owner
 from tpsdesk.store import Store, resolve_url
 
 # A Friday morning in Sydney (AEST): 2026-09-25 10:00 local.
@@ -85,24 +86,29 @@ class Floor:
     cr_tl: str = "crtl1"
 
 
-def build_floor(desk: Desk) -> Floor:
-    setup.add_centre(desk, "PCC", "Parramatta Smart Centre", "smart-centre", "sp.pcc@example.gov.au")
-    setup.add_site(desk, "SYD", "Parramatta", "PCC", "Australia/Sydney", "NSW")
-    setup.add_site(desk, "PER", "Perth", "PCC", "Australia/Perth", "WA")
-    setup.add_centre(desk, "CRC", "Compensation Recovery Brisbane", "comp-recovery", "helpdesk.crc@example.gov.au")
-    setup.add_site(desk, "BNE", "Brisbane", "CRC", "Australia/Brisbane", "QLD")
-    setup.add_staff(desk, "tl1", "Tina Lead", "TL", "SYD")
-    setup.add_staff(desk, "so1", "Sam Officer", "SO", "SYD", team_leader="tl1")
-    setup.add_staff(desk, "tps1", "Terry Peer", "TPS", "SYD", team_leader="tl1")
-    setup.add_staff(desk, "tps2", "Pat Pool", "TPS", "SYD", team_leader="tl1", sp_pool=True)
-    setup.add_staff(desk, "sp1", "Sue Senior", "SP", "SYD")
-    setup.add_staff(desk, "sso1", "Sid Support", "SSO", "SYD")
-    setup.add_staff(desk, "so_per", "Pia Perth", "SO", "PER", team_leader="tl1")
-    setup.add_staff(desk, "sp_per", "Paul Perth", "SP", "PER")
-    setup.add_staff(desk, "crtl1", "Cara Lead", "TL", "BNE")
-    setup.add_staff(desk, "crso1", "Cody Officer", "SO", "BNE", team_leader="crtl1")
-    setup.add_staff(desk, "crtps1", "Cleo Peer", "TPS", "BNE", team_leader="crtl1")
-    setup.add_staff(desk, "crsso1", "Cal Helpdesk", "SSO", "BNE")
+# Fixtures set the floor up as its owner, acting as no staff member (R7).
+OWNER = floor_owner("tests")
+
+
+def build_floor(desk: Desk, who: Identity = OWNER) -> Floor:
+    """The small floor; tl1 holds the admin flag (R7), crtl1 (a TL too) does not."""
+    setup.add_centre(desk, who, "PCC", "Parramatta Smart Centre", "smart-centre", "sp.pcc@example.gov.au")
+    setup.add_site(desk, who, "SYD", "Parramatta", "PCC", "Australia/Sydney", "NSW")
+    setup.add_site(desk, who, "PER", "Perth", "PCC", "Australia/Perth", "WA")
+    setup.add_centre(desk, who, "CRC", "Compensation Recovery Brisbane", "comp-recovery", "helpdesk.crc@example.gov.au")
+    setup.add_site(desk, who, "BNE", "Brisbane", "CRC", "Australia/Brisbane", "QLD")
+    setup.add_staff(desk, who, "tl1", "Tina Lead", "TL", "SYD", admin=True)
+    setup.add_staff(desk, who, "so1", "Sam Officer", "SO", "SYD", team_leader="tl1")
+    setup.add_staff(desk, who, "tps1", "Terry Peer", "TPS", "SYD", team_leader="tl1")
+    setup.add_staff(desk, who, "tps2", "Pat Pool", "TPS", "SYD", team_leader="tl1", sp_pool=True)
+    setup.add_staff(desk, who, "sp1", "Sue Senior", "SP", "SYD")
+    setup.add_staff(desk, who, "sso1", "Sid Support", "SSO", "SYD")
+    setup.add_staff(desk, who, "so_per", "Pia Perth", "SO", "PER", team_leader="tl1")
+    setup.add_staff(desk, who, "sp_per", "Paul Perth", "SP", "PER")
+    setup.add_staff(desk, who, "crtl1", "Cara Lead", "TL", "BNE")
+    setup.add_staff(desk, who, "crso1", "Cody Officer", "SO", "BNE", team_leader="crtl1")
+    setup.add_staff(desk, who, "crtps1", "Cleo Peer", "TPS", "BNE", team_leader="crtl1")
+    setup.add_staff(desk, who, "crsso1", "Cal Helpdesk", "SSO", "BNE")
     return Floor()
 
 
@@ -154,3 +160,52 @@ def pg_desk(pg_url: str, policy) -> Iterator[Desk]:
 @pytest.fixture
 def pg_floor(pg_desk: Desk) -> Floor:
     return build_floor(pg_desk)
+
+
+class PgLogins:
+    """Login roles of the test cluster for R7 tests. Roles are cluster-wide, so every name is
+    unique (``tps_<hex>``); each is dropped after the test (its sessions ended first)."""
+
+    def __init__(self, url: str) -> None:
+        self.base = url
+        self.names: list[str] = []
+        self.admin = create_engine(url, isolation_level="AUTOCOMMIT")
+
+    def new(self, prefix: str = "tps") -> str:
+        """A fresh name, dropped at the end whether or not it was created."""
+        name = f"{prefix}_{secrets.token_hex(4)}"
+        self.names.append(name)
+        return name
+
+    def url(self, name: str) -> str:
+        """The test database as ``name`` (trust auth: no password)."""
+        return make_url(self.base).set(username=name, password=None).render_as_string(hide_password=False)
+
+    def create(self, *groups: str, prefix: str = "tps") -> str:
+        """A login role, in ``groups``; returns its name."""
+        name = self.new(prefix)
+        in_role = f" IN ROLE {', '.join(groups)}" if groups else ""
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE ROLE "{name}" LOGIN{in_role}'))
+        return name
+
+    def drop(self) -> None:
+        import gc
+
+        gc.collect()  # engines of in-process CLI runs let their connections go
+        with self.admin.connect() as conn:
+            for name in self.names:
+                conn.execute(
+                    text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :n"), {"n": name}
+                )
+                conn.execute(text(f'DROP ROLE IF EXISTS "{name}"'))
+        self.admin.dispose()
+
+
+@pytest.fixture
+def pg_logins(pg_url: str) -> Iterator[PgLogins]:
+    logins = PgLogins(pg_url)
+    try:
+        yield logins
+    finally:
+        logins.drop()

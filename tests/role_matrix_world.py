@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cli_helpers import invoke
-from conftest import START, build_floor
+from conftest import OWNER, START, build_floor
 from sqlalchemy import text
 from sqlmodel import func, select
 
@@ -97,20 +97,24 @@ def add_matrix_staff(desk: Desk) -> None:
     """The conftest floor's missing people: W5 groups, the raisers and holders, and a Centre of
     each channel beside the floor's (its SP, or in comp-recovery its SSO, for R3 and R5)."""
     build_floor(desk)
-    setup.add_staff(desk, "tps_hp", "Hal Highperf", "TPS", "SYD", team_leader="tl1", w5_group="high-performing")
-    setup.add_staff(desk, "tps_r", "Rory Raiser", "TPS", "SYD", team_leader="tl1")
-    setup.add_staff(desk, "sp_h", "Hana Holder", "SP", "SYD")
-    setup.add_staff(desk, "crtps_hp", "Cyd Highperf", "TPS", "BNE", team_leader="crtl1", w5_group="high-performing")
-    setup.add_staff(desk, "crtps_pool", "Cam Pool", "TPS", "BNE", team_leader="crtl1", w5_group="sp-pool")
-    setup.add_staff(desk, "crtps_r", "Rhea Raiser", "TPS", "BNE", team_leader="crtl1")
-    setup.add_staff(desk, "crsso_h", "Hugo Holder", "SSO", "BNE")
-    setup.add_staff(desk, "crsp1", "Cory Senior", "SP", "BNE")
-    setup.add_centre(desk, "MCC", "Melbourne Smart Centre", "smart-centre", "sp.mcc@example.gov.au")
-    setup.add_site(desk, "MEL", "Melbourne", "MCC", "Australia/Melbourne", "VIC")
-    setup.add_staff(desk, "sp_mel", "Meg Elsewhere", "SP", "MEL")
-    setup.add_centre(desk, "CRA", "Compensation Recovery Adelaide", "comp-recovery", "helpdesk.cra@example.gov.au")
-    setup.add_site(desk, "ADL", "Adelaide", "CRA", "Australia/Adelaide", "SA")
-    setup.add_staff(desk, "crsso_adl", "Ada Elsewhere", "SSO", "ADL")
+    setup.add_staff(desk, OWNER, "tps_hp", "Hal Highperf", "TPS", "SYD", team_leader="tl1", w5_group="high-performing")
+    setup.add_staff(desk, OWNER, "tps_r", "Rory Raiser", "TPS", "SYD", team_leader="tl1")
+    setup.add_staff(desk, OWNER, "sp_h", "Hana Holder", "SP", "SYD")
+    setup.add_staff(
+        desk, OWNER, "crtps_hp", "Cyd Highperf", "TPS", "BNE", team_leader="crtl1", w5_group="high-performing"
+    )
+    setup.add_staff(desk, OWNER, "crtps_pool", "Cam Pool", "TPS", "BNE", team_leader="crtl1", w5_group="sp-pool")
+    setup.add_staff(desk, OWNER, "crtps_r", "Rhea Raiser", "TPS", "BNE", team_leader="crtl1")
+    setup.add_staff(desk, OWNER, "crsso_h", "Hugo Holder", "SSO", "BNE")
+    setup.add_staff(desk, OWNER, "crsp1", "Cory Senior", "SP", "BNE")
+    setup.add_centre(desk, OWNER, "MCC", "Melbourne Smart Centre", "smart-centre", "sp.mcc@example.gov.au")
+    setup.add_site(desk, OWNER, "MEL", "Melbourne", "MCC", "Australia/Melbourne", "VIC")
+    setup.add_staff(desk, OWNER, "sp_mel", "Meg Elsewhere", "SP", "MEL")
+    setup.add_centre(
+        desk, OWNER, "CRA", "Compensation Recovery Adelaide", "comp-recovery", "helpdesk.cra@example.gov.au"
+    )
+    setup.add_site(desk, OWNER, "ADL", "Adelaide", "CRA", "Australia/Adelaide", "SA")
+    setup.add_staff(desk, OWNER, "crsso_adl", "Ada Elsewhere", "SSO", "ADL")
 
 
 @dataclass

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from conftest import OWNER
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
@@ -88,10 +89,10 @@ def test_r7_every_event_records_the_login_that_acted(desk: Desk, floor: Any) -> 
 
 
 def test_d3_demo_reset_empties_history_and_puts_the_guard_back(desk: Desk) -> None:
-    demo.generate(desk, size=20, seed=1)
+    demo.generate(desk, who=OWNER, size=20, seed=1)
     with desk.store.read() as session:
         guard = appendonly.installed(session.connection())
-    demo.generate(desk, size=5, seed=2, reset=True)
+    demo.generate(desk, who=OWNER, size=5, seed=2, reset=True)
     with desk.store.read() as session:
         conn = session.connection()
         assert appendonly.installed(conn) == guard and len(guard) == 6
@@ -113,9 +114,9 @@ def test_d3_pg_raw_sql_cannot_rewrite_history(pg_desk: Desk, pg_floor: Any, stat
 
 @pytest.mark.postgres
 def test_d3_pg_demo_reset_puts_the_guard_back(pg_desk: Desk) -> None:
-    demo.generate(pg_desk, size=10, seed=1)
+    demo.generate(pg_desk, who=OWNER, size=10, seed=1)
     with pg_desk.store.read() as session:
         guard = appendonly.installed(session.connection())
-    demo.generate(pg_desk, size=3, seed=2, reset=True)
+    demo.generate(pg_desk, who=OWNER, size=3, seed=2, reset=True)
     with pg_desk.store.read() as session:
         assert appendonly.installed(session.connection()) == guard and len(guard) >= 5

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from cli_helpers import fails, ok_json, run
+from conftest import OWNER
 
 from tpsdesk.services import setup
 from tpsdesk.services.desk import Desk
@@ -124,8 +125,8 @@ def test_e1_e12_due_cli_every_category_has_the_json_shape(category: str) -> None
 
 
 def test_due_cli_site_not_in_policy_comes_from_the_database(desk: Desk, db_url: str) -> None:
-    setup.add_centre(desk, "GEE", "Geelong", "smart-centre")
-    setup.add_site(desk, "GEL", "Geelong", "GEE", "Australia/Melbourne", "VIC", "08:00", "16:30")
+    setup.add_centre(desk, OWNER, "GEE", "Geelong", "smart-centre")
+    setup.add_site(desk, OWNER, "GEL", "Geelong", "GEE", "Australia/Melbourne", "VIC", "08:00", "16:30")
     out = due("arrears", "--at", "2026-09-25T16:45", "--site", "gel", db=db_url)
     # The site's own COB (16:30) applies: after COB, next business day (Mon 28 Sep).
     assert out["site"] == "GEL" and out["due"] == "2026-09-28T16:30:00+10:00" and out["after_hours"] is True

@@ -34,13 +34,13 @@ def due_at(db: str | None, *args: str) -> str:
     return ok_json(run("due", "arrears", "--at", LATE_FRIDAY, *args, "--json", db=db))["due"]
 
 
-def holidays(db: str, *args: str, user: str = "sp_per") -> dict:
+def holidays(db: str, *args: str, user: str = "tl1") -> dict:
     return ok_json(invoke("site", "holidays", "PER", *args, "--json", db=db, user=user))
 
 
 def test_c3_removed_holiday_makes_the_day_a_business_day_for_due(floor_db: str) -> None:
     assert due_at(floor_db, "--site", "PER") == "2026-09-29T17:00:00+08:00"  # King's Birthday skipped
-    out = ok_json(run("site", "holidays", "PER", "--remove", KINGS_BIRTHDAY, "--json", db=floor_db, user="sp_per"))
+    out = ok_json(run("site", "holidays", "PER", "--remove", KINGS_BIRTHDAY, "--json", db=floor_db, user="tl1"))
     assert out["removed_holidays"] == [KINGS_BIRTHDAY]
     assert due_at(floor_db, "--site", "PER") == "2026-09-28T17:00:00+08:00"  # now worked: due Monday
     holidays(floor_db, "--clear", KINGS_BIRTHDAY)
@@ -105,16 +105,16 @@ def test_c3_bad_dates_and_refusals_say_what_to_fix_and_change_nothing(floor_db: 
         ((), 2, ("--add", "--remove", "--clear")),
     ]
     for args, code, words in cases:
-        fails(invoke("site", "holidays", "PER", *args, db=floor_db, user="sp_per"), code, *words)
+        fails(invoke("site", "holidays", "PER", *args, db=floor_db, user="tl1"), code, *words)
         unchanged()
-    # R6 for now (SP, SSO, TL: the roles that may reassign): a TPS or an SO is refused.
-    fails(invoke("site", "holidays", "PER", "--add", "2026-10-01", db=floor_db, user="tps1"), 3, "TPS")
-    fails(invoke("site", "holidays", "PER", "--add", "2026-10-01", db=floor_db, user="so_per"), 3, "SO")
-    # An SP of another Centre may not change PCC's sites; a TL may.
-    fails(invoke("site", "holidays", "PER", "--add", "2026-10-01", db=floor_db, user="crsso1"), 3, "own Centre")
+    # R7: a site's calendar is the floor's set-up: an admin's (tl1) or the file's owner's, whatever the role.
+    for logon in ("tps1", "so_per", "sp_per", "crsso1", "crtl1"):
+        fails(invoke("site", "holidays", "PER", "--add", "2026-10-01", db=floor_db, user=logon), 3, "admin flag", logon)
     unchanged()
     fails(invoke("site", "holidays", "ZZZ", "--add", "2026-10-01", db=floor_db, user="tl1"), 2, "ZZZ")
     assert holidays(floor_db, "--add", "2026-10-01", user="tl1")["extra_holidays"] == ["2026-10-01"]
+    owner = ok_json(invoke("site", "holidays", "PER", "--add", "2026-10-02", "--json", db=floor_db))  # no --user
+    assert owner["extra_holidays"] == ["2026-10-01", "2026-10-02"]
 
 
 def test_c3_database_site_and_policy_site_of_the_same_code_agree(
@@ -136,7 +136,7 @@ def test_c3_database_site_and_policy_site_of_the_same_code_agree(
     # Mon 28 Sep worked (state level), Tue 29 Sep a holiday of the PER site (policy site level).
     assert due(missing) == due(floor_db) == "2026-09-28T17:00:00+08:00"
     # The site's own --add of the Monday overrides the state's removal, in the database's PER.
-    ok_json(run("site", "holidays", "PER", "--add", KINGS_BIRTHDAY, "--json", db=floor_db, user="sp_per", env=env))
+    ok_json(run("site", "holidays", "PER", "--add", KINGS_BIRTHDAY, "--json", db=floor_db, user="tl1", env=env))
     assert due(floor_db) == "2026-09-30T17:00:00+08:00"
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from cli_helpers import fails, ok_json, run
+from conftest import OWNER
 from sqlalchemy import Table, func, select
 from sqlmodel import col
 
@@ -47,8 +48,8 @@ def other_desk(tmp_path: Path, template_db: Path, desk: Desk) -> Desk:
 
 
 def test_demo_same_seed_and_clock_give_the_same_rows(desk: Desk, other_desk: Desk) -> None:
-    first = demo.generate(desk, size=150, seed=7)
-    second = demo.generate(other_desk, size=150, seed=7)
+    first = demo.generate(desk, who=OWNER, size=150, seed=7)
+    second = demo.generate(other_desk, who=OWNER, size=150, seed=7)
     assert first.to_json() == second.to_json()
     a, b = _dump(desk), _dump(other_desk)
     assert a == b
@@ -56,13 +57,13 @@ def test_demo_same_seed_and_clock_give_the_same_rows(desk: Desk, other_desk: Des
 
 
 def test_demo_another_seed_gives_other_rows(desk: Desk, other_desk: Desk) -> None:
-    demo.generate(desk, size=80, seed=1)
-    demo.generate(other_desk, size=80, seed=2)
+    demo.generate(desk, who=OWNER, size=80, seed=1)
+    demo.generate(other_desk, who=OWNER, size=80, seed=2)
     assert _dump(desk)["escalation"] != _dump(other_desk)["escalation"]
 
 
 def test_demo_every_category_and_status_with_some_overdue(desk: Desk) -> None:
-    stats = demo.generate(desk, size=300, seed=3)
+    stats = demo.generate(desk, who=OWNER, size=300, seed=3)
     assert set(stats.by_category) == set(desk.policy.categories)
     assert set(stats.by_status) == set(STATUSES)
     assert stats.overdue > 0
@@ -85,7 +86,7 @@ def test_demo_every_category_and_status_with_some_overdue(desk: Desk) -> None:
 
 
 def test_demo_staff_in_every_role_of_both_channels(desk: Desk) -> None:
-    demo.generate(desk, size=20, seed=1)
+    demo.generate(desk, who=OWNER, size=20, seed=1)
     with desk.store.read() as session:
         rows = session.exec(
             select(Staff.role, Staff.w5_group, Centre.channel).join(Centre, Centre.id == Staff.centre_id)
@@ -106,7 +107,7 @@ def test_demo_staff_in_every_role_of_both_channels(desk: Desk) -> None:
 def test_demo_sites_use_the_policy_site_codes(desk: Desk) -> None:
     from tpsdesk.services.setup import list_sites
 
-    demo.generate(desk, size=0, seed=1)
+    demo.generate(desk, who=OWNER, size=0, seed=1)
     sites = {s.code: s for s in list_sites(desk)}
     policy_sites = desk.policy.builtin_sites
     assert len({s.state for s in sites.values()}) >= 5 and len({s.zone for s in sites.values()}) >= 4
@@ -116,24 +117,27 @@ def test_demo_sites_use_the_policy_site_codes(desk: Desk) -> None:
 
 def test_demo_refuses_a_loaded_database_without_reset(desk: Desk, floor) -> None:
     with pytest.raises(ValidationError, match="--reset"):
-        demo.generate(desk, size=10)
+        demo.generate(desk, who=OWNER, size=10)
     with desk.store.read() as session:
         assert session.exec(select(func.count()).select_from(Staff)).one()[0] == 12  # untouched
-    demo.generate(desk, size=10, reset=True)
+    # R7: a floor the demo did not make is deleted only when forced.
+    with pytest.raises(ValidationError, match=r"did not create \(2 Centres, 3 sites, 12 staff.*--force"):
+        demo.generate(desk, who=OWNER, size=10, reset=True)
+    demo.generate(desk, who=OWNER, size=10, reset=True, force=True)
     with desk.store.read() as session:
         assert session.scalars(select(Staff).where(Staff.logon == floor.per_so)).first() is None
         assert session.exec(select(func.count()).select_from(Escalation)).one()[0] == 10
 
 
 def test_demo_reset_twice_keeps_ids_usable_for_new_rows(desk: Desk) -> None:
-    demo.generate(desk, size=40, seed=1)
-    demo.generate(desk, size=40, seed=1, reset=True)
+    demo.generate(desk, who=OWNER, size=40, seed=1)
+    demo.generate(desk, who=OWNER, size=40, seed=1, reset=True)
     v = escalations.raise_escalation(desk, "tps1", category="death", crn="123456789A", summary="after the demo")
     assert v.id == 41
 
 
 def test_e12_demo_deadline_fields_match_the_domain_schedule(desk: Desk) -> None:
-    demo.generate(desk, size=240, seed=11)
+    demo.generate(desk, who=OWNER, size=240, seed=11)
     fields = ("due_at", "after_hours", "next_follow_up_at", "next_action_at", "next_action_kind", "rank", "sort_at")
     with desk.store.read() as session:
         sample = session.exec(select(Escalation).where(col(Escalation.id) % 3 == 0)).scalars().all()
@@ -154,7 +158,8 @@ def test_demo_command_loads_then_refuses_then_resets(tmp_path: Path) -> None:
     assert stats["escalations"] == 60 and stats["staff"] > 0 and "sp1" in stats["logons"]
     fails(run("demo", "--size", "60", db=db), 2, "--reset")
     again = ok_json(run("demo", "--size", "60", "--seed", "4", "--reset", "--json", db=db))
-    assert again == stats
+    # The same floor, and one more event: the reset's own (R7).
+    assert again == {**stats, "events": stats["events"] + 1}
     listed = ok_json(run("escalation", "list", "--json", db=db, user="sp1"))
     assert listed
 
@@ -164,8 +169,8 @@ def test_demo_bulk_path_gives_the_same_rows_and_keeps_every_index(desk: Desk, ot
     query = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
     with desk.store.read() as session:
         before = session.connection().exec_driver_sql(query).all()
-    demo.generate(desk, size=25, seed=9, bulk=True)
-    demo.generate(other_desk, size=25, seed=9, bulk=False)
+    demo.generate(desk, who=OWNER, size=25, seed=9, bulk=True)
+    demo.generate(other_desk, who=OWNER, size=25, seed=9, bulk=False)
     assert _dump(desk) == _dump(other_desk)
     with desk.store.read() as session:
         conn = session.connection()
@@ -175,6 +180,6 @@ def test_demo_bulk_path_gives_the_same_rows_and_keeps_every_index(desk: Desk, ot
 
 def test_demo_bulk_path_with_several_chunks(desk: Desk, other_desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(demo, "CHUNK", 40)  # several chunks: the generator runs in its own process
-    demo.generate(desk, size=130, seed=5, bulk=True)
-    demo.generate(other_desk, size=130, seed=5, bulk=False)
+    demo.generate(desk, who=OWNER, size=130, seed=5, bulk=True)
+    demo.generate(other_desk, who=OWNER, size=130, seed=5, bulk=False)
     assert _dump(desk) == _dump(other_desk)

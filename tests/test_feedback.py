@@ -7,6 +7,7 @@ import json
 
 import pytest
 from cli_helpers import fails, invoke, ok_json, run
+from conftest import OWNER
 from sqlmodel import select
 
 from tpsdesk.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -114,7 +115,7 @@ def test_e7_concern_is_raised_with_one_who_may_confirm(desk, floor) -> None:
 
 
 def test_e7_tps_without_a_team_leader_is_refused_clearly(desk, floor) -> None:
-    setup.add_staff(desk, "tps9", "Tao Noteam", "TPS", "SYD")
+    setup.add_staff(desk, OWNER, "tps9", "Tao Noteam", "TPS", "SYD")
     concern = raise_concern(desk, floor.so, about="tps9", text="wrong answer")
     with pytest.raises(ValidationError, match="no Team Leader recorded") as err:
         confirm_concern(desk, floor.sp, concern.id, finding="it was wrong")
@@ -127,7 +128,7 @@ def test_e7_tps_without_a_team_leader_is_refused_clearly(desk, floor) -> None:
 def test_e7_comp_recovery_anyone_raises_and_the_sso_gives_feedback_to_the_tps(desk, floor, raiser) -> None:
     about = floor.cr_tps
     if raiser == floor.cr_tps:
-        setup.add_staff(desk, "crtps2", "Cy Peer", "TPS", "BNE", team_leader="crtl1")
+        setup.add_staff(desk, OWNER, "crtps2", "Cy Peer", "TPS", "BNE", team_leader="crtl1")
         about = "crtps2"
     concern = raise_concern(desk, raiser, about=about, text="CPP calculation explained wrongly")
     fb = confirm_concern(desk, floor.cr_sso, concern.id, finding="CPP period miscounted")

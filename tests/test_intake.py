@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from conftest import OWNER
 from sqlalchemy import func
 from sqlmodel import select
 
@@ -378,7 +379,7 @@ def test_i7_outcome_queues_confirmation_in_same_transaction(desk, floor) -> None
 def test_i7_message_goes_to_the_requesters_staff_email(desk, floor) -> None:
     from tpsdesk.services import setup
 
-    setup.add_staff(desk, "so9", "Eve Mail", "SO", "SYD", email="eve.mail@example.gov.au")
+    setup.add_staff(desk, OWNER, "so9", "Eve Mail", "SO", "SYD", email="eve.mail@example.gov.au")
     c = ask(desk, floor.tps, requester_logon="so9")
     done = intake.record_outcome(desk, floor.tps, c.id, ["resolved"])
     with desk.store.read() as s:

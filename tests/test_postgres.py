@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from conftest import OWNER
 from sqlalchemy import func, text
 from sqlmodel import select
 
@@ -126,10 +127,10 @@ def test_pg_keyset_list_page_walks_the_queue_once(pg_desk: Desk, pg_floor: Any) 
 
 
 def test_pg_demo_generator(pg_desk: Desk) -> None:
-    stats = demo.generate(pg_desk, size=150, seed=2)
+    stats = demo.generate(pg_desk, who=OWNER, size=150, seed=2)
     assert stats.escalations == 150 and stats.overdue > 0 and set(stats.by_category) == set(pg_desk.policy.categories)
     with pytest.raises(ValidationError, match="--reset"):
-        demo.generate(pg_desk, size=10)
+        demo.generate(pg_desk, who=OWNER, size=10)
     # Explicit ids moved the sequences on: new rows still insert.
     v = escalations.raise_escalation(pg_desk, "tps1", category="death", crn="123456789A")
     assert v.id == 151
@@ -147,7 +148,10 @@ def test_pg_demo_generator(pg_desk: Desk) -> None:
                 esc.sort_at,
             )
         session.rollback()
-    again = demo.generate(pg_desk, size=30, seed=2, reset=True)
+    # R7: tps1's escalation is not the demo's: a reset deletes it only when forced.
+    with pytest.raises(ValidationError, match=r"did not create.*\(1 escalation, 1 history event\).*--force"):
+        demo.generate(pg_desk, who=OWNER, size=30, seed=2, reset=True)
+    again = demo.generate(pg_desk, who=OWNER, size=30, seed=2, reset=True, force=True)
     assert again.escalations == 30
     with pg_desk.store.read() as session:
         assert session.exec(select(func.count()).select_from(Escalation)).one() == 30

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from conftest import OWNER
 
 from tpsdesk.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from tpsdesk.models import Escalation, StopPaymentDoc
@@ -102,9 +103,9 @@ def test_e5a_form_goes_from_the_sp_positional_mailbox(desk, floor) -> None:
 
 
 def test_e5a_refuses_when_the_centre_has_no_mailbox(desk, floor) -> None:
-    setup.add_centre(desk, "NMC", "No Mailbox Centre", "smart-centre")
-    setup.add_site(desk, "NMS", "Nowhere", "NMC", "Australia/Sydney", "NSW")
-    setup.add_staff(desk, "spx", "Sal Nomail", "SP", "NMS")
+    setup.add_centre(desk, OWNER, "NMC", "No Mailbox Centre", "smart-centre")
+    setup.add_site(desk, OWNER, "NMS", "Nowhere", "NMC", "Australia/Sydney", "NSW")
+    setup.add_staff(desk, OWNER, "spx", "Sal Nomail", "SP", "NMS")
     eid = _raise(desk, "spx", "system")
     with pytest.raises(ValidationError, match="no SP positional mailbox: set it") as err:
         wf.refer(desk, "spx", eid, target="ict", checks=ALL_CHECKS)

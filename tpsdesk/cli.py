@@ -68,18 +68,23 @@ class Context:
         self.db = db
         self._user = user
         self.site = site or os.environ.get("TPSDESK_SITE")
-        self._desk: Any = None
+        self._desk: Any = None  # schema checked
+        self._open: Any = None  # schema not yet checked
+        self._identity: Any = None
+
+    def identity(self) -> Any:
+        """Who is acting (R7), decided once by ``services.identity.resolve``."""
+        if self._identity is None:
+            from tpsdesk.services.identity import resolve
+
+            self._identity = resolve(self._opened(), user=self._user, env_user=os.environ.get("TPSDESK_USER"))
+        return self._identity
 
     @property
     def user(self) -> str:
-        if self._user:
-            return self._user
-        env = os.environ.get("TPSDESK_USER")
-        if env:
-            return env
-        import getpass
-
-        return getpass.getuser()
+        """The staff logon every command acts as: on PostgreSQL the login's (a differing --user is
+        refused); on a SQLite file --user, TPSDESK_USER, else the OS user (R7)."""
+        return str(self.identity().staff_logon())
 
     def fixed_now(self) -> datetime | None:
         """``TPSDESK_NOW`` (an ISO instant with offset) pins the clock.
@@ -103,6 +108,18 @@ class Context:
     def now(self) -> datetime:
         return self.fixed_now() or datetime.now(UTC)
 
+    def _opened(self) -> Any:
+        """The Desk on the database as it is, schema unchecked: who is acting (R7) is asked
+        before a command knows whether it may create the schema."""
+        if self._open is None:
+            from tpsdesk.clock import FakeClock, system_clock
+            from tpsdesk.services.desk import Desk
+            from tpsdesk.store import Store
+
+            fixed = self.fixed_now()
+            self._open = Desk(Store(self.db), clock=FakeClock(fixed) if fixed else system_clock)
+        return self._open
+
     def desk(self, *, create_if_empty: bool = False) -> Any:
         """The Desk, on a database at this version's schema: the one rule of who migrates.
 
@@ -112,14 +129,9 @@ class Context:
         refuses with "run 'tpsdesk db upgrade'" (exit 2).
         """
         if self._desk is None:
-            from tpsdesk.clock import FakeClock, system_clock
-            from tpsdesk.services.desk import Desk
-            from tpsdesk.store import Store
-
-            fixed = self.fixed_now()
-            store = Store(self.db)
-            store.require_current(create_if_empty=create_if_empty)
-            self._desk = Desk(store, clock=FakeClock(fixed) if fixed else system_clock)
+            desk = self._opened()
+            desk.store.require_current(create_if_empty=create_if_empty)
+            self._desk = desk
         return self._desk
 
 
@@ -143,7 +155,12 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
 
 @click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", metavar="URL", help="Database: a SQLite path or an SQLAlchemy URL (env TPSDESK_DB).")
-@click.option("--user", metavar="LOGON", help="Act as this staff logon (env TPSDESK_USER; default: OS user).")
+@click.option(
+    "--user",
+    metavar="LOGON",
+    help="Act as this staff logon (env TPSDESK_USER; default: OS user). SQLite files only: on PostgreSQL "
+    "the database login is who you are (R7).",
+)
 @click.option("--site", metavar="CODE", help="Site code for deadlines and new items (env TPSDESK_SITE).")
 @click.version_option(__version__, prog_name="tpsdesk")
 @click.pass_context

@@ -4,6 +4,7 @@ byte for byte, in every place these screens show it."""
 from __future__ import annotations
 
 import pytest
+from conftest import OWNER
 from textual.widgets import DataTable, OptionList, TextArea
 
 from screens.overdue import OverdueScreen
@@ -66,7 +67,7 @@ async def test_overdue_list_shows_summary_as_typed(desk, clock, make_app) -> Non
 
 
 async def test_staff_name_in_header_and_picker_shows_as_typed(desk, make_app) -> None:
-    setup.add_staff(desk, "odd1", "Ann [bold]Odd[/] \\", "SP", "SYD")
+    setup.add_staff(desk, OWNER, "odd1", "Ann [bold]Odd[/] \\", "SP", "SYD")
     app = make_app("odd1")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()

@@ -41,6 +41,10 @@ def upgrade(obj: Context, as_json: bool) -> None:
         text = f"database {data['database']} is already at revision {after} (current)"
     else:
         text = f"database {data['database']} migrated from {before or 'empty'} to revision {after}"
+    if store.dialect == "postgresql":  # R7: the group roles, re-granted so new tables are covered
+        from tpsdesk import pgroles
+
+        data, text = pgroles.after_upgrade(store.engine, data, text)
     emit(data, as_json, text)
     exposed = store.readable_by_others()
     if exposed:  # tpsdesk never chmods a file it did not create (X2, R7): it says so instead

@@ -1,7 +1,9 @@
-"""``tpsdesk centre|site|staff add|list``, ``site show|holidays``: setting up a real floor (over ``services.setup``).
+"""``tpsdesk centre|site|staff add|list``, ``site show|holidays``, ``staff admin|login``: setting up a
+real floor (over ``services.setup``).
 
 No command here migrates: a new floor starts with ``tpsdesk db upgrade`` (which
-creates the schema), and an older schema asks for it (``cli.Context.desk``).
+creates the schema), and an older schema asks for it (``cli.Context.desk``). Every
+change needs the floor's owner or an admin (R7) and is a history event.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ def centre_add(obj: Context, code: str, name: str, channel: str, mailbox: str, a
     """Add a Centre CODE."""
     from tpsdesk.services import setup
 
-    view = setup.add_centre(obj.desk(), code, name, channel.strip().lower(), mailbox)
+    desk = obj.desk()
+    view = setup.add_centre(desk, obj.identity(), code, name, channel.strip().lower(), mailbox)
     emit(asdict(view), as_json, f"added Centre {view.code} ({view.name}, {view.channel})")
 
 
@@ -83,9 +86,8 @@ def site_add(
     """Add a site CODE to a Centre."""
     from tpsdesk.services import setup
 
-    view = setup.add_site(
-        obj.desk(), code, name, centre_code, tz.strip(), state.strip(), open_time, cob_time
-    )
+    desk = obj.desk()
+    view = setup.add_site(desk, obj.identity(), code, name, centre_code, tz.strip(), state.strip(), open_time, cob_time)
     emit(
         asdict(view),
         as_json,
@@ -184,7 +186,7 @@ def site_holidays(
         raise ValidationError("--add", "give at least one --add, --remove or --clear DATE")
     desk = obj.desk()
     try:
-        detail = setup.set_site_holidays(desk, obj.user, code, add=add, remove=remove, clear=clear)
+        detail = setup.set_site_holidays(desk, obj.identity(), code, add=add, remove=remove, clear=clear)
     except ValidationError as exc:
         if exc.field in ("add", "remove", "clear"):
             raise ValidationError(f"--{exc.field}", exc.message) from None
@@ -211,6 +213,13 @@ def staff() -> None:
     help="W5 group: high-performing TPS or the SP development pool; both may work escalations.",
 )
 @click.option("--email", default="", help="Email address.")
+@click.option("--admin", is_flag=True, help="May set up the floor: Centres, sites, staff, the demo (R7).")
+@click.option(
+    "--login",
+    "with_login",
+    is_flag=True,
+    help="PostgreSQL: create (or grant) their database login in tpsdesk_staff, or print the SQL a DBA runs.",
+)
 @JSON
 @click.pass_obj
 def staff_add(
@@ -223,9 +232,11 @@ def staff_add(
     sp_pool: bool,
     w5_group: str | None,
     email: str,
+    admin: bool,
+    with_login: bool,
     as_json: bool,
 ) -> None:
-    """Add a staff member LOGON."""
+    """Add a staff member LOGON (needs the floor's owner or an admin, R7)."""
     from tpsdesk.services import setup
 
     code = site_code or obj.site
@@ -234,8 +245,13 @@ def staff_add(
     email = email.strip()
     if email and "@" not in email:
         raise ValidationError("--email", f"{email!r} is not an email address")
+    desk = obj.desk()
+    if with_login:
+        setup.check_login_name(desk, logon)  # a name it could not create: refused before anything is written
+    who = obj.identity()
     view = setup.add_staff(
-        obj.desk(),
+        desk,
+        who,
         logon,
         name,
         role,
@@ -244,9 +260,57 @@ def staff_add(
         sp_pool=sp_pool,
         w5_group=w5_group,
         email=email,
+        admin=admin,
     )
     pool = f", W5 {view.w5_group}" if view.w5_group else ""
-    emit(view.to_json(), as_json, f"added {view.role} {view.logon} ({view.name}) at {view.site}, {view.centre}{pool}")
+    flag = ", admin" if view.admin else ""
+    lines = [f"added {view.role} {view.logon} ({view.name}) at {view.site}, {view.centre}{pool}{flag}"]
+    data = view.to_json()
+    if with_login:
+        change = setup.provide_login(desk, who, view.logon)
+        data["login"] = change.to_json()
+        lines.append(_login_text(change))
+    emit(data, as_json, "\n".join(lines))
+
+
+def _login_text(change: Any) -> str:
+    groups = "tpsdesk_staff and tpsdesk_admin" if change.admin else "tpsdesk_staff"
+    return str(change.report.text(f"PostgreSQL login {change.login} may connect, in {groups}"))
+
+
+@staff.command("login")
+@click.argument("logon")
+@JSON
+@click.pass_obj
+def staff_login(obj: Context, logon: str, as_json: bool) -> None:
+    """PostgreSQL: create or grant staff member LOGON's database login, or print the SQL a DBA runs (R7)."""
+    from tpsdesk.services import setup
+
+    desk = obj.desk()
+    change = setup.provide_login(desk, obj.identity(), logon.strip())
+    emit(change.to_json(), as_json, _login_text(change))
+
+
+@staff.command("admin")
+@click.argument("logon")
+@click.option("--revoke", is_flag=True, help="Take the flag away instead.")
+@JSON
+@click.pass_obj
+def staff_admin(obj: Context, logon: str, revoke: bool, as_json: bool) -> None:
+    """Give staff member LOGON the admin flag: may set up the floor (R7). An event either way."""
+    from tpsdesk.services import setup
+
+    desk = obj.desk()
+    change = setup.set_admin(desk, obj.identity(), logon, admin=not revoke)
+    v = change.staff
+    if change.changed:
+        line = f"{v.logon} ({v.name}) {'is now an admin' if v.admin else 'is no longer an admin'}"
+    else:
+        line = f"{v.logon} ({v.name}) {'is already an admin' if v.admin else 'is not an admin'}: nothing changed"
+    lines = [line]
+    if change.login is not None and not change.login.report.applied:
+        lines.append(change.login.report.text(""))
+    emit(change.to_json(), as_json, "\n".join(lines))
 
 
 @staff.command("list")
@@ -269,7 +333,7 @@ def staff_list(obj: Context, site_code: str | None, role: str | None, as_json: b
         [r.to_json() for r in rows],
         as_json,
         table(
-            ["LOGON", "NAME", "ROLE", "CENTRE", "SITE", "TEAM LEADER", "W5", "ACTIVE"],
+            ["LOGON", "NAME", "ROLE", "CENTRE", "SITE", "TEAM LEADER", "W5", "ACTIVE", "ADMIN"],
             [
                 [
                     r.logon,
@@ -280,6 +344,7 @@ def staff_list(obj: Context, site_code: str | None, role: str | None, as_json: b
                     r.team_leader or "-",
                     r.w5_group or "",
                     "yes" if r.active else "no",
+                    "admin" if r.admin else "",
                 ]
                 for r in rows
             ],

@@ -27,6 +27,7 @@ Centre's file may leave it out) and the key with its value to data/policy.toml.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -559,6 +560,42 @@ class Summary:
     mask_keep: int = field(metadata={"min": 0})  # CRN digits kept when masked
 
 
+# ---------------------------------------------------------------- identity (R7)
+_LOGON = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityPolicy:
+    """R7: database logins whose staff logon is not the same name (PostgreSQL floors)."""
+
+    logins: Mapping[str, str]  # database login -> staff logon
+
+    def checked(self, where: str, raw: dict[str, Any]) -> IdentityPolicy:
+        seen: dict[str, str] = {}
+        for login, logon in self.logins.items():
+            if not re.match(_LOGON, logon):
+                raise PolicyError(f"policy key {where}.logins.{login}: {logon!r} is not a staff logon")
+            if logon in seen:
+                raise PolicyError(
+                    f"policy key {where}.logins: {seen[logon]!r} and {login!r} both map to logon {logon!r}; "
+                    "one person, one login"
+                )
+            seen[logon] = login
+        return self
+
+    def logon_of(self, login: str) -> str | None:
+        """The staff logon a database login acts as: its mapping, else the same name unless that
+        logon is mapped to another login; None when it is no one's."""
+        mapped = self.logins.get(login)
+        if mapped is not None:
+            return mapped
+        return None if login in self.logins.values() else login
+
+    def login_of(self, logon: str) -> str:
+        """The database login of a staff logon (the reverse of ``logon_of``)."""
+        return next((login for login, mapped in self.logins.items() if mapped == logon), logon)
+
+
 # ---------------------------------------------------------------- permissions (R6)
 @dataclass(frozen=True, slots=True)
 class Permissions:
@@ -725,6 +762,7 @@ class Sections:
     stop_payment: StopPayment
     permissions: Permissions = field(metadata=_section(parse_permissions))
     summary: Summary
+    identity: IdentityPolicy  # R7
 
     def checked(self, where: str, raw: dict[str, Any]) -> Sections:
         """What one table cannot check alone: names that must match across tables."""

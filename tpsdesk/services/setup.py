@@ -1,4 +1,11 @@
-"""Setting up a floor: Centres, sites and staff (the first-run path and the CLI)."""
+"""Setting up a floor: Centres, sites and staff (the first-run path and the CLI).
+
+Every change here is R7's: the floor's owner or a staff member with the admin flag
+(``identity.require_setup``, asked inside the change's transaction), and each change is
+a history event (``centre-added``, ``site-added``, ``staff-added``, ``admin-granted``,
+``admin-revoked``, ``login-granted``, ``site-holidays``) whose actor is the admin, or
+none for the floor's owner (the event's login says who that was).
+"""
 
 from __future__ import annotations
 
@@ -12,16 +19,18 @@ from sqlalchemy import func
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
+from tpsdesk import pgroles
 from tpsdesk.businesstime import STATES, SiteCalendar, fmt_day, parse_clock, state_holidays, zone
 from tpsdesk.calendars import build_calendar, dates_text, parse_dates, policy_changes
 from tpsdesk.domain.facts import Actor
-from tpsdesk.domain.vocab import Grant, Permission, W5Group
-from tpsdesk.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from tpsdesk.domain.vocab import W5Group
+from tpsdesk.errors import Conflict, NotFound, ValidationError
 from tpsdesk.models import Centre, Site, Staff
 from tpsdesk.policy import CHANNELS, ROLES
-from tpsdesk.services.actors import actor_for, allowed
+from tpsdesk.services.actors import actor_for
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.history import record_event
+from tpsdesk.services.identity import Identity, require_setup
 from tpsdesk.services.retry import transaction
 from tpsdesk.text import a_or_an, clean
 
@@ -77,6 +86,7 @@ class StaffView:
     sp_pool: bool  # W5: in the SP development pool
     active: bool
     w5_group: str = ""  # W5: "", high-performing or sp-pool
+    admin: bool = False  # R7: may set up the floor
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -101,7 +111,7 @@ def is_empty(desk: Desk) -> bool:
 
 
 @transaction
-def add_centre(desk: Desk, code: str, name: str, channel: str, sp_mailbox: str = "") -> CentreView:
+def add_centre(desk: Desk, who: Identity, code: str, name: str, channel: str, sp_mailbox: str = "") -> CentreView:
     code = _code("code", code)
     if channel not in CHANNELS:
         raise ValidationError("channel", f"unknown channel {channel!r}: use {' or '.join(CHANNELS)}")
@@ -110,15 +120,25 @@ def add_centre(desk: Desk, code: str, name: str, channel: str, sp_mailbox: str =
     if mailbox and "@" not in mailbox:
         raise ValidationError("sp_mailbox", "the SP positional mailbox must be an email address (E5a)")
     with desk.store.write() as session:
+        actor_id = require_setup(session, who)
         if session.exec(select(Centre).where(Centre.code == code)).first():
             raise ValidationError("code", f"a Centre with code {code} already exists")
         session.add(Centre(code=code, name=name, channel=channel, sp_mailbox=mailbox))
+        record_event(session, desk.now(), actor_id, "centre-added", code=code, name=name, channel=channel)
     return CentreView(code, name, channel, mailbox)
 
 
 @transaction
 def add_site(
-    desk: Desk, code: str, name: str, centre: str, zone_name: str, state: str, open_time: str = "", cob_time: str = ""
+    desk: Desk,
+    who: Identity,
+    code: str,
+    name: str,
+    centre: str,
+    zone_name: str,
+    state: str,
+    open_time: str = "",
+    cob_time: str = "",
 ) -> SiteView:
     code = _code("code", code)
     state = state.upper()
@@ -130,6 +150,7 @@ def add_site(
     if cob_time <= open_time:
         raise ValidationError("cob", "COB must be later than the opening time")
     with desk.store.write() as session:
+        actor_id = require_setup(session, who)
         c = session.exec(select(Centre).where(Centre.code == centre.upper())).first()
         if c is None:
             raise NotFound(f"centre: no Centre with code {centre!r} (tpsdesk centre list)")
@@ -147,6 +168,10 @@ def add_site(
                 cob_time=cob_time,
             )
         )
+        record_event(
+            session, desk.now(), actor_id, "site-added",
+            code=code, centre=c.code, zone=zone_name, state=state, open=open_time, cob=cob_time,
+        )  # fmt: skip
     return SiteView(code, name, c.code, zone_name, state, open_time, cob_time)
 
 
@@ -164,6 +189,7 @@ def _w5_group(value: str | None, sp_pool: bool) -> W5Group:
 @transaction
 def add_staff(
     desk: Desk,
+    who: Identity,
     logon: str,
     name: str,
     role: str,
@@ -173,8 +199,10 @@ def add_staff(
     sp_pool: bool = False,
     w5_group: str | None = None,
     email: str = "",
+    admin: bool = False,
 ) -> StaffView:
-    """Add a staff member; ``w5_group`` (or ``sp_pool``, the development pool) puts them in a W5 group."""
+    """Add a staff member; ``w5_group`` (or ``sp_pool``, the development pool) puts them in a W5 group;
+    ``admin`` gives them the flag that sets up the floor (R7)."""
     logon = clean(logon, multiline=False).strip()
     if not _LOGON.match(logon):
         raise ValidationError("logon", f"{logon!r} is not a logon ID: letters, digits, '.', '-' or '_'")
@@ -186,6 +214,7 @@ def add_staff(
     if not name:
         raise ValidationError("name", "the staff member's name is required")
     with desk.store.write() as session:
+        actor_id = require_setup(session, who)
         s = session.exec(select(Site).where(Site.code == site.upper())).first()
         if s is None:
             raise NotFound(f"site: no site with code {site!r} (tpsdesk site list)")
@@ -209,11 +238,105 @@ def add_staff(
                 team_leader_id=tl_id,
                 w5_group=group,
                 email=email,
+                admin=admin,
             )
         )
+        record_event(session, desk.now(), actor_id, "staff-added", logon=logon, role=role, site=s.code, admin=admin)
         c = session.get(Centre, s.centre_id)
         assert c is not None
-    return StaffView(logon, name, role, c.code, s.code, c.channel, team_leader, group == W5Group.SP_POOL, True, group)
+    return StaffView(
+        logon, name, role, c.code, s.code, c.channel, team_leader, group == W5Group.SP_POOL, True, group, admin
+    )
+
+
+@dataclass(frozen=True)
+class LoginChange:
+    """A staff member's PostgreSQL login: what was granted, or the SQL a DBA runs (R7)."""
+
+    logon: str
+    login: str
+    report: pgroles.RoleReport
+    admin: bool = False  # in tpsdesk_admin too
+
+    def to_json(self) -> dict[str, Any]:
+        return {"logon": self.logon, "login": self.login, "admin": self.admin, **self.report.to_json()}
+
+
+def login_name(desk: Desk, logon: str) -> str:
+    """The PostgreSQL login of a staff logon: the policy's [identity] logins, else the same name."""
+    return desk.policy.identity.login_of(logon)
+
+
+def check_login_name(desk: Desk, logon: str) -> str:
+    """Refuse, before anything is written, a login ``--login`` could not create (plain names only)."""
+    if desk.store.dialect != "postgresql":
+        raise ValidationError(
+            "--login", "a SQLite floor has no database logins: its file's owner acts for its staff (R7)"
+        )
+    return pgroles.check_login(login_name(desk, clean(logon, multiline=False).strip()))
+
+
+@transaction
+def provide_login(desk: Desk, who: Identity, logon: str) -> LoginChange:
+    """``staff add --login``: create the member's login role in ``tpsdesk_staff`` (and
+    ``tpsdesk_admin`` for an admin), or grant an existing one, when the acting login may;
+    otherwise the SQL a DBA runs and nothing changes. A grant is an event (``login-granted``)."""
+    name = check_login_name(desk, logon)
+    with desk.store.write() as session:
+        actor_id = require_setup(session, who)
+        staff = session.exec(select(Staff).where(Staff.logon == logon)).first()
+        if staff is None:
+            raise NotFound(f"no staff member with logon {logon!r} (tpsdesk staff list)")
+        report = pgroles.provide_login(session.connection(), name, admin=staff.admin)
+        if report.applied:
+            record_event(session, desk.now(), actor_id, "login-granted", logon=logon, login=name, admin=staff.admin)
+    return LoginChange(logon, name, report, staff.admin)
+
+
+@dataclass(frozen=True)
+class AdminChange:
+    """``staff admin``: the member after the change; on PostgreSQL, their login's admin group."""
+
+    staff: StaffView
+    changed: bool
+    login: LoginChange | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.staff.to_json(),
+            "changed": self.changed,
+            "login": self.login.to_json() if self.login else None,
+        }
+
+
+@transaction
+def set_admin(desk: Desk, who: Identity, logon: str, admin: bool = True) -> AdminChange:
+    """Grant (or revoke) the admin flag (R7); a change is an event, ``admin-granted`` or
+    ``admin-revoked``. On PostgreSQL the member's login joins or leaves ``tpsdesk_admin``
+    when the acting login may (else the SQL a DBA runs is reported)."""
+    logon = clean(logon, multiline=False).strip()
+    login: LoginChange | None = None
+    with desk.store.write() as session:
+        actor_id = require_setup(session, who)
+        staff = session.exec(select(Staff).where(Staff.logon == logon)).first()
+        if staff is None:
+            raise NotFound(f"no staff member with logon {logon!r} (tpsdesk staff list)")
+        changed = staff.admin != admin
+        if changed:
+            staff.admin = admin
+            session.add(staff)
+            kind = "admin-granted" if admin else "admin-revoked"
+            record_event(session, desk.now(), actor_id, kind, logon=logon)
+            try:
+                session.flush()
+            except StaleDataError:
+                raise Conflict(f"staff member {logon} was changed by someone else meanwhile: try again") from None
+        if desk.store.dialect == "postgresql":
+            name = login_name(desk, logon)
+            report = pgroles.set_admin_login(session.connection(), name, admin=admin)
+            login = LoginChange(logon, name, report, admin) if report is not None else None
+    view = next(v for v in list_staff(desk) if v.logon == logon)
+    return AdminChange(view, changed, login)
 
 
 def list_centres(desk: Desk) -> list[CentreView]:
@@ -258,6 +381,7 @@ def list_staff(desk: Desk, *, site: str | None = None, role: str | None = None) 
                 st.w5_group == W5Group.SP_POOL,
                 st.active,
                 st.w5_group,
+                st.admin,
             )
             for st, c, si in rows
         ]
@@ -353,7 +477,7 @@ def _change_dates(option: str, values: Sequence[str | date]) -> list[date]:
 @transaction
 def set_site_holidays(
     desk: Desk,
-    logon: str,
+    who: Identity,
     code: str,
     *,
     add: Sequence[str | date] = (),
@@ -377,20 +501,8 @@ def set_site_holidays(
                 )
             seen[d] = option
     with desk.store.write() as session:
-        actor = actor_for(session, logon)
+        actor_id = require_setup(session, who)  # a site's calendar is the floor's set-up (R7)
         s = _site(session, code)
-        # For now the roles that may reassign (SP, SSO within their Centre, TL) may change a
-        # site's holidays; an admin flag on staff will take this over in a later issue.
-        reason = allowed(desk.policy, actor, Permission.REASSIGN, centre_id=s.centre_id)
-        if reason is not None:
-            if desk.policy.permissions.grant(actor.channel, actor.role, Permission.REASSIGN) == Grant.OWN_CENTRE:
-                raise PermissionDenied(
-                    f"refused: {a_or_an(actor.role)} may change the holidays only of their own Centre's sites"
-                )
-            raise PermissionDenied(
-                f"refused: {a_or_an(actor.role)} may not change a site's holidays; "
-                "ask a Senior Practitioner, an SSO or a Team Leader"
-            )
         extra, removed = set(_row_dates(s.extra_holidays)), set(_row_dates(s.removed_holidays))
         # What the site would keep without its own changes: the state's and the policy's dates.
         base = build_calendar(desk.policy, code=s.code, zone_name=s.zone, state=s.state)
@@ -437,7 +549,7 @@ def set_site_holidays(
             session.add(s)
             now = desk.now()
             for change, d in changes:
-                record_event(session, now, actor.id, "site-holidays", site=s.code, change=change, date=d.isoformat())
+                record_event(session, now, actor_id, "site-holidays", site=s.code, change=change, date=d.isoformat())
             try:
                 session.flush()  # the row's version moves on: cached calendars of the old version are not reused
             except StaleDataError:

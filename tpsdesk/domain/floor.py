@@ -1,0 +1,35 @@
+"""R7: who may set up the floor (Centres, sites, staff and their admin flag, a demo load
+or reset).
+
+Two kinds of authority, nothing else: the floor's owner (the database's owner or a
+superuser on PostgreSQL, the file's owner on SQLite, acting as no staff member), and a
+staff member whose record carries the admin flag. Any role may hold the flag: R7 ties
+setting up to the flag, not to a role (R6's table shows it in the TL column because a
+Team Leader usually holds it). The flag is floor-wide, across Centres.
+"""
+
+from __future__ import annotations
+
+from tpsdesk.domain.access import Refusal, Why
+
+RULE = "R7"
+WHAT = "setting up the floor (Centres, sites, staff, the demo)"
+
+
+def may_set_up(*, logon: str | None, staff: bool, active: bool, admin: bool, floor_owner: bool) -> Refusal | None:
+    """None when allowed. ``staff``: ``logon`` is a staff member here; ``admin``: their flag."""
+    if floor_owner or (staff and active and admin):
+        return None
+    if logon is None or not staff:
+        who = f"{logon!r} is not a staff member here" if logon else "you are not a staff member here"
+        return Refusal(
+            Why.PERMISSION,
+            f"refused: {WHAT} needs the floor's owner or a staff member with the admin flag ({RULE}); {who}",
+        )
+    if not active:
+        return Refusal(Why.PERMISSION, f"refused: {logon} is inactive; {WHAT} needs an active admin ({RULE})")
+    return Refusal(
+        Why.PERMISSION,
+        f"refused: {WHAT} needs the admin flag on your staff record ({RULE}); {logon} has none: "
+        f"ask an admin or the floor's owner to run 'tpsdesk staff admin {logon}'",
+    )
