@@ -19,6 +19,7 @@ from tpsdesk.domain.vocab import Action, NoteKind, ReferMode, Target
 from tpsdesk.errors import ValidationError
 from tpsdesk.models import Centre, Escalation
 from tpsdesk.services.actors import actor_for
+from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.escalations import view_of
 from tpsdesk.services.finalisation import (
@@ -65,6 +66,7 @@ def _input(error: referral.ReferralInputError) -> ValidationError:
     return ValidationError(error.field, error.message)
 
 
+@typed_input()
 def service_first_number(desk: Desk, value: str) -> str:
     """An ICT incident number by the policy's pattern (E1, E5b)."""
     try:
@@ -73,6 +75,7 @@ def service_first_number(desk: Desk, value: str) -> str:
         raise _input(exc) from None
 
 
+@typed_input()
 def referral_options(desk: Desk, logon: str, escalation_id: int) -> dict[str, Any]:
     """What the refer dialog offers for this escalation and user: targets with whether
     each is allowed (and why not), what each needs, the E5a checks, the ACTDOC places,
@@ -116,6 +119,7 @@ def referral_options(desk: Desk, logon: str, escalation_id: int) -> dict[str, An
         }
 
 
+@typed_input(lines={"note": "the note"})
 def refer(
     desk: Desk,
     logon: str,
@@ -245,6 +249,7 @@ def _stop_requested(uow: UnitOfWork, esc: Escalation) -> None:
     ict_asked(uow, esc)
 
 
+@typed_input()
 def set_service_first(
     desk: Desk, logon: str, escalation_id: int, number: str, *, expected_version: int | None = None
 ) -> EscalationView:
