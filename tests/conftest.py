@@ -3,18 +3,24 @@ a fake clock, and a small floor of both channels with staff in every role."""
 
 from __future__ import annotations
 
+import os
+import secrets
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
+from tpsdesk import appendonly
 from tpsdesk.clock import FakeClock
 from tpsdesk.policy import load_policy
 from tpsdesk.services import setup
 from tpsdesk.services.desk import Desk
-from tpsdesk.store import Store
+from tpsdesk.store import Store, resolve_url
 
 # A Friday morning in Sydney (AEST): 2026-09-25 10:00 local.
 START = datetime(2026, 9, 25, 0, 0, tzinfo=UTC)
@@ -103,3 +109,48 @@ def build_floor(desk: Desk) -> Floor:
 @pytest.fixture
 def floor(desk: Desk) -> Floor:
     return build_floor(desk)
+
+
+# ---------------------------------------------------------------- PostgreSQL
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    raw = os.environ.get("TPSDESK_TEST_PG")
+    if not raw:
+        pytest.skip("TPSDESK_TEST_PG is not set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
+    admin_url = resolve_url(raw)
+    name = f"tpsdesk_t_{secrets.token_hex(6)}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:  # unreachable server: this fails the tests, loudly
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+        store = Store(url)
+        store.upgrade()
+        store.dispose()
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_desk(pg_url: str, policy) -> Iterator[Desk]:
+    """A migrated PostgreSQL database emptied for each test, on a fake clock."""
+    store = Store(pg_url)
+    with store.engine.begin() as conn:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+            )
+        ]
+        with appendonly.suspended(conn):  # emptying a test database is not rewriting history
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    yield Desk(store, policy=policy, clock=FakeClock(START))
+    store.dispose()
+
+
+@pytest.fixture
+def pg_floor(pg_desk: Desk) -> Floor:
+    return build_floor(pg_desk)

@@ -10,74 +10,23 @@ database ``tpsdesk_t_<random>``, dropped at the end.
 
 from __future__ import annotations
 
-import os
-import secrets
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, text
 from sqlmodel import select
 
 from tpsdesk import demo
-from tpsdesk.clock import FakeClock
 from tpsdesk.errors import Conflict, ValidationError
 from tpsdesk.models import Escalation
 from tpsdesk.services import escalations
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.uow import apply_schedule
-from tpsdesk.store import Store, resolve_url
 
 pytestmark = pytest.mark.postgres
 START = datetime(2026, 9, 25, 0, 0, tzinfo=UTC)  # Fri 10:00 in Sydney, as conftest
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    raw = os.environ.get("TPSDESK_TEST_PG")
-    if not raw:
-        pytest.skip("TPSDESK_TEST_PG is not set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
-    admin_url = resolve_url(raw)
-    name = f"tpsdesk_t_{secrets.token_hex(6)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:  # unreachable server: this fails the tests, loudly
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        store = Store(url)
-        store.upgrade()
-        store.dispose()
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture
-def pg_desk(pg_url: str, policy: Any) -> Iterator[Desk]:
-    """A migrated PostgreSQL database emptied for each test, on a fake clock."""
-    store = Store(pg_url)
-    with store.engine.begin() as conn:
-        tables = [
-            r[0]
-            for r in conn.execute(
-                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
-            )
-        ]
-        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    yield Desk(store, policy=policy, clock=FakeClock(START))
-    store.dispose()
-
-
-@pytest.fixture
-def pg_floor(pg_desk: Desk) -> Any:
-    from conftest import build_floor
-
-    return build_floor(pg_desk)
 
 
 def test_pg_upgrade_migrates_to_head(pg_desk: Desk) -> None:

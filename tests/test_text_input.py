@@ -55,7 +55,7 @@ def _counts(desk: Desk) -> tuple[int, int]:
 
 
 # ---------------------------------------------------------------- clean (pure)
-@pytest.mark.parametrize("ch", list(BIDI) + ["\u200e", "\u200f", "\u061c"])
+@pytest.mark.parametrize("ch", [*BIDI, "\u200e", "\u200f", "\u061c"])
 def test_clean_removes_every_bidi_control_and_mark(ch: str) -> None:
     assert clean(f"invoice{ch}fdp.exe") == "invoicefdp.exe"
     assert single_line(f"a{ch}b") == "ab"
@@ -206,7 +206,7 @@ def test_e10_eped_and_dates_outside_their_window_are_refused_by_the_services(des
     _raise(desk, eped=today + timedelta(days=4 * 365))  # within the window
     from tpsdesk.services import calendar
 
-    with pytest.raises(ValidationError, match="^year: 9999 is outside the years 1900 to 2200"):
+    with pytest.raises(ValidationError, match=r"^year: 9999 is outside the years 1900 to 2200"):
         calendar.month(desk, "tps1", 9999, 12)
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, delete, func, select, text
 from sqlmodel import Session, col
 from sqlmodel import select as orm_select  # typed for Session.exec (``select`` here is Core's)
 
+from tpsdesk import appendonly
 from tpsdesk.bulk import Batches, FastInsert, sqlite_bulk
 from tpsdesk.demo_rows import CONTACT_T, DOC_T, ESC_T, EVENT_T, NOTE_T, TABLES, Chunk, Floor
 from tpsdesk.domain.vocab import Grant, Permission
@@ -123,8 +124,9 @@ def generate(
     with desk.store.write() as session:
         conn = session.connection()
         if reset:
-            for model in RESET_ORDER:
-                conn.execute(delete(table_of(model)))
+            with appendonly.suspended(conn):  # a demo reset empties the history too (R7)
+                for model in RESET_ORDER:
+                    conn.execute(delete(table_of(model)))
         else:
             _refuse_if_loaded(conn)
         floor = _load_floor(desk, session, now, seed)

@@ -28,6 +28,8 @@ from tpsdesk.services.desk import Desk
 ESC_T, NOTE_T, EVENT_T = (table_of(m) for m in (Escalation, Note, Event))
 CONTACT_T, DOC_T = table_of(Contact), table_of(StopPaymentDoc)
 TABLES = {t.name: t for t in (CONTACT_T, DOC_T, ESC_T, NOTE_T, EVENT_T)}
+# The history the generator writes says so: "demo" in place of a person's login (R7).
+DEMO_LOGIN = "demo"
 CATEGORY_WEIGHTS = {
     "arrears": 5, "review": 12, "death": 10, "fcso": 12, "system": 24,
     "policy": 9, "feedback": 8, "q999": 10, "qol": 10,
@@ -149,7 +151,7 @@ class Chunk(ContactRows):
     ) -> None:
         self.events.append(
             {"id": self._next("event"), "escalation_id": esc_id, "contact_id": contact_id, "actor_id": actor, "at": at,
-             "kind": kind, "detail": self._detail(detail)}
+             "kind": kind, "detail": self._detail(detail), "login": DEMO_LOGIN}
         )  # fmt: skip
 
     def _detail(self, detail: dict[str, Any]) -> str:

@@ -119,6 +119,7 @@ class Staff(SQLModel, table=True):
     w5_group: str = Field(default="", max_length=20)  # W5: "", high-performing, sp-pool
     email: str = ""
     active: bool = True
+    admin: bool = False  # R7: may set up the floor (Centres, sites, staff, demo reset)
     version: int = Field(default=1, sa_column=_staff_version)
 
 
@@ -223,6 +224,7 @@ class Event(SQLModel, table=True):
     at: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
     kind: str = Field(max_length=30)
     detail: str = Field(default="", sa_type=Text)  # JSON
+    login: str = Field(default="", max_length=63)  # R7: the database or OS login that acted
 
 
 _contact_version = version_column()

@@ -14,12 +14,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from tpsdesk.errors import ConfigError
+from tpsdesk.errors import ConfigError, Conflict
 
 BUSY_TIMEOUT_MS = 10_000
 WRITE_OPTION = "tpsdesk_write"
@@ -108,6 +109,24 @@ class Store:
         self.url = resolve_url(url)
         self.engine = make_engine(self.url)
         self.dialect = self.engine.dialect.name
+        self._login: str | None = None
+
+    @property
+    def login(self) -> str:
+        """Who is connected (R7): PostgreSQL's ``session_user``, else the OS user that opened
+        the file. Recorded on every history event."""
+        if self._login is None:
+            if self.dialect == "postgresql":
+                with self.engine.connect() as conn:
+                    self._login = str(conn.execute(text("SELECT session_user")).scalar_one())
+            else:
+                import getpass
+
+                try:
+                    self._login = getpass.getuser()
+                except (KeyError, OSError):  # no name for this uid (containers)
+                    self._login = str(os.getuid())
+        return self._login
 
     @property
     def is_sqlite(self) -> bool:
@@ -121,11 +140,14 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction: commits on success, rolls back on any error."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with Session(self.engine, expire_on_commit=False, info={"login": self.login}) as session:
             session.connection(execution_options={WRITE_OPTION: True})
             try:
                 yield session
                 session.commit()
+            except StaleDataError:  # E11: a versioned row changed under this write
+                session.rollback()
+                raise Conflict("what you changed was changed by someone else meanwhile: reload it and try again") from None
             except BaseException:
                 session.rollback()
                 raise

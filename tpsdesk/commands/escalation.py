@@ -190,14 +190,16 @@ def _done(obj: Context, desk: Any, verb: str, view: Any, as_json: bool) -> None:
 @escalation.command()
 @ID
 @click.option("--note", metavar="TEXT", help="A first note; it counts as the first action (E12).")
+@VERSION
 @JSON
 @click.pass_obj
-def claim(obj: Context, escalation_id: int, note: str | None, as_json: bool) -> None:
+def claim(obj: Context, escalation_id: int, note: str | None, expected_version: int | None, as_json: bool) -> None:
     """Take ownership of ID; refused (exit 4) if someone else holds it (E11)."""
     from tpsdesk.services import escalations
 
     desk = obj.desk(migrate=True)
-    _done(obj, desk, "claimed", escalations.claim(desk, obj.user, escalation_id, note=note), as_json)
+    view = escalations.claim(desk, obj.user, escalation_id, note=note, expected_version=expected_version)
+    _done(obj, desk, "claimed", view, as_json)
 
 
 @escalation.command()
@@ -239,7 +241,11 @@ def assign(obj: Context, escalation_id: int, to: str, expected_version: int | No
 def note(
     obj: Context, escalation_id: int, text: tuple[str, ...], corrects: int | None, file_note: bool, as_json: bool
 ) -> None:
-    """Add a note to ID (append-only, D3); allowed on finalised items too (F3)."""
+    """Add a note to ID (append-only, D3); allowed on finalised items too (F3).
+
+    A note never conflicts and does not change the escalation's version (E11), so it takes no
+    --expected-version.
+    """
     from dataclasses import asdict
 
     from tpsdesk.services import escalations
@@ -260,16 +266,16 @@ def note(
 @escalation.command()
 @ID
 @click.argument("text", nargs=-1, required=True)
+@VERSION
 @JSON
 @click.pass_obj
-def followup(obj: Context, escalation_id: int, text: tuple[str, ...], as_json: bool) -> None:
+def followup(obj: Context, escalation_id: int, text: tuple[str, ...], expected_version: int | None, as_json: bool) -> None:
     """Record a follow-up or review of ID (E3, E9, E10); sets the next one."""
     from tpsdesk.services import escalations
 
     desk = obj.desk(migrate=True)
-    _done(
-        obj, desk, "followed up", escalations.record_follow_up(desk, obj.user, escalation_id, " ".join(text)), as_json
-    )
+    view = escalations.record_follow_up(desk, obj.user, escalation_id, " ".join(text), expected_version=expected_version)
+    _done(obj, desk, "followed up", view, as_json)
 
 
 @escalation.command()

@@ -33,7 +33,9 @@ def _bad_option(exc: ValidationError) -> ValidationError:
 @click.option(
     "--confirmed", is_flag=True, hidden=True, help="Refused: the raiser cannot confirm their own concern (E7)."
 )
-@click.option("--escalation", "escalation_id", type=ESCALATION_ID, default=None, metavar="ID", help="Link it to an escalation.")
+@click.option(
+    "--escalation", "escalation_id", type=ESCALATION_ID, default=None, metavar="ID", help="Link it to an escalation."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def feedback(ctx: click.Context, about: str, text: str, raised_with: str | None, conduct: bool, confirmed: bool,

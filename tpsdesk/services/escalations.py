@@ -28,6 +28,7 @@ from tpsdesk.services.actors import actor_for, allowed, can_work, require, staff
 from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.history import add_note_row, record_event
+from tpsdesk.services.retry import transaction
 from tpsdesk.services.uow import (
     UnitOfWork,
     apply_schedule,
@@ -398,6 +399,7 @@ def _reported_at(session: Session, contact_id: int | None, doc_id: int | None) -
 
 
 @typed_input(lines={"summary": "the summary"})
+@transaction
 def raise_escalation(desk: Desk, logon: str, **fields: Any) -> EscalationView:
     with desk.store.write() as session:
         actor = actor_for(session, logon)
@@ -415,11 +417,14 @@ def raise_escalation(desk: Desk, logon: str, **fields: Any) -> EscalationView:
 
 
 @typed_input(lines={"note": "the note"})
-def claim(desk: Desk, logon: str, escalation_id: int, note: str | None = None) -> EscalationView:
+@transaction
+def claim(
+    desk: Desk, logon: str, escalation_id: int, note: str | None = None, *, expected_version: int | None = None
+) -> EscalationView:
     """Take ownership atomically: one conditional UPDATE, checked by row count (E11).
     A claim with a note is a recorded action (E3, E12)."""
     with UnitOfWork.begin(desk, logon) as uow:
-        esc = uow.load(escalation_id)
+        esc = uow.load(escalation_id, expected_version)
         item = uow.item(esc)
         refusal = lifecycle.decide(desk.policy, uow.actor, item, Action.CLAIM)
         if refusal is not None:
@@ -464,6 +469,7 @@ def claim(desk: Desk, logon: str, escalation_id: int, note: str | None = None) -
 
 
 @typed_input()
+@transaction
 def release(desk: Desk, logon: str, escalation_id: int, *, expected_version: int | None = None) -> EscalationView:
     """The owner lets go; an SP, SSO or TL may release another's claim (E11, R6)."""
     with UnitOfWork.begin(desk, logon) as uow:
@@ -478,6 +484,7 @@ def release(desk: Desk, logon: str, escalation_id: int, *, expected_version: int
 
 
 @typed_input()
+@transaction
 def assign(
     desk: Desk, logon: str, escalation_id: int, to: str, *, expected_version: int | None = None
 ) -> EscalationView:
@@ -519,6 +526,7 @@ NOTE_KINDS = (NoteKind.NOTE, NoteKind.CORRECTION, NoteKind.FILE_NOTE)
 
 
 @typed_input(lines={"text": "the note"})
+@transaction
 def add_note(
     desk: Desk, logon: str, escalation_id: int, text: str, *, kind: str = "note", refers_to: int | None = None
 ) -> NoteView:
@@ -535,12 +543,12 @@ def add_note(
         uow.session.flush()
         uow.record("note", escalation_id=escalation_id, note_id=note.id, note_kind=kind)
         if esc.owner_id == uow.actor.id and not esc.closed:
-            uow.stamp(esc, record_update=kind == NoteKind.FILE_NOTE)
-            uow.save(esc)
+            uow.noted(esc, record_update=kind == NoteKind.FILE_NOTE)
         return NoteView(note.id or 0, uow.actor.logon, uow.now, kind, note.text, refers_to)
 
 
 @typed_input(lines={"text": "the note"})
+@transaction
 def record_follow_up(
     desk: Desk, logon: str, escalation_id: int, text: str, *, expected_version: int | None = None
 ) -> EscalationView:
@@ -560,19 +568,53 @@ def record_follow_up(
         return view_of(uow.session, escalation_id)
 
 
+# pg_try_advisory_xact_lock(SWEEP_LOCK, centre id): held by the one process sweeping that Centre.
+SWEEP_LOCK = 0x74707377
+
+
 @typed_input()
 def sweep(desk: Desk, *, limit: int = 10_000, centre_id: int | None = None) -> int:
     """E12: referrals whose follow-up fell due move to awaiting-follow-up. The core's to do:
-    any process may run it, and its changes are attributed to the system, never a person."""
+    any process may run it, and its changes are attributed to the system, never a person.
+
+    Each Centre is swept in its own transaction by one process at a time: on PostgreSQL the
+    one holding the Centre's advisory lock (another process skips that Centre, it is being
+    swept), its rows picked ``FOR UPDATE SKIP LOCKED`` so an officer's open transaction is
+    neither waited on nor overwritten (that row is swept next time); on SQLite the write
+    transaction (``BEGIN IMMEDIATE``) serialises sweepers. Returns how many moved."""
     now = desk.now()
+    if centre_id is None:
+        with desk.store.read() as session:
+            centres = [cid for cid in session.exec(select(Centre.id).order_by(col(Centre.id))).all() if cid is not None]
+    else:
+        centres = [centre_id]
+    moved = 0
+    for cid in centres:
+        if moved >= limit:
+            break
+        moved += _sweep_centre(desk, cid, now, limit - moved)
+    return moved
+
+
+@transaction
+def _sweep_centre(desk: Desk, centre_id: int, now: datetime, limit: int) -> int:
     with desk.store.write() as session:
-        stmt = select(Escalation).where(
-            col(Escalation.status).in_(lifecycle.SWEEP_FROM),
-            col(Escalation.next_follow_up_at) <= now,
+        if desk.store.dialect == "postgresql":
+            locked = session.exec(select(func.pg_try_advisory_xact_lock(SWEEP_LOCK, centre_id))).one()
+            if not locked:
+                return 0  # another process is sweeping this Centre now
+        stmt = (
+            select(Escalation)
+            .where(
+                Escalation.centre_id == centre_id,
+                col(Escalation.status).in_(lifecycle.SWEEP_FROM),
+                col(Escalation.next_follow_up_at) <= now,
+            )
+            .order_by(col(Escalation.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True, key_share=True)  # FOR NO KEY UPDATE, as an officer's act
         )
-        if centre_id is not None:
-            stmt = stmt.where(Escalation.centre_id == centre_id)
-        due = session.exec(stmt.limit(limit)).all()
+        due = session.exec(stmt).all()
         for esc in due:
             esc.status = lifecycle.SWEEP_TO
             esc.updated_at = now

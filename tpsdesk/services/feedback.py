@@ -34,6 +34,7 @@ from tpsdesk.services.actors import actor_for, require, staff_by_logon
 from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.history import record_event
+from tpsdesk.services.retry import transaction
 from tpsdesk.services.uow import load_escalation, require_visible
 from tpsdesk.services.views import json_fields
 from tpsdesk.text import a_or_an, clean, single_line
@@ -115,6 +116,7 @@ def _mail(session: Session, at: datetime, kind: str, to: Staff, subject: str, bo
 
 
 @typed_input(lines={"text": "the feedback"})
+@transaction
 def raise_concern(
     desk: Desk,
     logon: str,
@@ -188,6 +190,7 @@ def raise_concern(
 
 
 @typed_input(lines={"finding": "the finding"})
+@transaction
 def confirm_concern(desk: Desk, logon: str, concern_id: int, *, finding: str, incorrect: bool = True) -> FeedbackView:
     """E7: the officer who found out records whether incorrect information was given.
 

@@ -22,6 +22,7 @@ from tpsdesk.services.actors import actor_for
 from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.escalations import view_of
+from tpsdesk.services.retry import transaction
 from tpsdesk.services.uow import UnitOfWork, calendar_of, visible_escalation
 from tpsdesk.services.views import EscalationView
 from tpsdesk.text import clean, single_line
@@ -73,6 +74,7 @@ def _sp_label(desk: Desk, channel: str) -> str:
 
 # ---------------------------------------------------------------- documentation
 @typed_input(lines=D1_LINES)
+@transaction
 def document(
     desk: Desk,
     logon: str,
@@ -175,6 +177,7 @@ def _missing_error(esc: Escalation, missing: dict[str, str]) -> ValidationError:
 
 
 @typed_input(lines={"note": "the note"})
+@transaction
 def finalise(
     desk: Desk,
     logon: str,
@@ -243,6 +246,7 @@ def _close(uow: UnitOfWork, esc: Escalation, reason: str) -> None:
 
 
 @typed_input(lines={"reason": "the reason"})
+@transaction
 def reopen(
     desk: Desk, logon: str, escalation_id: int, reason: str, *, expected_version: int | None = None
 ) -> EscalationView:
@@ -270,6 +274,7 @@ def reopen(
 
 
 @typed_input(lines={"reason": "the reason"})
+@transaction
 def withdraw(
     desk: Desk, logon: str, escalation_id: int, reason: str, *, expected_version: int | None = None
 ) -> EscalationView:

@@ -32,6 +32,7 @@ def record_event(
         at=at,
         kind=kind,
         detail=json.dumps(detail, default=str, sort_keys=True) if detail else "",
+        login=str(session.info.get("login", "")),
     )
     session.add(event)
     return event

@@ -44,6 +44,7 @@ from tpsdesk.services.intake_rules import (
     requester_logon_for,
     validated,
 )
+from tpsdesk.services.retry import transaction
 from tpsdesk.services.views import json_fields
 from tpsdesk.text import a_or_an
 
@@ -198,6 +199,7 @@ def _requester(
 
 
 @typed_input(lines={"help_required": "the help text"})
+@transaction
 def open_contact(
     desk: Desk,
     logon: str,
@@ -359,6 +361,7 @@ def confirmation_recipient(session: Session, contact: Contact) -> str:
 
 
 @typed_input(lines={"summary": "the summary"})
+@transaction
 def record_outcome(
     desk: Desk,
     logon: str,

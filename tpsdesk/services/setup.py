@@ -24,6 +24,7 @@ from tpsdesk.services.actors import actor_for, allowed
 from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.history import record_event
+from tpsdesk.services.retry import transaction
 from tpsdesk.text import a_or_an, clean
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
@@ -102,6 +103,7 @@ def is_empty(desk: Desk) -> bool:
 
 
 @typed_input()
+@transaction
 def add_centre(desk: Desk, code: str, name: str, channel: str, sp_mailbox: str = "") -> CentreView:
     code = _code("code", code)
     if channel not in CHANNELS:
@@ -118,6 +120,7 @@ def add_centre(desk: Desk, code: str, name: str, channel: str, sp_mailbox: str =
 
 
 @typed_input()
+@transaction
 def add_site(
     desk: Desk, code: str, name: str, centre: str, zone_name: str, state: str, open_time: str = "", cob_time: str = ""
 ) -> SiteView:
@@ -163,6 +166,7 @@ def _w5_group(value: str | None, sp_pool: bool) -> W5Group:
 
 
 @typed_input()
+@transaction
 def add_staff(
     desk: Desk,
     logon: str,
@@ -359,6 +363,7 @@ def _change_dates(option: str, values: Sequence[str | date]) -> list[date]:
 
 
 @typed_input()
+@transaction
 def set_site_holidays(
     desk: Desk,
     logon: str,

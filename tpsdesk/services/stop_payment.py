@@ -34,6 +34,7 @@ from tpsdesk.services.desk import Desk
 from tpsdesk.services.escalations import create_escalation, view_of
 from tpsdesk.services.history import add_note_row, record_event
 from tpsdesk.services.intake import can_see_contact, flush_contact, load_contact
+from tpsdesk.services.retry import transaction
 from tpsdesk.services.uow import flush_or_conflict, touch
 from tpsdesk.services.views import EscalationView, json_fields
 from tpsdesk.text import fold, normalise_crn, single_line, too_long
@@ -351,6 +352,7 @@ def render(desk: Desk, logon: str, data: StopPaymentInput, contact_id: int | Non
 
 
 @typed_input()
+@transaction
 def save(
     desk: Desk,
     logon: str,
@@ -601,6 +603,7 @@ def _history(
 
 
 @typed_input()
+@transaction
 def verify_doc(desk: Desk, logon: str, doc_id: int, note: str = "") -> DocView:
     """S4: the receiving officer records that the DOC holds the amount and exactly why."""
     remark = single_line(note)
@@ -620,6 +623,7 @@ def verify_doc(desk: Desk, logon: str, doc_id: int, note: str = "") -> DocView:
 
 
 @typed_input()
+@transaction
 def return_doc(desk: Desk, logon: str, doc_id: int, missing: str) -> DocView:
     """S4: the receiving officer returns the DOC to the SO, saying what is missing."""
     what = single_line(missing)

@@ -27,6 +27,7 @@ from tpsdesk.services.actors import actor_for, allowed
 from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.history import record_event
+from tpsdesk.services.retry import transaction
 from tpsdesk.services.uow import plan_of
 from tpsdesk.text import a_or_an
 
@@ -325,6 +326,7 @@ def _items(session: Session, conditions: tuple[Any, ...], limit: int) -> tuple[i
 
 # ---------------------------------------------------------------- X2
 @typed_input(raw=("out",))
+@transaction
 def record_full_export(desk: Desk, logon: str, summary: ShiftSummary, fmt: str, *, out: str | None = None) -> None:
     """An export with full customer identifiers is recorded in the history: who, when, which window (X2)."""
     with desk.store.write() as session:

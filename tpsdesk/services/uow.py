@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from tpsdesk.businesstime import SiteCalendar
 from tpsdesk.domain import access, lifecycle, schedule
@@ -27,7 +28,7 @@ from tpsdesk.domain.facts import Actor, Item
 from tpsdesk.domain.schedule import Schedule
 from tpsdesk.domain.vocab import Action, Channel, Status
 from tpsdesk.errors import Conflict, NotFound, PermissionDenied, TpsError, ValidationError
-from tpsdesk.models import Centre, Contact, Escalation, Event, Note, Site, Staff
+from tpsdesk.models import Centre, Contact, Escalation, Event, Note, Site, Staff, table_of
 from tpsdesk.policy import Policy
 from tpsdesk.services.actors import actor_for
 from tpsdesk.services.desk import Desk
@@ -129,8 +130,16 @@ def apply_schedule(desk: Desk, session: Session, esc: Escalation, channel: str |
     return plan
 
 
-def load_escalation(session: Session, escalation_id: int, expected_version: int | None = None) -> Escalation:
-    esc = session.get(Escalation, escalation_id)
+def load_escalation(
+    session: Session, escalation_id: int, expected_version: int | None = None, *, lock: bool = False
+) -> Escalation:
+    """The row. ``lock`` (a write) holds it until the transaction ends: PostgreSQL's
+    ``FOR NO KEY UPDATE`` (inserting a note or event that points at it still proceeds), so
+    what the act decides on is what it writes over and concurrent acts on one item queue
+    up instead of failing; SQLite's ``BEGIN IMMEDIATE`` already serialises writers."""
+    esc = session.get(
+        Escalation, escalation_id, with_for_update={"key_share": True} if lock else None, populate_existing=lock
+    )
     if esc is None:
         raise NotFound(f"escalation {escalation_id} does not exist")
     if expected_version is not None and esc.version != expected_version:
@@ -139,8 +148,18 @@ def load_escalation(session: Session, escalation_id: int, expected_version: int 
 
 
 def conflict_for(session: Session, esc: Escalation) -> Conflict:
-    name = staff_label(session, esc.updated_by_id) or "someone else"
-    return Conflict(f"escalation {esc.id} was changed by {name} meanwhile: reload it and try again", changed_by=name)
+    """E11: who changed the item, and what their last change was."""
+    name = staff_label(session, esc.updated_by_id) or ("the system" if esc.updated_at else "someone else")
+    last = session.exec(
+        select(Event.kind)
+        .where(Event.escalation_id == esc.id, col(Event.kind) != "note")
+        .order_by(col(Event.id).desc())
+        .limit(1)
+    ).first()
+    what = f" ({last}, now version {esc.version})" if last else f" (now version {esc.version})"
+    return Conflict(
+        f"escalation {esc.id} was changed by {name} meanwhile{what}: reload it and try again", changed_by=name
+    )
 
 
 def flush_or_conflict(session: Session, esc: Escalation) -> None:
@@ -188,13 +207,18 @@ class UnitOfWork:
     @contextmanager
     def begin(cls, desk: Desk, logon: str) -> Iterator[UnitOfWork]:
         with desk.store.write() as session:
-            yield cls(desk, session, actor_for(session, logon))
+            uow = cls(desk, session, actor_for(session, logon))
+            try:
+                yield uow
+            except StaleDataError:  # a row written outside flush_or_conflict: still E11's Conflict
+                session.rollback()
+                raise Conflict("the item was changed by someone else meanwhile: reload it and try again") from None
 
     # -- load and decide
     def load(self, escalation_id: int, expected_version: int | None = None) -> Escalation:
         """The row; R5 first (an item the actor may not see is refused before its version is
         compared, so a stale version names nobody to them), then the E11 version check."""
-        esc = load_escalation(self.session, escalation_id)
+        esc = load_escalation(self.session, escalation_id, lock=True)
         if expected_version is not None and esc.version != expected_version:
             require_visible(self.desk.policy, self.actor, esc)
             raise conflict_for(self.session, esc)
@@ -233,6 +257,39 @@ class UnitOfWork:
         esc.actioned_at = stamp.actioned_at
         esc.last_action_at = stamp.last_action_at
         esc.record_updated_at = stamp.record_updated_at
+
+    def noted(self, esc: Escalation, *, record_update: bool = False) -> Schedule:
+        """A note by the holder is a recorded action (E3, E13, D4) that moves the item's dates
+        on without changing its version: notes are append-only and never conflict (D3, E11),
+        so an officer's other windows and other writers keep their versions. The row is
+        locked (``load``), so the dates are computed from what is there."""
+        stamp = lifecycle.mark_actioned(self.item(esc), self.now, record_update=record_update)
+        facts = replace(
+            self.item(esc),
+            actioned_at=stamp.actioned_at,
+            last_action_at=stamp.last_action_at,
+            record_updated_at=stamp.record_updated_at,
+        )
+        with self.session.no_autoflush:
+            plan = schedule.plan(self.desk.policy, self.calendar(esc), facts)
+        values = {
+            "actioned_at": stamp.actioned_at,
+            "last_action_at": stamp.last_action_at,
+            "record_updated_at": stamp.record_updated_at,
+            "due_at": plan.due,
+            "after_hours": plan.after_hours,
+            "next_follow_up_at": plan.next_follow_up,
+            "next_action_at": plan.next_action_at,
+            "next_action_kind": str(plan.next_action),
+            "rank": plan.rank,
+            "sort_at": plan.sort_at,
+        }
+        # Core, not the ORM: an ORM flush would bump the version counter.
+        self.session.connection().execute(
+            table_of(Escalation).update().where(table_of(Escalation).c.id == esc.id).values(**values)
+        )
+        self.session.expire(esc)
+        return plan
 
     def schedule(self, esc: Escalation) -> schedule.Schedule:
         return apply_schedule(

@@ -33,6 +33,7 @@ from tpsdesk.services.finalisation import (
     who_completes,
     withdraw,
 )
+from tpsdesk.services.retry import transaction
 from tpsdesk.services.uow import UnitOfWork, visible_escalation
 from tpsdesk.services.views import EscalationView
 from tpsdesk.text import clean, single_line
@@ -120,6 +121,7 @@ def referral_options(desk: Desk, logon: str, escalation_id: int) -> dict[str, An
 
 
 @typed_input(lines={"note": "the note"})
+@transaction
 def refer(
     desk: Desk,
     logon: str,
@@ -250,6 +252,7 @@ def _stop_requested(uow: UnitOfWork, esc: Escalation) -> None:
 
 
 @typed_input()
+@transaction
 def set_service_first(
     desk: Desk, logon: str, escalation_id: int, number: str, *, expected_version: int | None = None
 ) -> EscalationView:
