@@ -347,6 +347,7 @@ _TYPED = re.compile(r"\b(str|int|date|datetime|Any|Filters|StopPaymentInput)\b")
 # Public functions that take text but are no boundary of their own, and why.
 EXEMPT = {
     "boundary.typed_input": "the decorator itself",
+    "retry.transaction": "the retry decorator (it takes the function)",
     "desk.open_desk": "a database URL or path, opened as given",
     "intake_outcome.clean_outcomes": "a step of apply_outcome, inside record_outcome's unit of work",
     "intake_rules.requester_logon_for": "a step of open_contact",
