@@ -24,6 +24,7 @@ from screens.widgets import FormScreen
 from screens.widgets.field_row import FieldRow
 from screens.widgets.intake_fields import intake_fields
 from screens.widgets.intake_form import LIVE, Draft, IntakeForm, guidance_text, result_text
+from screens.widgets.long_text import LongText
 from screens.widgets.outcome_picker import OutcomeDraft, OutcomePicker
 from screens.widgets.reference_checklist import ReferenceChecklist
 from tpsdesk.errors import TpsError, ValidationError
@@ -202,7 +203,15 @@ class IntakeScreen(FormScreen):
 
     @on(TextArea.Changed)
     def _text_changed(self, event: TextArea.Changed) -> None:
-        self._changed(event.text_area.id)
+        area = event.text_area
+        if isinstance(area, LongText) and area.id:
+            n = area.length
+            area.fit_wrap(n)
+            if n > area.limit:  # its length alone: the core's live check runs again once it fits
+                self._touched.add(area.id)
+                self._row(area.id).set_error(area.length_note(n))
+                return
+        self._changed(area.id)
 
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:

@@ -233,8 +233,9 @@ def test_i4_requester_name_and_logon_recorded(desk, floor) -> None:
 def test_i4_hostile_text_stored_plain_and_capped(desk, floor, policy) -> None:
     v = ask(desk, floor.so, help_required="[bold]rate[/bold] wrong\x1b[31m [/]")
     assert v.help_required == "[bold]rate[/bold] wrong[31m [/]"
-    with pytest.raises(ValidationError, match="too long"):
-        ask(desk, floor.so, help_required="x" * (policy.intake.max_help_chars + 1))
+    cap = policy.intake.max_help_chars
+    with pytest.raises(ValidationError, match=f"the help text is {cap + 1:,} characters; the most is {cap:,}"):
+        ask(desk, floor.so, help_required="x" * (cap + 1))
 
 
 def test_r1_so_records_only_their_own_contacts(desk, floor) -> None:

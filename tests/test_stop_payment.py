@@ -252,7 +252,7 @@ def test_s2_hostile_forms_of_vague_reasons_refused(policy, reason) -> None:
 def test_s2_very_long_reason_refused_not_truncated(policy) -> None:
     cap = policy.stop_payment.max_reason_chars
     long = ("Customer returned to full-time work and income exceeds the limit " * 100)[: cap + 1]
-    assert f"at most {cap}" in errors(policy, reason=long)["reason"]
+    assert f"the reason is {cap + 1:,} characters; the most is {cap:,}" in errors(policy, reason=long)["reason"]
     assert errors(policy, reason=long[:cap]) == {}
 
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tpsdesk.bounds import check_year
 from tpsdesk.errors import ValidationError
 
 if TYPE_CHECKING:
@@ -263,6 +264,7 @@ class SiteCalendar:
             value = datetime.fromisoformat(text.strip())
         except ValueError as exc:
             raise ValidationError("at", f"{text!r} is not an ISO date-time such as 2026-09-25T17:40") from exc
+        check_year("at", value, shown=text.strip())  # before any offset or zone arithmetic can overflow
         if value.tzinfo is None:
             value = resolve_local(value, self.tz)
         return value.astimezone(UTC)

@@ -21,6 +21,7 @@ from typing import Any
 import click
 
 from tpsdesk import __version__
+from tpsdesk.bounds import check_year
 from tpsdesk.errors import TpsError, ValidationError
 
 # name -> "module:attribute"; imported on first use.
@@ -103,6 +104,7 @@ class Context:
             raise ValidationError(
                 "TPSDESK_NOW", f"{raw!r} is not an ISO instant with offset, e.g. 2026-09-25T00:00:00+00:00"
             )
+        check_year("TPSDESK_NOW", value, shown=raw)
         return value.astimezone(UTC)
 
     def now(self) -> datetime:
@@ -215,6 +217,10 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(1)
+    except click.UsageError as exc:  # one line, like every other input error
+        where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        click.echo(f"error: {' '.join(exc.format_message().split())}{where}", err=True)
+        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

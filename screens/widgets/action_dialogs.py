@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
+from screens.widgets.long_text import LongText
 from tpsdesk.errors import Conflict, TpsError
 
 
@@ -32,6 +33,7 @@ class Field:
     value: Any = ""
     options: list[tuple[str, str]] = field(default_factory=list)
     required: bool = False
+    limit: int | None = None  # an area's maximum length; default: the policy's input.max_text_chars
 
 
 class Tick(Checkbox):
@@ -98,7 +100,12 @@ class FormDialog(ModalScreen[Any]):
             return
         yield Label(f"{f.label}{mark}", markup=False, classes="field-label")
         if f.kind == "area":
-            yield TextArea(str(f.value or ""), id=wid, classes="field-area", soft_wrap=True, compact=True)
+            what = "the " + f.label.split(" (")[0].lower()
+            yield LongText(
+                str(f.value or ""), id=wid, classes="field-area", soft_wrap=True, compact=True,
+                limit=f.limit or self._text_limit(), what=what,
+            )  # fmt: skip
+            yield Static("", markup=False, id=f"count-{f.name}", classes="field-count")
         elif f.kind == "select":
             options = [(Text(label), value) for label, value in f.options]
             value = f.value if f.value in {v for _, v in f.options} else Select.NULL
@@ -106,10 +113,30 @@ class FormDialog(ModalScreen[Any]):
         else:
             yield Input(str(f.value or ""), id=wid, compact=True)
 
+    def _text_limit(self) -> int:
+        """The policy's maximum for typed text, from the app's desk."""
+        desk = getattr(self.app, "desk", None)
+        return int(desk.policy.input.max_text_chars) if desk is not None else 20_000
+
     def on_mount(self) -> None:
+        for counter in self.query(".field-count"):
+            counter.display = False
         first = next(iter(self.query("Input, TextArea, Select, Checkbox")), None)
         if first is not None:
             first.focus()
+
+    @on(TextArea.Changed)
+    def _length(self, event: TextArea.Changed) -> None:
+        """The length against the maximum, near or past it: nothing else runs per key."""
+        area = event.text_area
+        if not isinstance(area, LongText) or not area.id:
+            return
+        n = area.length
+        area.fit_wrap(n)
+        note = area.length_note(n)
+        counter = self.query_one(f"#count-{area.id.removeprefix('field-')}", Static)
+        counter.display = bool(note)
+        counter.update(note)
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -9,10 +9,11 @@ from collections.abc import Iterator
 
 from rich.text import Text
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Select, Static, TextArea
+from textual.widgets import Checkbox, Input, Select, Static
 
 from screens.widgets.field_row import FieldRow
 from screens.widgets.intake_form import IntakeForm
+from screens.widgets.long_text import LongText
 from screens.widgets.reference_checklist import ReferenceChecklist
 
 
@@ -86,7 +87,13 @@ def intake_fields(form: IntakeForm) -> Iterator[Widget]:
     )
     yield FieldRow(
         "Help required",
-        TextArea(id="help_required", compact=True, tab_behavior="focus"),
+        LongText(
+            id="help_required",
+            compact=True,
+            tab_behavior="focus",
+            limit=form.policy.intake.max_help_chars,
+            what="the help text",
+        ),
         required=True,
         stack=True,
         id="row-help_required",

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from tpsdesk.bounds import check_year
 from tpsdesk.cli import Context, emit
+from tpsdesk.commands.params import CONTACT_ID, CONTACT_VERSION
 from tpsdesk.errors import TpsError, ValidationError
 
 if TYPE_CHECKING:
@@ -150,7 +152,7 @@ def add(obj: Context, reason: str, help_text: str, refs: tuple[str, ...], ref_ot
 
 
 @contact.command("outcome")
-@click.argument("contact_id", type=int, metavar="ID")
+@click.argument("contact_id", type=CONTACT_ID, metavar="ID")
 @click.option(
     "--outcome",
     "outcomes",
@@ -164,7 +166,7 @@ def add(obj: Context, reason: str, help_text: str, refs: tuple[str, ...], ref_ot
 @click.option("--service-first", default="", help="Service First number of a direct ICT referral (E5b).")
 @click.option("--crn", default=None, help="The customer's CRN, if the contact lacks it.")
 @click.option("--eped", metavar="YYYY-MM-DD", help="The customer's EPED (E10).")
-@click.option("--expected-version", type=int, help="Refuse if the contact changed since this version.")
+@click.option("--expected-version", type=CONTACT_VERSION, help="Refuse if the contact changed since this version.")
 @JSON
 @click.pass_obj
 def outcome(obj: Context, contact_id: int, outcomes: tuple[str, ...], category: str | None, summary: str, nnu_ref: str,
@@ -186,7 +188,7 @@ def outcome(obj: Context, contact_id: int, outcomes: tuple[str, ...], category: 
 
 
 @contact.command("show")
-@click.argument("contact_id", type=int, metavar="ID")
+@click.argument("contact_id", type=CONTACT_ID, metavar="ID")
 @JSON
 @click.pass_obj
 def show(obj: Context, contact_id: int, as_json: bool) -> None:
@@ -233,6 +235,7 @@ def _since(desk: Any, logon: str, text: str) -> datetime:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValidationError("--since", f"{text!r} is not an ISO date or date-time, e.g. 2026-09-25T08:00") from None
+    check_year("--since", value, shown=text.strip())
     if value.tzinfo is None:
         from tpsdesk.businesstime import resolve_local, zone
         from tpsdesk.services.intake import user_zone

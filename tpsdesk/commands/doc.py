@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from tpsdesk.cli import Context, emit
+from tpsdesk.commands.params import CONTACT_ID, DOC_ID
 from tpsdesk.errors import ValidationError
 
 if TYPE_CHECKING:  # the services load lazily, when a command runs
@@ -50,8 +51,8 @@ def doc() -> None:
 @click.option("--reason", default="", help="Exactly why the customer is not entitled (S2).")
 @click.option("--ar-checked", is_flag=True, help="The Activity Results screen was checked thoroughly (S0).")
 @click.option("--escalate", is_flag=True, help="Store the DOC and raise the urgent arrears escalation (E1).")
-@click.option("--contact", "contact_id", type=int, metavar="ID", help="The contact this DOC belongs to (I2.7).")
-@click.option("--replaces", type=int, metavar="ID",
+@click.option("--contact", "contact_id", type=CONTACT_ID, metavar="ID", help="The contact this DOC belongs to (I2.7).")
+@click.option("--replaces", type=DOC_ID, metavar="ID",
               help="Store this DOC as the correction of DOC ID, returned to you; it takes over its escalation (S4).")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
@@ -130,7 +131,7 @@ def _doc_lines(view: object) -> str:
 
 
 @doc.command("show")
-@click.argument("doc_id", type=int, metavar="ID")
+@click.argument("doc_id", type=DOC_ID, metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
 def show(obj: Context, doc_id: int, as_json: bool) -> None:
@@ -142,7 +143,7 @@ def show(obj: Context, doc_id: int, as_json: bool) -> None:
 
 
 @doc.command("verify")
-@click.argument("doc_id", type=int, metavar="ID")
+@click.argument("doc_id", type=DOC_ID, metavar="ID")
 @click.option("--note", default="", help="What was checked (optional).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj
@@ -158,7 +159,7 @@ def verify(obj: Context, doc_id: int, note: str, as_json: bool) -> None:
 
 
 @doc.command("return")
-@click.argument("doc_id", type=int, metavar="ID")
+@click.argument("doc_id", type=DOC_ID, metavar="ID")
 @click.option("--missing", default="", metavar="TEXT", help="What is missing or wrong, for the SO to correct.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_obj

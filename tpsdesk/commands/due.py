@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from tpsdesk.bounds import check_eped, check_year
 from tpsdesk.businesstime import SiteCalendar
 from tpsdesk.calendars import build_calendar
 from tpsdesk.cli import Context, emit
@@ -136,9 +137,11 @@ def parse_day(text: str | None, option: str) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise ValidationError(option, f"{text!r} is not a date like 2026-12-24") from None
+    check_year(option, day)
+    return day
 
 
 def iso(cal: SiteCalendar, instant: datetime | None) -> str | None:
@@ -219,8 +222,11 @@ def due(
     referred = parse_instant(cal, referred_at, "--referred-at") if referred_at else None
     if referred is not None and referred < raised:
         raise ValidationError("--referred-at", "is earlier than --at: an item is referred after it is raised")
+    eped_day = parse_day(eped, "--eped")
+    if eped_day is not None:  # E10: within the policy's years of today (the desk's clock)
+        check_eped("--eped", eped_day, obj.now().date(), policy.input.eped_max_years)
     result = compute(
-        cat, raised, cal, referred_at=referred, eped=parse_day(eped, "--eped"), explain=True,
+        cat, raised, cal, referred_at=referred, eped=eped_day, explain=True,
         referral_target="ict" if referred else "",  # a what-if referral is to ICT (E4, E5)
     )  # fmt: skip
     emit(as_json(cal, raised, result), as_json_, as_text(cal, result))

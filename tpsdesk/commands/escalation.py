@@ -19,6 +19,7 @@ import click
 
 from tpsdesk.cli import Context, emit
 from tpsdesk.commands.escalation_text import Clockface, changed_text, list_json, list_text, overdue_text, show_text
+from tpsdesk.commands.params import ESCALATION_ID, ESCALATION_VERSION, NOTE_ID
 from tpsdesk.domain.vocab import OPEN_FILTER, STATUS_FILTERS, Action
 from tpsdesk.errors import NotFound, ValidationError
 
@@ -26,10 +27,10 @@ WORKFLOW_MODULE = "tpsdesk.commands.workflow"
 # name -> attribute of WORKFLOW_MODULE ("-" becomes "_").
 WORKFLOW_COMMANDS = ("refer", "review", "finalise", "reopen", "withdraw", "document", "service-first")
 JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-ID = click.argument("escalation_id", type=int, metavar="ID")
+ID = click.argument("escalation_id", type=ESCALATION_ID, metavar="ID")
 VERSION = click.option(
     "--expected-version",
-    type=int,
+    type=ESCALATION_VERSION,
     metavar="N",
     help="Refuse (exit 4) if the escalation changed since you read version N.",
 )
@@ -233,7 +234,7 @@ def assign(obj: Context, escalation_id: int, to: str, expected_version: int | No
 @escalation.command()
 @ID
 @click.argument("text", nargs=-1, required=True)
-@click.option("--corrects", type=int, metavar="NOTE", help="This note corrects note NOTE (D3: notes are never edited).")
+@click.option("--corrects", type=NOTE_ID, metavar="NOTE", help="This note corrects note NOTE (D3: notes are never edited).")
 @click.option("--file-note", is_flag=True, help="The escalation file note on the customer's record was updated (D4).")
 @JSON
 @click.pass_obj

@@ -14,6 +14,7 @@ from __future__ import annotations
 import click
 
 from tpsdesk.cli import Context, emit, table
+from tpsdesk.commands.params import CONCERN_ID, ESCALATION_ID
 from tpsdesk.errors import ValidationError
 
 OPTION = {"about": "--about", "text": "--text", "with": "--with", "finding": "--finding"}
@@ -32,7 +33,9 @@ def _bad_option(exc: ValidationError) -> ValidationError:
 @click.option(
     "--confirmed", is_flag=True, hidden=True, help="Refused: the raiser cannot confirm their own concern (E7)."
 )
-@click.option("--escalation", "escalation_id", type=int, default=None, metavar="ID", help="Link it to an escalation.")
+@click.option(
+    "--escalation", "escalation_id", type=ESCALATION_ID, default=None, metavar="ID", help="Link it to an escalation."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def feedback(ctx: click.Context, about: str, text: str, raised_with: str | None, conduct: bool, confirmed: bool,
@@ -73,7 +76,7 @@ def feedback(ctx: click.Context, about: str, text: str, raised_with: str | None,
 
 
 @feedback.command("confirm")
-@click.argument("concern_id", type=int, metavar="ID")
+@click.argument("concern_id", type=CONCERN_ID, metavar="ID")
 @click.option("--finding", default="", metavar="TEXT", help="What you found out.")
 @click.option("--not-incorrect", is_flag=True, help="The information was not incorrect: no feedback is given.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")

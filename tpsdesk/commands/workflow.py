@@ -16,12 +16,13 @@ import click
 from click.decorators import FC
 
 from tpsdesk.cli import Context, emit
+from tpsdesk.commands.params import ESCALATION_ID, ESCALATION_VERSION
 
 JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-ID = click.argument("escalation_id", type=int, metavar="ID")
+ID = click.argument("escalation_id", type=ESCALATION_ID, metavar="ID")
 VERSION = click.option(
     "--expected-version",
-    type=int,
+    type=ESCALATION_VERSION,
     metavar="N",
     help="Refuse (exit 4) if the escalation changed since you read version N.",
 )

@@ -519,6 +519,15 @@ class Intake:
     max_summary_chars: int = field(metadata={"min": 1})
 
 
+# ---------------------------------------------------------------- typed input (any field)
+@dataclass(frozen=True, slots=True)
+class TypedInput:
+    """What any field a person types may hold (refused beyond it, never truncated)."""
+
+    max_text_chars: int = field(metadata={"min": 1})  # a note, or free text without a shorter cap
+    eped_max_years: int = field(metadata={"min": 1})  # E10: an EPED this far from today, either way
+
+
 # ---------------------------------------------------------------- feedback (E7, I10)
 @dataclass(frozen=True, slots=True)
 class FeedbackRoutes:
@@ -755,6 +764,7 @@ class Sections:
     supervisor: Supervisor  # I6
     outcomes: Mapping[str, str] = field(metadata={"keys": tuple(Outcome), "all": True})  # I8
     intake: Intake
+    input: TypedInput
     referral: Referral = field(metadata=_section(parse_referral))
     finalise: Finalise = field(metadata=_section(parse_finalise))
     documentation: Documentation = field(metadata=_section(parse_documentation))

@@ -27,6 +27,7 @@ from tpsdesk.errors import ValidationError
 from tpsdesk.models import Escalation, Site
 from tpsdesk.policy import Policy
 from tpsdesk.services.actors import actor_for
+from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.escalations import Owner, _visible
 
@@ -313,6 +314,7 @@ def _collect(desk: Desk, logon: str, first: date, last: date) -> MonthData:
     return data
 
 
+@typed_input()
 def month(desk: Desk, logon: str, year: int, month_no: int) -> MonthData:
     """The month grid's data: counts, agenda items and public holidays per local day."""
     if not 1 <= month_no <= 12:
@@ -321,16 +323,19 @@ def month(desk: Desk, logon: str, year: int, month_no: int) -> MonthData:
     return _collect(desk, logon, first, _next_month(first) - timedelta(days=1))
 
 
+@typed_input()
 def month_counts(desk: Desk, logon: str, year: int, month_no: int) -> dict[date, DayCounts]:
     """Counts of due entries per local day of the month (days with nothing are absent)."""
     return month(desk, logon, year, month_no).days
 
 
+@typed_input()
 def day_agenda(desk: Desk, logon: str, day: date) -> list[AgendaItem]:
     """What is due on one local day, stop-payment and overdue first (S3)."""
     return _collect(desk, logon, day, day).items.get(day, [])
 
 
+@typed_input()
 def today(desk: Desk, logon: str) -> date:
     """The viewer's local date now (for the calendar's `t`)."""
     with desk.store.read() as session:

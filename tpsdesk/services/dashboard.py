@@ -21,6 +21,7 @@ from tpsdesk.domain.vocab import Grant, Permission, Role
 from tpsdesk.errors import PermissionDenied, ValidationError
 from tpsdesk.models import RANK_CLOSED, Centre, Contact, Escalation, Event, Site, Staff
 from tpsdesk.services.actors import actor_for, allowed, can_work
+from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
 from tpsdesk.text import a_or_an
 
@@ -272,6 +273,7 @@ def _in_centre(column: Any, centre_id: int) -> Any:
     return (column + 0) == centre_id
 
 
+@typed_input()
 def floor_dashboard(desk: Desk, logon: str, *, window_hours: int | None = None) -> Dashboard:
     """The figures of the actor's Centre for the current shift (T1)."""
     with desk.store.read() as session:

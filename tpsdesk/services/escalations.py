@@ -25,6 +25,7 @@ from tpsdesk.domain.vocab import ALL_FILTER, OPEN_FILTER, REFERRED_STATUSES, Act
 from tpsdesk.errors import Conflict, NotFound, ValidationError
 from tpsdesk.models import Centre, Contact, Escalation, Event, Note, Site, Staff, StopPaymentDoc
 from tpsdesk.services.actors import actor_for, allowed, can_work, require, staff_by_logon
+from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.history import add_note_row, record_event
 from tpsdesk.services.retry import transaction
@@ -140,11 +141,12 @@ def _text_filter(stmt: Any, raw: str) -> Any:
     conds = [func.lower(Escalation.summary).contains(text.lower(), autoescape=True)]
     if compact and compact[:9].isdigit():
         conds.append(col(Escalation.crn).startswith(compact.upper(), autoescape=True))
-    if text.isdigit() and len(text) < 10:
+    if text.isascii() and text.isdigit() and len(text) < 10:  # "²" is a digit int() refuses
         conds.append(col(Escalation.id) == int(text))
     return stmt.where(or_(*conds))
 
 
+@typed_input(raw=("after",))  # a queue key, not typed: it may hold schedule.FAR_FUTURE
 def list_page(
     desk: Desk,
     logon: str,
@@ -164,6 +166,7 @@ def list_page(
         return [_to_view(r) for r in session.exec(stmt).all()]
 
 
+@typed_input(raw=("before",))
 def page_before(
     desk: Desk, logon: str, filters: Filters | None, before: tuple[int, datetime, int], limit: int = 50
 ) -> list[EscalationView]:
@@ -178,6 +181,7 @@ def page_before(
         return [_to_view(r) for r in reversed(session.exec(stmt).all())]
 
 
+@typed_input()
 def count(desk: Desk, logon: str, filters: Filters | None = None) -> int:
     f = filters or Filters()
     with desk.store.read() as session:
@@ -191,6 +195,7 @@ def count(desk: Desk, logon: str, filters: Filters | None = None) -> int:
         return int(session.exec(_filtered(base, desk, actor, f, desk.now())).one())
 
 
+@typed_input()
 def key_at(desk: Desk, logon: str, filters: Filters | None, index: int) -> tuple[int, datetime, int] | None:
     """The queue key of the row at ``index`` (0-based): one index seek for a far scrollbar jump."""
     f = filters or Filters()
@@ -209,6 +214,7 @@ def key_at(desk: Desk, logon: str, filters: Filters | None, index: int) -> tuple
         return None if row is None else (row[0], row[1], row[2])
 
 
+@typed_input()
 def overdue(desk: Desk, logon: str, *, limit: int = 100, text: str | None = None) -> list[EscalationView]:
     """Items whose next action has passed: urgent arrears first (S3), then most overdue first."""
     with desk.store.read() as session:
@@ -219,6 +225,7 @@ def overdue(desk: Desk, logon: str, *, limit: int = 100, text: str | None = None
         return [_to_view(r) for r in session.exec(stmt).all()]
 
 
+@typed_input()
 def between(desk: Desk, logon: str, start: datetime, end: datetime, *, limit: int = 5000) -> list[EscalationView]:
     """Open items whose next action falls in [start, end): the calendar's month or day,
     in time order (the calendar puts a day's urgent arrears first, S3)."""
@@ -233,11 +240,13 @@ def between(desk: Desk, logon: str, start: datetime, end: datetime, *, limit: in
         return [_to_view(r) for r in session.exec(stmt).all()]
 
 
+@typed_input()
 def find(desk: Desk, logon: str, query: str, *, limit: int = 20) -> list[EscalationView]:
     """By id or CRN (the command palette)."""
     return list_page(desk, logon, Filters(status=ALL_FILTER, text=query), limit=limit)
 
 
+@typed_input()
 def show(desk: Desk, logon: str, escalation_id: int, *, viewer_zone: str | None = None) -> EscalationDetail:
     """One escalation with its due-time working (C8), notes, history, the actions the
     viewer is offered (E12, R5) and its procedure pointer (E8)."""
@@ -285,6 +294,7 @@ def show(desk: Desk, logon: str, escalation_id: int, *, viewer_zone: str | None 
         )
 
 
+@typed_input()
 def offered(desk: Desk, logon: str, escalation_id: int) -> list[Offer]:
     """Every action on the escalation for this user, allowed or why not (E12, R5)."""
     with desk.store.read() as session:
@@ -388,6 +398,7 @@ def _reported_at(session: Session, contact_id: int | None, doc_id: int | None) -
     return None
 
 
+@typed_input(lines={"summary": "the summary"})
 @transaction
 def raise_escalation(desk: Desk, logon: str, **fields: Any) -> EscalationView:
     with desk.store.write() as session:
@@ -405,6 +416,7 @@ def raise_escalation(desk: Desk, logon: str, **fields: Any) -> EscalationView:
         return view_of(session, esc.id or 0)
 
 
+@typed_input(lines={"note": "the note"})
 @transaction
 def claim(
     desk: Desk, logon: str, escalation_id: int, note: str | None = None, *, expected_version: int | None = None
@@ -456,6 +468,7 @@ def claim(
         return view_of(uow.session, escalation_id)
 
 
+@typed_input()
 @transaction
 def release(desk: Desk, logon: str, escalation_id: int, *, expected_version: int | None = None) -> EscalationView:
     """The owner lets go; an SP, SSO or TL may release another's claim (E11, R6)."""
@@ -470,6 +483,7 @@ def release(desk: Desk, logon: str, escalation_id: int, *, expected_version: int
         return view_of(uow.session, escalation_id)
 
 
+@typed_input()
 @transaction
 def assign(
     desk: Desk, logon: str, escalation_id: int, to: str, *, expected_version: int | None = None
@@ -497,6 +511,7 @@ def assign(
         return view_of(uow.session, escalation_id)
 
 
+@typed_input()
 def assignable(desk: Desk, logon: str) -> list[Staff]:
     """W5: the staff of the actor's Centre an escalation may be assigned to (for pickers)."""
     with desk.store.read() as session:
@@ -510,6 +525,7 @@ def assignable(desk: Desk, logon: str) -> list[Staff]:
 NOTE_KINDS = (NoteKind.NOTE, NoteKind.CORRECTION, NoteKind.FILE_NOTE)
 
 
+@typed_input(lines={"text": "the note"})
 @transaction
 def add_note(
     desk: Desk, logon: str, escalation_id: int, text: str, *, kind: str = "note", refers_to: int | None = None
@@ -531,6 +547,7 @@ def add_note(
         return NoteView(note.id or 0, uow.actor.logon, uow.now, kind, note.text, refers_to)
 
 
+@typed_input(lines={"text": "the note"})
 @transaction
 def record_follow_up(
     desk: Desk, logon: str, escalation_id: int, text: str, *, expected_version: int | None = None
@@ -555,6 +572,7 @@ def record_follow_up(
 SWEEP_LOCK = 0x74707377
 
 
+@typed_input()
 def sweep(desk: Desk, *, limit: int = 10_000, centre_id: int | None = None) -> int:
     """E12: referrals whose follow-up fell due move to awaiting-follow-up. The core's to do:
     any process may run it, and its changes are attributed to the system, never a person.
@@ -606,6 +624,7 @@ def _sweep_centre(desk: Desk, centre_id: int, now: datetime, limit: int) -> int:
         return len(due)
 
 
+@typed_input()
 def who_may(desk: Desk, logon: str, action: str, *, category: str | None = None) -> str | None:
     """None if the user may do ``action`` (an R6 permission); else the reason."""
     with desk.store.read() as session:

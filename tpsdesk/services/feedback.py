@@ -31,6 +31,7 @@ from tpsdesk.domain.vocab import Grant, Permission, Role
 from tpsdesk.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from tpsdesk.models import Feedback, Outbox, Staff
 from tpsdesk.services.actors import actor_for, require, staff_by_logon
+from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.history import record_event
 from tpsdesk.services.retry import transaction
@@ -114,6 +115,7 @@ def _mail(session: Session, at: datetime, kind: str, to: Staff, subject: str, bo
     session.add(Outbox(created_at=at, kind=kind, recipient=to.email or to.logon, subject=subject, body=body))
 
 
+@typed_input(lines={"text": "the feedback"})
 @transaction
 def raise_concern(
     desk: Desk,
@@ -187,6 +189,7 @@ def raise_concern(
         return _view(session, row)
 
 
+@typed_input(lines={"finding": "the finding"})
 @transaction
 def confirm_concern(desk: Desk, logon: str, concern_id: int, *, finding: str, incorrect: bool = True) -> FeedbackView:
     """E7: the officer who found out records whether incorrect information was given.
@@ -245,6 +248,7 @@ def confirm_concern(desk: Desk, logon: str, concern_id: int, *, finding: str, in
         return _view(session, row)
 
 
+@typed_input(lines={"text": "the feedback"})
 def give_feedback(
     desk: Desk,
     logon: str,
@@ -293,6 +297,7 @@ def _view(session: Session, row: Feedback, staff: dict[int, Staff] | None = None
     )
 
 
+@typed_input()
 def list_feedback(desk: Desk, logon: str, *, limit: int = 100, open_concerns: bool = False) -> list[FeedbackView]:
     """Feedback and concerns sent to the user (a TL receives them, E7, R4) or raised by them, newest first.
 

@@ -19,6 +19,7 @@ from tpsdesk.domain.vocab import Action, FinalReason, NoteKind, Permission
 from tpsdesk.errors import ValidationError
 from tpsdesk.models import Escalation, Note, StopPaymentDoc
 from tpsdesk.services.actors import actor_for
+from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.escalations import view_of
 from tpsdesk.services.retry import transaction
@@ -38,6 +39,8 @@ __all__ = [
 ]
 
 TEXT_FIELDS = ("action_taken", "resources_used", "so_action", "why_not_day_one")
+# D1's text keeps its line breaks; a refused length names the field.
+D1_LINES = {name: f"the {name.replace('_', ' ')}" for name in TEXT_FIELDS}
 FLAG_FIELDS = (
     "file_note_done",
     "d2_doc_required",
@@ -70,6 +73,7 @@ def _sp_label(desk: Desk, channel: str) -> str:
 
 
 # ---------------------------------------------------------------- documentation
+@typed_input(lines=D1_LINES)
 @transaction
 def document(
     desk: Desk,
@@ -142,6 +146,7 @@ def _has_callback_note(uow: UnitOfWork, esc: Escalation) -> bool:
 
 
 # ---------------------------------------------------------------- finalisation
+@typed_input()
 def finalise_requirements(desk: Desk, logon: str, escalation_id: int, *, reason: str | None = None) -> dict[str, str]:
     """Field -> what is still missing to finalise now (F2, D1, D2, D4, E3, E1, F1); {} when it can be."""
     with desk.store.read() as session:
@@ -156,6 +161,7 @@ def finalise_requirements(desk: Desk, logon: str, escalation_id: int, *, reason:
         )
 
 
+@typed_input()
 def reasons(desk: Desk, category: str) -> dict[str, str]:
     """F1, E1: the reasons an escalation of ``category`` may be finalised with (for dialogs)."""
     return rules.reasons_for(desk.policy, category)
@@ -170,6 +176,7 @@ def _missing_error(esc: Escalation, missing: dict[str, str]) -> ValidationError:
     )
 
 
+@typed_input(lines={"note": "the note"})
 @transaction
 def finalise(
     desk: Desk,
@@ -238,6 +245,7 @@ def _close(uow: UnitOfWork, esc: Escalation, reason: str) -> None:
     esc.final_reason = reason
 
 
+@typed_input(lines={"reason": "the reason"})
 @transaction
 def reopen(
     desk: Desk, logon: str, escalation_id: int, reason: str, *, expected_version: int | None = None
@@ -265,6 +273,7 @@ def reopen(
         return view_of(uow.session, escalation_id)
 
 
+@typed_input(lines={"reason": "the reason"})
 @transaction
 def withdraw(
     desk: Desk, logon: str, escalation_id: int, reason: str, *, expected_version: int | None = None
@@ -284,6 +293,7 @@ def withdraw(
         return view_of(uow.session, escalation_id)
 
 
+@typed_input()
 def who_completes(desk: Desk, logon: str, escalation_id: int) -> WorkAssignment:
     """W1 to W4: for a finalised item as it was finalised; for an open one, if finalised now."""
     with desk.store.read() as session:

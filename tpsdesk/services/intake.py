@@ -24,6 +24,7 @@ from tpsdesk.errors import Conflict, NotFound, PermissionDenied, PolicyError, Va
 from tpsdesk.models import Contact, Outbox, Site, Staff
 from tpsdesk.policy import Policy
 from tpsdesk.services.actors import actor_for, allowed, require
+from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.history import record_event
 from tpsdesk.services.intake_outcome import apply_outcome, branch_of
@@ -197,6 +198,7 @@ def _requester(
     return staff, name, staff.logon if staff else logon
 
 
+@typed_input(lines={"help_required": "the help text"})
 @transaction
 def open_contact(
     desk: Desk,
@@ -277,6 +279,7 @@ def can_see_contact(desk: Desk, actor: Actor, contact: Contact) -> bool:
     return wide and contact.centre_id == actor.centre_id
 
 
+@typed_input()
 def get_contact(desk: Desk, logon: str, contact_id: int) -> ContactView:
     with desk.store.read() as session:
         actor = actor_for(session, logon)
@@ -286,6 +289,7 @@ def get_contact(desk: Desk, logon: str, contact_id: int) -> ContactView:
         return contact_view(session, desk.policy, contact)
 
 
+@typed_input()
 def list_contacts(
     desk: Desk, logon: str, *, since: datetime | None = None, limit: int = 100, status: str | None = None
 ) -> list[ContactView]:
@@ -313,6 +317,7 @@ def list_contacts(
         return contact_views(session, desk.policy, list(session.exec(stmt).all()))
 
 
+@typed_input()
 def user_zone(desk: Desk, logon: str) -> str:
     """The IANA zone of the user's site: naive times they type are local there (C1, C9)."""
     with desk.store.read() as session:
@@ -355,6 +360,7 @@ def confirmation_recipient(session: Session, contact: Contact) -> str:
     return contact.requester_logon or contact.requester_name
 
 
+@typed_input(lines={"summary": "the summary"})
 @transaction
 def record_outcome(
     desk: Desk,

@@ -22,7 +22,7 @@ from tpsdesk.services.escalations import create_escalation
 from tpsdesk.services.history import record_event
 from tpsdesk.services.uow import apply_schedule, item_of, refusal_error
 from tpsdesk.services.workflow import service_first_number
-from tpsdesk.text import clean, normalise_crn, single_line
+from tpsdesk.text import clean, normalise_crn, single_line, too_long
 
 
 def branch_of(contact: Contact) -> dict[str, Any]:
@@ -86,7 +86,7 @@ def apply_outcome(
     text = clean(summary).strip() or contact.help_required
     cap = desk.policy.intake.max_summary_chars
     if len(text) > cap:
-        raise ValidationError("summary", f"too long: at most {cap} characters")
+        raise ValidationError("summary", too_long("the summary", len(text), cap))
     contact.nnu_ref = single_line(nnu_ref)
     if crn:
         contact.crn = normalise_crn(crn)

@@ -18,8 +18,9 @@ from typing import Any
 from tpsdesk.errors import ValidationError
 from tpsdesk.policy import CHANNELS, Policy
 from tpsdesk.policy.schema import ChannelPolicy, Decision, Supervisor
+from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.views import jsonable
-from tpsdesk.text import clean, normalise_crn, single_line
+from tpsdesk.text import clean, normalise_crn, single_line, too_long
 
 # I4: a logon ID by form: letters, digits, '.', '-', '_', 2 to 40 characters (the staff
 # table's limit), starting with a letter or digit.
@@ -109,6 +110,7 @@ def _channel(policy: Policy, channel: str) -> ChannelPolicy:
     return policy.channels[channel]
 
 
+@typed_input()
 def intake_guide(policy: Policy, channel: str) -> IntakeGuide:
     """Everything the intake offers in ``channel``: checklist (I1), reasons (I2), refusals (I3),
     guidance (I9), code of conduct (I10), the I5/I6 branches and the I8 outcomes."""
@@ -152,6 +154,7 @@ def intake_guide(policy: Policy, channel: str) -> IntakeGuide:
     )
 
 
+@typed_input()
 def check_reason(
     policy: Policy, channel: str, reason: str, *, decision_by: str | None = None, review_requested: bool = False
 ) -> None:
@@ -249,7 +252,7 @@ def _validate(policy: Policy, channel: str, d: dict[str, Any]) -> tuple[dict[str
     if not help_text:
         errors["help_required"] = "say what help is required (I4)"
     elif len(help_text) > max_help:
-        errors["help_required"] = f"too long: at most {max_help} characters"
+        errors["help_required"] = too_long("the help text", len(help_text), max_help)
     elif sup == "technical" and "technical" in sup_table and _words(help_text) < sup_table["technical"].min_help_words:
         errors["help_required"] = "give TPS full details of the customer's situation so TPS can take over the call (I6)"
     out["help_required"] = help_text
@@ -298,7 +301,7 @@ def check_requester(
             f"{_short(logon_text)} is not a logon ID: 2 to 40 letters, digits, '.', '_' or '-' (I4)"
         )
     if len(name_text) > max_name:
-        errors["requester_name"] = f"the name is too long: at most {max_name} characters"
+        errors["requester_name"] = too_long("the name", len(name_text), max_name)
     elif kind not in guide.staff_requester_kinds and not name_text:
         label = guide.requester_kinds.get(kind, kind).lower()
         errors["requester_name"] = f"give the requester's name: a {label} is not staff of this floor (I4)"
@@ -364,7 +367,7 @@ def check_references(
     if unknown:
         errors["references"] = unknown
     elif len(other_text) > max_chars:
-        errors["reference_other"] = f"too long: at most {max_chars} characters"
+        errors["reference_other"] = too_long("the other reference's name", len(other_text), max_chars)
     elif OTHER in refs and not other_text:
         errors["reference_other"] = "name the other reference you checked (I1)"
     elif NONE in refs and (real or other_text):
@@ -411,6 +414,7 @@ def _references(guide: IntakeGuide, given: list[str]) -> tuple[list[str], str | 
     return out, None
 
 
+@typed_input(lines={"help_required": "the help text"}, live=True)
 def missing_fields(policy: Policy, channel: str, **draft: Any) -> dict[str, str]:
     """What stops the draft being saved, field -> message ({} when complete): the live I4 check.
     A refused reason (I3, I5) is reported alone, as its guidance."""
@@ -421,6 +425,7 @@ def missing_fields(policy: Policy, channel: str, **draft: Any) -> dict[str, str]
     return errors
 
 
+@typed_input(lines={"help_required": "the help text"})
 def validated(policy: Policy, channel: str, draft: dict[str, Any]) -> dict[str, Any]:
     errors, out = _validate(policy, channel, draft)
     if errors:

@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
 from tpsdesk import pgroles
+from tpsdesk.bounds import check_year
 from tpsdesk.businesstime import STATES, SiteCalendar, fmt_day, parse_clock, state_holidays, zone
 from tpsdesk.calendars import build_calendar, dates_text, parse_dates, policy_changes
 from tpsdesk.domain.facts import Actor
@@ -28,6 +29,7 @@ from tpsdesk.errors import Conflict, NotFound, ValidationError
 from tpsdesk.models import Centre, Site, Staff
 from tpsdesk.policy import CHANNELS, ROLES
 from tpsdesk.services.actors import actor_for
+from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.history import record_event
 from tpsdesk.services.identity import Identity, require_setup
@@ -110,6 +112,7 @@ def is_empty(desk: Desk) -> bool:
         return int(session.exec(select(func.count(col(Staff.id)))).one()) == 0
 
 
+@typed_input()
 @transaction
 def add_centre(desk: Desk, who: Identity, code: str, name: str, channel: str, sp_mailbox: str = "") -> CentreView:
     code = _code("code", code)
@@ -128,6 +131,7 @@ def add_centre(desk: Desk, who: Identity, code: str, name: str, channel: str, sp
     return CentreView(code, name, channel, mailbox)
 
 
+@typed_input()
 @transaction
 def add_site(
     desk: Desk,
@@ -186,6 +190,7 @@ def _w5_group(value: str | None, sp_pool: bool) -> W5Group:
         raise ValidationError("w5_group", f"unknown W5 group {value!r}: use {names}, or leave it out") from None
 
 
+@typed_input()
 @transaction
 def add_staff(
     desk: Desk,
@@ -355,6 +360,7 @@ def list_sites(desk: Desk) -> list[SiteView]:
         return [SiteView.of(s, c) for s, c in rows]
 
 
+@typed_input()
 def list_staff(desk: Desk, *, site: str | None = None, role: str | None = None) -> list[StaffView]:
     with desk.store.read() as session:
         stmt = (
@@ -387,6 +393,7 @@ def list_staff(desk: Desk, *, site: str | None = None, role: str | None = None) 
         ]
 
 
+@typed_input()
 def whoami(desk: Desk, logon: str) -> Actor:
     with desk.store.read() as session:
         return actor_for(session, logon)
@@ -397,12 +404,14 @@ def calendar_of(desk: Desk, site: Site) -> SiteCalendar:
     return desk.calendar(site)
 
 
+@typed_input()
 def site_calendar_for(desk: Desk, code: str) -> SiteCalendar:
     """A site's calendar from the database (``due --site`` when there is a database)."""
     with desk.store.read() as session:
         return calendar_of(desk, _site(session, code))
 
 
+@typed_input()
 def viewer_zone(desk: Desk, logon: str | None) -> str | None:
     """The zone of the site where ``logon`` sits: the CLI viewer's zone (C9); None if unknown."""
     if not logon:
@@ -453,6 +462,7 @@ def _iso(days: frozenset[date]) -> tuple[str, ...]:
     return tuple(d.isoformat() for d in sorted(days))
 
 
+@typed_input()
 def site_detail(desk: Desk, code: str) -> SiteDetail:
     """``tpsdesk site show``: the site and the dates its calendar adds and removes (C3)."""
     with desk.store.read() as session:
@@ -471,9 +481,12 @@ def _change_dates(option: str, values: Sequence[str | date]) -> list[date]:
     days: list[date] = []
     for value in values:
         days.extend(sorted(parse_dates([value], option)))
+    for day in days:
+        check_year(option, day)  # a holiday year is built for it: never year 1 or 9999
     return days
 
 
+@typed_input()
 @transaction
 def set_site_holidays(
     desk: Desk,
@@ -561,6 +574,8 @@ def parse_date(field: str, value: str | None) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError as exc:
         raise ValidationError(field, f"{value!r} is not a date like 2026-12-24") from exc
+    check_year(field, day)
+    return day

@@ -29,6 +29,7 @@ from tpsdesk.errors import Conflict, NotFound, PermissionDenied, PolicyError, Va
 from tpsdesk.models import Contact, Escalation, Site, Staff, StopPaymentDoc
 from tpsdesk.policy import Policy
 from tpsdesk.services.actors import actor_for, allowed, require
+from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.escalations import create_escalation, view_of
 from tpsdesk.services.history import add_note_row, record_event
@@ -36,7 +37,7 @@ from tpsdesk.services.intake import can_see_contact, flush_contact, load_contact
 from tpsdesk.services.retry import transaction
 from tpsdesk.services.uow import flush_or_conflict, touch
 from tpsdesk.services.views import EscalationView, json_fields
-from tpsdesk.text import fold, normalise_crn, single_line
+from tpsdesk.text import fold, normalise_crn, single_line, too_long
 
 FIELDS = ("crn", "payment_type", "amount", "period_from", "period_to", "reason", "ar_checked")
 # Dollars and cents, ASCII digits only: "1234.5", "1,234.50", "$1,234.50", ".50".
@@ -162,7 +163,7 @@ def check_reason(policy: Policy, text: str | None) -> str:
         )
     cap = sp.max_reason_chars
     if len(reason) > cap:
-        raise ValidationError("reason", f"the reason is {len(reason)} characters: keep it to at most {cap}")
+        raise ValidationError("reason", too_long("the reason", len(reason), cap))
     fillers = {" ".join(_tokens(w)) for w in sp.filler_words}
     tokens = _tokens(reason)
     content = [t for t in tokens if t not in fillers]
@@ -211,7 +212,7 @@ def check_payment_type(policy: Policy, text: str | None) -> str:
         )
     cap = sp.max_payment_type_chars
     if len(value) > cap:
-        raise ValidationError("payment_type", f"too long: at most {cap} characters")
+        raise ValidationError("payment_type", too_long("the payment type", len(value), cap))
     folded = " ".join(_tokens(value))
     for known in sp.payment_types:
         if folded == " ".join(_tokens(known)):
@@ -230,6 +231,7 @@ def _today(today: date | None) -> date:
     return today or datetime.now(UTC).date()
 
 
+@typed_input(live=True)
 def validate(
     policy: Policy, data: StopPaymentInput, *, today: date | None = None
 ) -> tuple[dict[str, str], StopPaymentDocData | None]:
@@ -273,11 +275,13 @@ def validate(
     )
 
 
+@typed_input(live=True)
 def field_errors(policy: Policy, data: StopPaymentInput, *, today: date | None = None) -> dict[str, str]:
     """Every field's problem at once, for live validation; {} when the DOC can be saved."""
     return validate(policy, data, today=today)[0]
 
 
+@typed_input()
 def checked(policy: Policy, data: StopPaymentInput, *, today: date | None = None) -> StopPaymentDocData:
     errors, doc = validate(policy, data, today=today)
     if doc is None:
@@ -340,12 +344,14 @@ def _prepare(
     return actor, site, doc, text, due, now
 
 
+@typed_input()
 def render(desk: Desk, logon: str, data: StopPaymentInput, contact_id: int | None = None) -> str:
     """The DOC text (S5), exactly as ``save`` stores it at this instant; raises the first error."""
     with desk.store.read() as session:
         return _prepare(desk, session, logon, data, contact_id)[3]
 
 
+@typed_input()
 @transaction
 def save(
     desk: Desk,
@@ -545,6 +551,7 @@ def _view(session: Session, row: StopPaymentDoc) -> DocView:
     )  # fmt: skip
 
 
+@typed_input()
 def show_doc(desk: Desk, logon: str, doc_id: int) -> DocView:
     """The DOC, its text (S5) and its verification state (S4)."""
     with desk.store.read() as session:
@@ -595,13 +602,14 @@ def _history(
         add_note_row(session, esc, actor.id, at, note_text, kind=NoteKind.NOTE)
 
 
+@typed_input()
 @transaction
 def verify_doc(desk: Desk, logon: str, doc_id: int, note: str = "") -> DocView:
     """S4: the receiving officer records that the DOC holds the amount and exactly why."""
     remark = single_line(note)
     cap = desk.policy.stop_payment.max_reason_chars
     if len(remark) > cap:
-        raise ValidationError("note", f"the note is {len(remark)} characters: keep it to at most {cap}")
+        raise ValidationError("note", too_long("the note", len(remark), cap))
     with desk.store.write() as session:
         actor, row = _receiving_officer(desk, session, logon, doc_id)
         _refuse_if_checked(session, row)
@@ -614,6 +622,7 @@ def verify_doc(desk: Desk, logon: str, doc_id: int, note: str = "") -> DocView:
         return _view(session, row)
 
 
+@typed_input()
 @transaction
 def return_doc(desk: Desk, logon: str, doc_id: int, missing: str) -> DocView:
     """S4: the receiving officer returns the DOC to the SO, saying what is missing."""
@@ -622,7 +631,7 @@ def return_doc(desk: Desk, logon: str, doc_id: int, missing: str) -> DocView:
         raise ValidationError("missing", "say what is missing or wrong in the DOC, so the SO can correct it (S4)")
     cap = desk.policy.stop_payment.max_reason_chars
     if len(what) > cap:
-        raise ValidationError("missing", f"the text is {len(what)} characters: keep it to at most {cap}")
+        raise ValidationError("missing", too_long("the text", len(what), cap))
     with desk.store.write() as session:
         actor, row = _receiving_officer(desk, session, logon, doc_id)
         _refuse_if_checked(session, row)

@@ -24,6 +24,7 @@ from tpsdesk.domain.vocab import Grant, Permission, Role
 from tpsdesk.errors import NotFound, PermissionDenied, ValidationError
 from tpsdesk.models import Centre, Contact, Escalation, Site, Staff, StopPaymentDoc
 from tpsdesk.services.actors import actor_for, allowed
+from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.history import record_event
 from tpsdesk.services.retry import transaction
@@ -160,6 +161,7 @@ def _window(desk: Desk, cal: SiteCalendar, start: Any, end: Any) -> tuple[dateti
 
 
 # ---------------------------------------------------------------- the summary
+@typed_input()
 def shift_summary(
     desk: Desk,
     logon: str,
@@ -323,6 +325,7 @@ def _items(session: Session, conditions: tuple[Any, ...], limit: int) -> tuple[i
 
 
 # ---------------------------------------------------------------- X2
+@typed_input(raw=("out",))
 @transaction
 def record_full_export(desk: Desk, logon: str, summary: ShiftSummary, fmt: str, *, out: str | None = None) -> None:
     """An export with full customer identifiers is recorded in the history: who, when, which window (X2)."""

@@ -19,6 +19,7 @@ from tpsdesk.domain.vocab import Action, NoteKind, ReferMode, Target
 from tpsdesk.errors import ValidationError
 from tpsdesk.models import Centre, Escalation
 from tpsdesk.services.actors import actor_for
+from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.escalations import view_of
 from tpsdesk.services.finalisation import (
@@ -66,6 +67,7 @@ def _input(error: referral.ReferralInputError) -> ValidationError:
     return ValidationError(error.field, error.message)
 
 
+@typed_input()
 def service_first_number(desk: Desk, value: str) -> str:
     """An ICT incident number by the policy's pattern (E1, E5b)."""
     try:
@@ -74,6 +76,7 @@ def service_first_number(desk: Desk, value: str) -> str:
         raise _input(exc) from None
 
 
+@typed_input()
 def referral_options(desk: Desk, logon: str, escalation_id: int) -> dict[str, Any]:
     """What the refer dialog offers for this escalation and user: targets with whether
     each is allowed (and why not), what each needs, the E5a checks, the ACTDOC places,
@@ -117,6 +120,7 @@ def referral_options(desk: Desk, logon: str, escalation_id: int) -> dict[str, An
         }
 
 
+@typed_input(lines={"note": "the note"})
 @transaction
 def refer(
     desk: Desk,
@@ -247,6 +251,7 @@ def _stop_requested(uow: UnitOfWork, esc: Escalation) -> None:
     ict_asked(uow, esc)
 
 
+@typed_input()
 @transaction
 def set_service_first(
     desk: Desk, logon: str, escalation_id: int, number: str, *, expected_version: int | None = None
