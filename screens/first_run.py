@@ -1,7 +1,7 @@
 """First run on an empty database: load a demo floor, or create the first staff member.
 
-Both are the floor's owner setting the floor up (R7); the first staff member gets the
-admin flag, so they can set up the rest of the floor from then on.
+Both are the floor's owner setting the floor up (R7); a Team Leader as the first staff
+member gets the admin flag (R6: it is a TL's), so they can set up the rest of the floor.
 """
 
 from __future__ import annotations
@@ -142,7 +142,8 @@ class FirstRunScreen(ModalScreen[str | None]):
                 setup.add_centre(app.desk, owner, v["centre-code"], v["centre-name"], v["channel"])
             if not any(s.code == v["site-code"].strip().upper() for s in setup.list_sites(app.desk)):
                 setup.add_site(app.desk, owner, v["site-code"], v["site-code"], v["centre-code"], v["zone"], v["state"])
-            staff = setup.add_staff(app.desk, owner, v["logon"], v["name"], v["role"], v["site-code"], admin=True)
+            admin = v["role"] == "TL"
+            staff = setup.add_staff(app.desk, owner, v["logon"], v["name"], v["role"], v["site-code"], admin=admin)
         except TpsError as exc:
             self.post_message(SetupDone(error=str(exc)))
             return

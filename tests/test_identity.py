@@ -100,26 +100,41 @@ def test_r7_sqlite_not_the_files_owner_is_not_the_floors_owner(floor_db: str, mo
 
 
 def test_r7_admin_flag_granted_and_revoked_each_an_event(floor_db: str) -> None:
-    added = ok_json(invoke("staff", "add", "sso9", "--name", "Ana", "--role", "SSO", "--site", "SYD", "--admin",
+    added = ok_json(invoke("staff", "add", "tl9", "--name", "Ana", "--role", "TL", "--site", "SYD", "--admin",
                            "--json", db=floor_db))  # fmt: skip
     assert added["admin"] is True
-    granted = ok_json(invoke("staff", "admin", "sp1", "--json", db=floor_db, user="sso9"))
+    granted = ok_json(invoke("staff", "admin", "crtl1", "--json", db=floor_db, user="tl9"))
     assert granted["admin"] is True and granted["changed"] is True and granted["login"] is None
-    # sp1 may now set up; revoking takes it away again.
+    # crtl1 may now set up; revoking takes it away again.
     ok_json(
-        invoke("centre", "add", "GSC", "--name", "G", "--channel", "smart-centre", "--json", db=floor_db, user="sp1")
+        invoke("centre", "add", "GSC", "--name", "G", "--channel", "smart-centre", "--json", db=floor_db, user="crtl1")
     )
-    revoked = invoke("staff", "admin", "sp1", "--revoke", db=floor_db, user="tl1")
+    revoked = invoke("staff", "admin", "crtl1", "--revoke", db=floor_db, user="tl1")
     assert revoked.returncode == 0 and "no longer an admin" in revoked.stdout
-    again = invoke("staff", "admin", "sp1", "--revoke", db=floor_db, user="tl1")
+    again = invoke("staff", "admin", "crtl1", "--revoke", db=floor_db, user="tl1")
     assert again.returncode == 0 and "nothing changed" in again.stdout
-    fails(invoke("centre", "add", "MEL", "--name", "M", "--channel", "smart-centre", db=floor_db, user="sp1"), 3, "sp1")
+    fails(
+        invoke("centre", "add", "MEL", "--name", "M", "--channel", "smart-centre", db=floor_db, user="crtl1"),
+        3,
+        "crtl1",
+    )
     fails(invoke("staff", "admin", "ghost", db=floor_db, user="tl1"), 2, "ghost")
     got = [(e["kind"], e["actor"], e["detail"]["logon"]) for e in events(floor_db, "admin-granted", "admin-revoked")]
-    assert got == [("admin-granted", "sso9", "sp1"), ("admin-revoked", "tl1", "sp1")]  # the no-op wrote nothing
+    assert got == [("admin-granted", "tl9", "crtl1"), ("admin-revoked", "tl1", "crtl1")]  # the no-op wrote nothing
     listed = {s["logon"]: s["admin"] for s in ok_json(invoke("staff", "list", "--json", db=floor_db))}
-    assert listed["tl1"] and listed["sso9"] and not listed["sp1"] and not listed["so1"]
+    assert listed["tl1"] and listed["tl9"] and not listed["crtl1"] and not listed["so1"]
     assert "ADMIN" in invoke("staff", "list", db=floor_db).stdout
+
+
+def test_r6_r7_admin_flag_is_a_team_leaders(floor_db: str) -> None:
+    """R6's table gives setting up the floor to the TL column only, with the admin flag."""
+    fails(
+        invoke("staff", "add", "sp9", "--name", "Sam", "--role", "SP", "--site", "SYD", "--admin", db=floor_db),
+        2, "Team Leaders",
+    )  # fmt: skip
+    fails(invoke("staff", "admin", "sp1", db=floor_db, user="tl1"), 2, "Team Leaders")
+    assert not {s["logon"]: s["admin"] for s in ok_json(invoke("staff", "list", "--json", db=floor_db))}["sp1"]
+    assert not events(floor_db, "admin-granted") and "sp9" not in invoke("staff", "list", db=floor_db).stdout
 
 
 def test_r7_staff_add_login_on_sqlite_says_there_are_no_logins(floor_db: str) -> None:

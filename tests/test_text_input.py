@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 import pytest
 from cli_helpers import fails, invoke, ok_json, run
+from conftest import OWNER
 from sqlmodel import func, select
 
 import tpsdesk.services as services_pkg
@@ -103,8 +104,8 @@ def test_bidi_and_zero_width_stripped_from_a_stored_note(desk: Desk, floor) -> N
 
 
 def test_bidi_stripped_from_an_email_name_and_mailbox(desk: Desk, floor) -> None:
-    setup.add_staff(desk, "eve1", "Eve\u202e Lyn", "SO", "SYD", email="eve\u2066@example.com\u2069 ")
-    setup.add_centre(desk, "ZZC", "Z\u200bCentre", "smart-centre", "sp\u202e.zz@example.gov.au")
+    setup.add_staff(desk, OWNER, "eve1", "Eve\u202e Lyn", "SO", "SYD", email="eve\u2066@example.com\u2069 ")
+    setup.add_centre(desk, OWNER, "ZZC", "Z\u200bCentre", "smart-centre", "sp\u202e.zz@example.gov.au")
     with desk.store.read() as session:
         staff = session.exec(select(Staff).where(Staff.logon == "eve1")).one()
         assert (staff.name, staff.email) == ("Eve Lyn", "eve@example.com")
@@ -360,6 +361,11 @@ EXEMPT = {
     "stop_payment.doc_text": "output: the DOC's text from checked data",
     "views.jsonable": "output",
     "views.parse_detail": "reads a stored event's detail",
+    "identity.floor_owner": "names the database or file owner from the system, never typed",
+    "identity.requested_from": "reads --user / TPSDESK_USER only to compare it with who is connected; never stored",
+    "identity.resolve": "compares a typed logon with the connected login; a logon that matches no one is refused",
+    "setup.login_name": "a database login name, refused unless a plain identifier",
+    "setup.check_login_name": "a database login name, refused unless a plain identifier",
 }
 
 

@@ -3,22 +3,33 @@ or reset).
 
 Two kinds of authority, nothing else: the floor's owner (the database's owner or a
 superuser on PostgreSQL, the file's owner on SQLite, acting as no staff member), and a
-staff member whose record carries the admin flag. Any role may hold the flag: R7 ties
-setting up to the flag, not to a role (R6's table shows it in the TL column because a
-Team Leader usually holds it). The flag is floor-wide, across Centres.
+Team Leader whose staff record carries the admin flag (R6's table gives "set up the
+floor" to the TL column only, with the admin flag). The flag is floor-wide, across Centres.
 """
 
 from __future__ import annotations
 
 from tpsdesk.domain.access import Refusal, Why
+from tpsdesk.domain.vocab import Role
 
 RULE = "R7"
 WHAT = "setting up the floor (Centres, sites, staff, the demo)"
 
 
-def may_set_up(*, logon: str | None, staff: bool, active: bool, admin: bool, floor_owner: bool) -> Refusal | None:
+def may_hold_admin(role: str) -> Refusal | None:
+    """R6: the admin flag is a Team Leader's."""
+    if role == Role.TL:
+        return None
+    return Refusal(
+        Why.RULE, f"the admin flag is for Team Leaders only (R6, {RULE}): a {role} cannot set up the floor", "admin"
+    )
+
+
+def may_set_up(
+    *, logon: str | None, staff: bool, active: bool, admin: bool, floor_owner: bool, role: str = Role.TL
+) -> Refusal | None:
     """None when allowed. ``staff``: ``logon`` is a staff member here; ``admin``: their flag."""
-    if floor_owner or (staff and active and admin):
+    if floor_owner or (staff and active and admin and may_hold_admin(role) is None):
         return None
     if logon is None or not staff:
         who = f"{logon!r} is not a staff member here" if logon else "you are not a staff member here"
@@ -28,6 +39,8 @@ def may_set_up(*, logon: str | None, staff: bool, active: bool, admin: bool, flo
         )
     if not active:
         return Refusal(Why.PERMISSION, f"refused: {logon} is inactive; {WHAT} needs an active admin ({RULE})")
+    if admin:
+        return Refusal(Why.PERMISSION, f"refused: {WHAT} needs a Team Leader with the admin flag (R6, {RULE})")
     return Refusal(
         Why.PERMISSION,
         f"refused: {WHAT} needs the admin flag on your staff record ({RULE}); {logon} has none: "

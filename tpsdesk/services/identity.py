@@ -163,6 +163,7 @@ def require_setup(session: Session, who: Identity) -> int | None:
         active=bool(staff and staff.active),
         admin=bool(staff and staff.admin),
         floor_owner=who.floor_owner,
+        role=staff.role if staff is not None else "",
     )
     if refusal is not None:
         raise PermissionDenied(refusal.text)

@@ -23,6 +23,7 @@ from tpsdesk import pgroles
 from tpsdesk.bounds import check_year
 from tpsdesk.businesstime import STATES, SiteCalendar, fmt_day, parse_clock, state_holidays, zone
 from tpsdesk.calendars import build_calendar, dates_text, parse_dates, policy_changes
+from tpsdesk.domain import floor
 from tpsdesk.domain.facts import Actor
 from tpsdesk.domain.vocab import W5Group
 from tpsdesk.errors import Conflict, NotFound, ValidationError
@@ -215,6 +216,7 @@ def add_staff(
     if role not in ROLES:
         raise ValidationError("role", f"unknown role {role!r}: use one of {', '.join(ROLES)}")
     group = _w5_group(w5_group, sp_pool)
+    _may_hold_admin(role, admin)
     name = clean(name, multiline=False).strip()
     if not name:
         raise ValidationError("name", "the staff member's name is required")
@@ -281,6 +283,7 @@ def check_login_name(desk: Desk, logon: str) -> str:
     return pgroles.check_login(login_name(desk, clean(logon, multiline=False).strip()))
 
 
+@typed_input()
 @transaction
 def provide_login(desk: Desk, who: Identity, logon: str) -> LoginChange:
     """``staff add --login``: create the member's login role in ``tpsdesk_staff`` (and
@@ -314,6 +317,13 @@ class AdminChange:
         }
 
 
+def _may_hold_admin(role: str, admin: bool) -> None:
+    refusal = floor.may_hold_admin(role) if admin else None
+    if refusal is not None:
+        raise ValidationError(refusal.field, refusal.text)
+
+
+@typed_input()
 @transaction
 def set_admin(desk: Desk, who: Identity, logon: str, admin: bool = True) -> AdminChange:
     """Grant (or revoke) the admin flag (R7); a change is an event, ``admin-granted`` or
@@ -327,6 +337,7 @@ def set_admin(desk: Desk, who: Identity, logon: str, admin: bool = True) -> Admi
         if staff is None:
             raise NotFound(f"no staff member with logon {logon!r} (tpsdesk staff list)")
         changed = staff.admin != admin
+        _may_hold_admin(staff.role, admin)
         if changed:
             staff.admin = admin
             session.add(staff)
