@@ -1,5 +1,5 @@
-"""R7 in the app: the first run sets the floor up as its owner and makes the first staff member
-an admin; on PostgreSQL the login signs in without a picker, and a mismatched --user, or
+"""R7 in the app: the first run sets the floor up as its owner and makes a first staff member
+who is a Team Leader an admin (R6); on PostgreSQL the login signs in without a picker, and a mismatched --user, or
 the floor's owner on a set-up floor, gets one clear message instead."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from cli_helpers import ok_json
 from conftest import OWNER, PgLogins
-from textual.widgets import Input, Static
+from textual.widgets import Input, Select, Static
 
 from screens.app import TpsApp
 from screens.identity import SignInRefused, UserPicker
@@ -20,17 +20,19 @@ from tpsdesk.store import Store
 from tui.helpers import settle
 
 
-async def test_r7_first_run_makes_the_first_staff_member_an_admin(desk: Desk, monkeypatch) -> None:
+@pytest.mark.parametrize("role", ["TL", "SP"])
+async def test_r6_r7_first_run_makes_a_first_team_leader_an_admin(desk: Desk, monkeypatch, role: str) -> None:
     monkeypatch.delenv("TPSDESK_USER", raising=False)
     app = TpsApp(desk, None)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         for wid, value in {"centre-code": "ABC", "site-code": "MEL", "logon": "me1", "name": "Mo Eel"}.items():
             app.screen.query_one(f"#{wid}", Input).value = value
+        app.screen.query_one("#role", Select).value = role
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.user == "me1"
-    assert [s.admin for s in setup.list_staff(desk)] == [True]
+    assert [s.admin for s in setup.list_staff(desk)] == [role == "TL"]  # R6: the flag is a TL's
     with desk.store.read() as session:
         kinds = [r[0] for r in session.connection().exec_driver_sql("SELECT kind, actor_id FROM event ORDER BY id")]
     assert kinds == ["centre-added", "site-added", "staff-added"]
