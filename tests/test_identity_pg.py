@@ -159,7 +159,7 @@ def test_r7_d3_pg_staff_login_works_the_floor_but_cannot_rewrite_history(floor_u
 
 
 def test_r7_pg_admin_flag_follows_to_the_group_and_setup_is_recorded(floor_url: str, pg_logins: PgLogins) -> None:
-    sp = add_member(floor_url, pg_logins, "SP")
+    sp = add_member(floor_url, pg_logins, "TL")  # R6: the admin flag is a Team Leader's
     as_sp = pg_logins.url(sp)
     site = ["site", "add", "FRE", "--name", "Fremantle", "--centre", "PCC", "--tz", "Australia/Perth", "--state", "WA"]
     fails(invoke(*site, db=as_sp), 3, "admin flag", sp)
