@@ -30,7 +30,7 @@ class Sizes:
 
 
 # PostgreSQL's runs cost more CPU per act on this machine (the server shares its 2 cores).
-SIZES = {"sqlite": Sizes(150, 100, 60, 3), "postgres": Sizes(100, 50, 40, 3)}
+SIZES = {"sqlite": Sizes(100, 60, 40, 3), "postgres": Sizes(80, 40, 30, 3)}
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
