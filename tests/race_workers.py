@@ -417,7 +417,6 @@ def lockstep_worker(
 class Lockstep:
     pairs: int
     workers: list[dict[str, Any]]
-    both_zero: int = 0
     seconds: float = 0.0
 
     @property
