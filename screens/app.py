@@ -5,6 +5,11 @@ that is not built yet shows a placeholder instead of breaking the app. The
 F-keys are App bindings with ``priority=True`` so they work while a text field
 has focus. Database work happens in thread workers inside the screens; the
 little done here at start-up (who am I) is a couple of indexed reads.
+
+The app starts the change feed (``tpsdesk.changes``) on mount: its own thread hears
+other processes' commits and posts :class:`FloorChanged`; the handler hands the
+changes to each open screen that has a ``floor_changed`` method, which reloads in
+its own workers. The feed stops when the app unmounts.
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ from zoneinfo import ZoneInfo
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
 from screens.widgets import DeskHeader, DeskScreen
+from tpsdesk import changes
 from tpsdesk.domain.facts import Actor
 from tpsdesk.errors import TpsError
 from tpsdesk.services.desk import Desk, open_desk
@@ -92,6 +99,14 @@ def _factory(name: str) -> Callable[[], Screen]:
     return make
 
 
+class FloorChanged(Message):
+    """Another process (or this one) committed a change to the floor's database."""
+
+    def __init__(self, found: changes.Changes) -> None:
+        super().__init__()
+        self.changes = found
+
+
 def os_user() -> str:
     try:
         return getpass.getuser()
@@ -155,11 +170,17 @@ class TpsApp(App):
     ]
 
     def __init__(
-        self, desk: Desk | None = None, user: str | None = None, *, db: str | None = None, site: str | None = None
+        self,
+        desk: Desk | None = None,
+        user: str | None = None,
+        *,
+        db: str | None = None,
+        site: str | None = None,
+        live: bool = True,
     ) -> None:
         super().__init__()
         if desk is None:
-            desk = open_desk(db, migrate=True)  # the TUI migrates on start; CLI reads ask for 'db upgrade'
+            desk = open_desk(db, create_if_empty=True)  # the first run creates the schema; else 'db upgrade'
 
         self.desk: Desk = desk
         self.site_override = (site or os.environ.get("TPSDESK_SITE") or "").upper() or None
@@ -172,10 +193,42 @@ class TpsApp(App):
         self.zone = "Australia/Sydney"
         self.help_target: Screen | None = None
         self.help_return = "queue"
+        self.live = live  # False: no change feed (screens fall back to their timers)
+        self.feed: changes.ChangeFeed | None = None
+
+    # ------------------------------------------------------------ live floor
+    @property
+    def feed_live(self) -> bool:
+        """The feed holds a connection: screens may leave reloading to it."""
+        return self.feed is not None and self.feed.connected.is_set()
+
+    def _start_feed(self) -> None:
+        # watch() returns at once: connecting and listening happen on the feed's own thread.
+        if self.live and self.feed is None:
+            self.feed = changes.watch(self.desk.store, self._heard)
+
+    def _heard(self, found: changes.Changes) -> None:
+        """On the feed's thread: hand over to the event loop (post_message is thread-safe)."""
+        self.post_message(FloorChanged(found))
+
+    def on_floor_changed(self, message: FloorChanged) -> None:
+        if not self.actor:
+            return
+        for screen in list(self.screen_stack):
+            handler = getattr(screen, "floor_changed", None)
+            if callable(handler) and screen.is_mounted:
+                handler(message.changes)
+
+    def on_unmount(self) -> None:
+        if self.feed is not None:
+            self.feed.stop()
+            self.feed = None
 
     # ------------------------------------------------------------ who am I
     def on_mount(self) -> None:
         from tpsdesk.services import setup
+
+        self._start_feed()
 
         try:
             if setup.is_empty(self.desk):

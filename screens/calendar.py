@@ -25,13 +25,14 @@ from screens.widgets import DeskScreen
 from screens.widgets.agenda import AgendaScreen, agenda_text
 from screens.widgets.month_grid import LEGEND, MonthGrid, add_days, describe, shift_month
 from tpsdesk.businesstime import fmt_day
+from tpsdesk.changes import Changes
 from tpsdesk.errors import TpsError
 from tpsdesk.services.calendar import MonthData
 
 if TYPE_CHECKING:
     from screens.app import TpsApp
 
-RELOAD_SECONDS = 60  # another user's change shows within a minute; `r` reloads at once
+RELOAD_SECONDS = 60  # time moves on; another user's change comes by the change feed; `r` reloads at once
 
 
 @dataclass
@@ -103,6 +104,11 @@ class CalendarScreen(DeskScreen):
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
         if self.loaded_month is not None:
+            self.action_reload()
+
+    def floor_changed(self, _: Changes) -> None:
+        """The change feed heard a commit: re-read the month on screen (the cursor stays)."""
+        if self.is_current and self.loaded_month is not None:
             self.action_reload()
 
     def today(self) -> date:

@@ -1,6 +1,7 @@
 """Quick overdue lookup (F7, or "o" where no text field has focus): urgent arrears first (S3), then most overdue.
 
 Type to filter (id, CRN or words of the summary); Enter opens the item in the queue.
+Another user's change re-reads the list (the app's change feed), the cursor kept on its item.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label
 
 from screens.widgets.formatting import relative, urgency
+from tpsdesk.changes import Changes
 from tpsdesk.errors import TpsError
 from tpsdesk.services.views import EscalationView
 
@@ -61,6 +63,10 @@ class OverdueScreen(ModalScreen[None]):
     def _filter(self, event: Input.Changed) -> None:
         self.load(event.value)
 
+    def floor_changed(self, _: Changes) -> None:
+        """The change feed heard a commit: re-read with the filter as typed."""
+        self.load(self.query_one("#overdue-filter", Input).value)
+
     @work(thread=True, exit_on_error=False, exclusive=True, group="overdue")
     def load(self, text: str) -> None:
         from tpsdesk.services import escalations
@@ -78,6 +84,7 @@ class OverdueScreen(ModalScreen[None]):
             self.app.notify(message.error, severity="error", markup=False)
             return
         table = self.query_one(DataTable)
+        kept = self._cursor_key(table)
         table.clear()
         now = message.now or datetime.now().astimezone()
         for v in message.rows:
@@ -93,10 +100,18 @@ class OverdueScreen(ModalScreen[None]):
                 Text(v.summary.splitlines()[0][:60] if v.summary else ""),
                 key=str(v.id),
             )
+        if kept is not None and kept in table.rows:
+            table.move_cursor(row=table.get_row_index(kept), animate=False)
         more = "+" if len(message.rows) >= LIMIT else ""
         self.query_one("#overdue-title", Label).update(
             f"Overdue: urgent arrears first (S3), then most overdue: {len(message.rows)}{more} (Enter opens, Esc closes)"
         )
+
+    @staticmethod
+    def _cursor_key(table: DataTable) -> str | None:
+        if table.row_count == 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
     @on(Input.Submitted, "#overdue-filter")
     def _submitted(self, _: Input.Submitted) -> None:

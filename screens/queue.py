@@ -3,8 +3,11 @@ pane, filters one key away, and the actions that apply (see ``queue_actions``).
 
 The table fetches only the rows on screen, by keyset (``escalations.list_page`` /
 ``page_before``) with the count in its own worker, so the first rows paint as
-fast on a million escalations as on ten. A timer re-fetches the visible window
-and the count every few seconds so another user's change appears (E11).
+fast on a million escalations as on ten. Another user's change appears (E11) when
+the app's change feed reports it (``floor_changed``): the visible window, the count
+and, when it is the one changed, the open detail are re-read, the cursor staying on
+its row. A timer keeps the clock moving and re-reads at once when no feed is live,
+else once a minute (an item becomes overdue by time alone).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from screens.widgets.escalation_detail import EscalationDetailView, offers, rend
 from screens.widgets.formatting import local_for, relative, urgency
 from screens.widgets.queue_actions import QueueActions
 from screens.widgets.virtual_table import Column, CountLoaded, VirtualTable, WindowLoaded
+from tpsdesk.changes import Changes
 from tpsdesk.domain.schedule import FAR_FUTURE
 from tpsdesk.domain.vocab import STATUS_FILTERS, Status
 from tpsdesk.errors import TpsError
@@ -40,6 +44,7 @@ if TYPE_CHECKING:
 
 POLL_SECONDS = 4.0
 SWEEP_EVERY = 15  # polls between sweeps (E12 awaiting-follow-up)
+RESYNC_EVERY = 15  # polls between re-reads while the change feed is live
 STATUSES = list(STATUS_FILTERS)  # the vocabulary's queue filters, in lifecycle order (E12)
 SHORT_STATUS = {Status.AWAITING_FOLLOW_UP.value: "awaiting f/u"}  # fits the status column
 END_KEY = (10**6, FAR_FUTURE, 2**62)  # past every real key: keyset start for the last page
@@ -158,8 +163,8 @@ class QueueScreen(QueueActions, DeskScreen):
     def table(self) -> VirtualTable:
         return self.query_one(VirtualTable)
 
-    def poll(self) -> None:
-        """Another user's change appears: re-read the window, the count and the open detail.
+    def poll(self, *, force: bool = False) -> None:
+        """The clock moves on; the data is re-read when no change feed is live (or ``force``).
 
         Only while the queue is on screen (a dialog on top still counts); a hidden queue
         costs the database nothing and catches up when it is shown again."""
@@ -170,18 +175,32 @@ class QueueScreen(QueueActions, DeskScreen):
         self._polls += 1
         if self._polls % SWEEP_EVERY == 0:
             self._sweep()
-        self.table.reload()
-        if self.detail is not None:
-            self.load_detail(self.detail.escalation.id)
+        if force or not app.feed_live or self._polls % RESYNC_EVERY == 0:
+            self._reload(detail=True)
+        else:
+            self.table.refresh()  # urgency and "due in" follow the clock
         app.refresh_header()
+
+    def _reload(self, *, detail: bool) -> None:
+        self.table.reload()
+        if detail and self.detail is not None:
+            self.load_detail(self.detail.escalation.id)
+
+    def floor_changed(self, found: Changes) -> None:
+        """The change feed heard a commit: re-read the window and count, and the detail if it changed."""
+        if not self.is_current:
+            return  # shown again later: on_screen_resume re-reads
+        app: TpsApp = self.app  # type: ignore[assignment]
+        self.now = app.desk.now()
+        self._reload(detail=self.detail is not None and found.touches_escalation(self.detail.escalation.id))
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
         if self.is_mounted and self.table.loaded_once:
-            self.poll()
+            self.poll(force=True)
 
     def action_refresh_now(self) -> None:
-        self.poll()
+        self.poll(force=True)
 
     @work(thread=True, exit_on_error=False, group="queue-sweep")
     def _sweep(self) -> None:

@@ -188,11 +188,15 @@ def test_read_only_commands_on_an_unmigrated_database_ask_for_db_upgrade(tmp_pat
     assert tables == []  # read-only commands never migrate
 
 
-def test_unexpected_failure_exits_1_with_a_short_message_and_a_log(tmp_path: Path) -> None:
-    broken = tmp_path / "broken.db"
-    broken.write_bytes(b"this is not a database at all" * 100)
-    proc = run("escalation", "list", db=str(broken), user="sp1", env={"XDG_STATE_HOME": str(tmp_path / "state")})
-    err = fails(proc, 1, "unexpected failure")
+def test_unexpected_failure_exits_1_with_a_short_message_and_a_log(
+    tmp_path: Path, floor_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(escalations, "overdue", broken)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    err = fails(invoke("overdue", db=floor_db, user="sp1"), 1, "unexpected failure (RuntimeError)")
     assert "tpsdesk.log" in err
 
 

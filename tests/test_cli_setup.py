@@ -10,7 +10,9 @@ from cli_helpers import fails, invoke, ok_json, run
 
 def test_c2_r6_set_up_a_floor_on_a_brand_new_file(tmp_path: Path) -> None:
     db = str(tmp_path / "floor.db")
-    # `centre add` on a file that does not exist yet: the add commands migrate first.
+    # No write command migrates silently: `centre add` on a new file asks for `db upgrade`, which creates the schema.
+    fails(invoke("centre", "add", "pcc", "--name", "P", "--channel", "smart-centre", db=db), 2, "tpsdesk db upgrade")
+    assert invoke("db", "upgrade", db=db).returncode == 0
     centre = ok_json(run("centre", "add", "pcc", "--name", "Parramatta", "--channel", "smart-centre",
                          "--mailbox", "sp.pcc@example.gov.au", "--json", db=db))  # fmt: skip
     assert centre == {
@@ -47,6 +49,7 @@ def test_c2_r6_set_up_a_floor_on_a_brand_new_file(tmp_path: Path) -> None:
 
 def test_setup_bad_input_exits_2_naming_the_field(tmp_path: Path) -> None:
     db = str(tmp_path / "floor.db")
+    assert invoke("db", "upgrade", db=db).returncode == 0
     assert invoke("centre", "add", "PCC", "--name", "P", "--channel", "smart-centre", db=db).returncode == 0
     fails(run("centre", "add", "PCC", "--name", "again", "--channel", "smart-centre", db=db), 2, "code", "PCC")
     fails(invoke("centre", "add", "CRC", "--name", "C", "--channel", "call-centre", db=db), 2, "channel")

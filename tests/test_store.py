@@ -54,14 +54,6 @@ def test_sqlite_file_is_created_private_0600(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
-def test_sqlite_existing_file_is_made_0600(tmp_path: Path) -> None:
-    path = tmp_path / "loose.db"
-    path.touch(mode=0o644)
-    path.chmod(0o644)
-    Store(str(path)).dispose()
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-
-
 def test_sqlite_pragmas_wal_full_busy_timeout(desk: Desk) -> None:
     with desk.store.read() as session:
         conn = session.connection()

@@ -3,8 +3,10 @@ import of ``screens`` in the core); every other sub-command lives in
 ``tpsdesk/commands/`` and is imported only when called, so ``tpsdesk due``
 loads no database library.
 
-Exit codes: 0 done; 1 unexpected failure (logged, short message); 2 bad input
-or unknown id/user/site; 3 refused by the permission matrix; 4 conflict.
+Exit codes: 0 done; 1 the environment (a read-only folder, a full disk, a damaged or
+locked database, an unreachable server: one line saying what to do) or an unexpected
+failure (logged, short message); 2 bad input or unknown id/user/site; 3 refused by the
+permission matrix; 4 conflict.
 """
 
 from __future__ import annotations
@@ -101,8 +103,14 @@ class Context:
     def now(self) -> datetime:
         return self.fixed_now() or datetime.now(UTC)
 
-    def desk(self, *, migrate: bool = False, require_current: bool = True) -> Any:
-        """The Desk; read-only commands never migrate, they ask for 'db upgrade'."""
+    def desk(self, *, create_if_empty: bool = False) -> Any:
+        """The Desk, on a database at this version's schema: the one rule of who migrates.
+
+        No command migrates silently. ``tpsdesk db upgrade`` migrates (it opens the store
+        itself); ``create_if_empty`` (``demo``, the app's first run) gives a database with no
+        tables this version's schema; every other command, and these on an older schema,
+        refuses with "run 'tpsdesk db upgrade'" (exit 2).
+        """
         if self._desk is None:
             from tpsdesk.clock import FakeClock, system_clock
             from tpsdesk.services.desk import Desk
@@ -110,10 +118,7 @@ class Context:
 
             fixed = self.fixed_now()
             store = Store(self.db)
-            if migrate:
-                store.upgrade()
-            elif require_current:
-                store.require_current()
+            store.require_current(create_if_empty=create_if_empty)
             self._desk = Desk(store, clock=FakeClock(fixed) if fixed else system_clock)
         return self._desk
 
@@ -157,22 +162,31 @@ def tui(obj: Context) -> None:
         from screens.app import run  # the core's one lazy import of the UI
     except ImportError as exc:
         raise click.ClickException(f"the terminal app is not available in this build: {exc}") from exc
-    # Migrated before the app starts (never on its UI thread); TPSDESK_NOW pins its clock as for the CLI.
-    run(db=obj.db, user=obj._user, site=obj.site, desk=obj.desk(migrate=True))
+    # Opened before the app starts (never on its UI thread); an empty database gets its schema here
+    # for the first run. TPSDESK_NOW pins its clock as for the CLI.
+    run(db=obj.db, user=obj._user, site=obj.site, desk=obj.desk(create_if_empty=True))
 
 
 def _log_unexpected(exc: BaseException) -> str:
-    import logging
+    """Append the traceback to the log (0600 in a 0700 folder: it may quote customer data)."""
+    import traceback
     from pathlib import Path
 
     from platformdirs import user_log_dir
 
     folder = Path(user_log_dir("tpsdesk"))
+    path = folder / "tpsdesk.log"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        logging.basicConfig(filename=folder / "tpsdesk.log", level=logging.ERROR)
-        logging.getLogger("tpsdesk").exception("unexpected failure", exc_info=exc)
-        return str(folder / "tpsdesk.log")
+        folder.mkdir(parents=True, mode=0o700, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as fh:
+            info = os.fstat(fh.fileno())
+            if info.st_uid == os.geteuid() and info.st_mode & 0o077:
+                os.fchmod(fh.fileno(), 0o600)  # the opened file itself (never a link's target)
+            stamp = datetime.now(UTC).isoformat(timespec="seconds")
+            fh.write(f"{stamp} tpsdesk {__version__}: unexpected failure\n")
+            fh.write("".join(traceback.format_exception(exc)))
+        return str(path)
     except OSError:
         return "(log unavailable)"
 
@@ -194,8 +208,14 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
-    except Exception as exc:  # the last resort: log it, say it briefly
-        where = _log_unexpected(exc)
+    except Exception as exc:
+        from tpsdesk.faults import translate
+
+        fault = translate(exc)  # an environment fault: one line naming the file or server, what to do
+        if fault is not None:
+            click.echo(f"error: {fault}", err=True)
+            sys.exit(fault.exit_code)
+        where = _log_unexpected(exc)  # the last resort: log it, say it briefly
         click.echo(f"error: unexpected failure ({type(exc).__name__}); details in {where}", err=True)
         sys.exit(1)
     sys.exit(0)

@@ -1,7 +1,7 @@
 """Typed errors raised by the core. Each message tells a person what to fix.
 
-The CLI maps them to exit codes (2 bad input / unknown, 3 refused, 4 conflict);
-the screens show ``str(error)`` as one notification.
+The CLI maps them to exit codes (2 bad input / unknown, 3 refused, 4 conflict,
+1 environment); the screens show ``str(error)`` as one notification.
 """
 
 from __future__ import annotations
@@ -56,3 +56,11 @@ class ConfigError(TpsError):
     """The environment is not set up (e.g. missing PostgreSQL driver)."""
 
     exit_code = 2
+
+
+class EnvironmentFault(TpsError):
+    """The machine or the database server is in the way (a read-only folder, a full disk,
+    a damaged or locked database, an unreachable server): nothing the input can fix. The
+    message names the file or the server and what to do."""
+
+    exit_code = 1

@@ -3,7 +3,10 @@
 X2: customer identifiers are masked by default (``******789A``), also a CRN typed
 into free text; ``full_identifiers=True`` shows them, and the caller records
 that export in the history (``summaries.record_full_export``, or ``export``
-here which does both).
+here which does both). ``write_file`` writes an export to a file through
+``tpsdesk.safefile`` (whole or not at all, 0600, never over the database or a
+file that is not an export); ``is_export`` recognises a file it wrote by the
+signature each format begins with.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -65,6 +69,54 @@ def export(
     return text
 
 
+def write_file(
+    desk: Any,
+    logon: str,
+    summary: ShiftSummary,
+    fmt: str,
+    out: str | os.PathLike[str],
+    *,
+    full_identifiers: bool = False,
+    field: str = "--out",
+) -> str:
+    """Write the export to ``out`` whole or not at all (X2); returns the path written.
+
+    The target is checked before anything happens (a refusal records nothing); a
+    full-identifier export is recorded in the history before its file is written, so no
+    such file exists without its record.
+    """
+    from tpsdesk import safefile
+
+    protect = desk.store.files()
+    target = safefile.check_target(out, is_export=is_export, protect=protect, field=field)
+    text = export(desk, logon, summary, fmt, full_identifiers=full_identifiers, out=str(target.real))
+    written = safefile.write_export(target, text.encode("utf-8"), is_export=is_export, protect=protect, field=field)
+    return str(written)
+
+
+# ---------------------------------------------------------------- recognising an export
+# The first key of the JSON export: it says what the file is, and lets ``is_export`` know it.
+JSON_MARK = "tpsdesk shift summary"
+
+
+def is_export(head: bytes) -> bool:
+    """Whether a file beginning with ``head`` is a shift summary tpsdesk wrote, in any format.
+
+    Each format begins in its own way: text with its title and the identifiers line, Markdown
+    with the same as a heading, CSV with its exact header then the window row, JSON with its
+    marker key. A file that begins differently is not replaced.
+    """
+    csv_head = (",".join(CSV_COLUMNS) + "\nwindow,").encode()
+    json_head = b'{\n  "export": ' + json.dumps(JSON_MARK).encode()
+    identifiers = b"; customer identifiers "
+    return (
+        head.startswith(csv_head)
+        or head.startswith(json_head)
+        or (head.startswith(b"Shift summary: site ") and identifiers in head)
+        or (head.startswith(b"# Shift summary: site ") and identifiers in head)
+    )
+
+
 # ---------------------------------------------------------------- JSON
 def _item(summary: ShiftSummary, item: ItemLine, full: bool) -> dict[str, Any]:
     return {
@@ -82,6 +134,7 @@ def _item(summary: ShiftSummary, item: ItemLine, full: bool) -> dict[str, Any]:
 def to_dict(summary: ShiftSummary, *, full_identifiers: bool = False) -> dict[str, Any]:
     full = full_identifiers
     return {
+        "export": JSON_MARK,
         "centre": summary.centre,
         "site": summary.site,
         "site_name": summary.site_name,

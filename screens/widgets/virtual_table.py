@@ -114,6 +114,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._far: int | None = None  # the page a far walk is heading for
         self._counting: int | None = None  # generation of the count in flight
         self._counted = -1  # generation whose count has been started
+        self._keep_id: Any = None  # id of the cursor's row while a reload is in flight
 
     # ------------------------------------------------------------ data
     def set_source(self, source: RowSource, *, keep_cursor: bool = False) -> None:
@@ -131,9 +132,12 @@ class VirtualTable(ScrollView, can_focus=True):
         self._fetch(0, None, "after", self.generation)
 
     def reload(self) -> None:
-        """Another user's change: re-fetch the visible window and the count (the poll)."""
+        """Another user's change: re-fetch the visible window and the count. The window is
+        replaced in one paint, and the cursor follows its row if the row moved in it."""
         if self.source is None:
             return
+        current = self.current
+        self._keep_id = getattr(current, "id", None)
         top = int(self.scroll_offset.y)
         anchor = self.rows.get(top - 1)
         if top == 0 or anchor is None:
@@ -237,6 +241,8 @@ class VirtualTable(ScrollView, can_focus=True):
             self.rows = {}
         for offset, row in enumerate(message.rows):
             self.rows[message.start + offset] = row
+        if message.replace:
+            self._follow_kept_row()
         if message.rows and len(message.rows) < PAGE and message.start + len(message.rows) > self.total:
             self.total = message.start + len(message.rows)  # the count is behind: trust what we saw
         self._trim()
@@ -248,6 +254,23 @@ class VirtualTable(ScrollView, can_focus=True):
         self.refresh()
         if self.current is not None:
             self.post_message(self.Highlighted(self.current))
+
+    def _follow_kept_row(self) -> None:
+        """After a reload: the cursor stays on the row it was on when that row is still in the
+        window (rows added or removed above it moved it); otherwise it keeps its position."""
+        keep, self._keep_id = self._keep_id, None
+        if keep is None:
+            return
+        for index, row in self.rows.items():
+            if getattr(row, "id", None) == keep:
+                if index != self.cursor:
+                    self.cursor = index
+                    top = int(self.scroll_offset.y)
+                    if index < top:
+                        self.scroll_to(y=index, animate=False)
+                    elif index >= top + self.visible_rows:
+                        self.scroll_to(y=index - self.visible_rows + 1, animate=False)
+                return
 
     def _trim(self) -> None:
         if len(self.rows) <= KEEP:

@@ -1,7 +1,9 @@
 """``tpsdesk db upgrade|status``: schema migrations (Alembic) of the desk's database.
 
-Only ``db upgrade`` (and the app on start, and the setup commands) migrate;
-read-only commands never do, they ask for ``tpsdesk db upgrade``.
+Only ``db upgrade`` migrates a database that holds data (``demo`` and the app's
+first run give an empty one its schema); every other command asks for
+``tpsdesk db upgrade``. An upgrade checks a SQLite file first (``PRAGMA
+quick_check``) and holds a lock, so concurrent upgrades wait and find the work done.
 """
 
 from __future__ import annotations
@@ -33,15 +35,16 @@ def upgrade(obj: Context, as_json: bool) -> None:
     from tpsdesk.store import Store
 
     store = Store(obj.db)
-    before = store.current_revision()
-    store.upgrade()
-    after = store.current_revision()
+    before, after = store.upgrade()  # read under the migration lock: what this process did
     data = {"database": _where(store), "from": before, "revision": after, "changed": before != after}
     if before == after:
         text = f"database {data['database']} is already at revision {after} (current)"
     else:
         text = f"database {data['database']} migrated from {before or 'empty'} to revision {after}"
     emit(data, as_json, text)
+    exposed = store.readable_by_others()
+    if exposed:  # tpsdesk never chmods a file it did not create (X2, R7): it says so instead
+        click.echo(f"warning: {exposed}", err=True)
 
 
 @db.command()

@@ -1,7 +1,8 @@
 """``tpsdesk demo``: load a demo floor (issue 2 item 7) into the database.
 
-It migrates first. Without ``--reset`` it refuses a database that already holds
-a floor; ``--reset`` deletes every row first.
+An empty database gets its schema first; an older schema asks for ``tpsdesk db
+upgrade``. Without ``--reset`` it refuses a database that already holds a floor;
+``--reset`` deletes every row first.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def demo(obj: Context, size: int, seed: int, reset: bool, as_json: bool) -> None
     """Load Centres of both channels, staff in every role and SIZE escalations with their history."""
     from tpsdesk.demo import generate
 
-    desk = obj.desk(migrate=True)
+    desk = obj.desk(create_if_empty=True)  # a new floor: an empty database gets its schema
     show = sys.stderr.isatty() and size >= 50_000
 
     def progress(done: int, total: int) -> None:

@@ -196,7 +196,7 @@ def claim(obj: Context, escalation_id: int, note: str | None, expected_version: 
     """Take ownership of ID; refused (exit 4) if someone else holds it (E11)."""
     from tpsdesk.services import escalations
 
-    desk = obj.desk(migrate=True)
+    desk = obj.desk()
     view = escalations.claim(desk, obj.user, escalation_id, note=note, expected_version=expected_version)
     _done(obj, desk, "claimed", view, as_json)
 
@@ -210,7 +210,7 @@ def release(obj: Context, escalation_id: int, expected_version: int | None, as_j
     """Let go of ID (an SP, SSO or TL may release another's claim)."""
     from tpsdesk.services import escalations
 
-    desk = obj.desk(migrate=True)
+    desk = obj.desk()
     view = escalations.release(desk, obj.user, escalation_id, expected_version=expected_version)
     _done(obj, desk, "released", view, as_json)
 
@@ -225,7 +225,7 @@ def assign(obj: Context, escalation_id: int, to: str, expected_version: int | No
     """Give ID to another officer (SP, SSO, TL; W5)."""
     from tpsdesk.services import escalations
 
-    desk = obj.desk(migrate=True)
+    desk = obj.desk()
     view = escalations.assign(desk, obj.user, escalation_id, to.strip(), expected_version=expected_version)
     _done(obj, desk, "assigned", view, as_json)
 
@@ -250,7 +250,7 @@ def note(
     from tpsdesk.services import escalations
     from tpsdesk.services.views import jsonable
 
-    desk = obj.desk(migrate=True)
+    desk = obj.desk()
     if corrects is not None and file_note:
         raise ValidationError("--file-note", "a correction refers to a note; record the file-note update on its own")
     kind = "correction" if corrects is not None else "file-note" if file_note else "note"
@@ -272,7 +272,7 @@ def followup(obj: Context, escalation_id: int, text: tuple[str, ...], expected_v
     """Record a follow-up or review of ID (E3, E9, E10); sets the next one."""
     from tpsdesk.services import escalations
 
-    desk = obj.desk(migrate=True)
+    desk = obj.desk()
     view = escalations.record_follow_up(desk, obj.user, escalation_id, " ".join(text), expected_version=expected_version)
     _done(obj, desk, "followed up", view, as_json)
 
@@ -284,7 +284,7 @@ def sweep(obj: Context, as_json: bool) -> None:
     """Mark items whose follow-up fell due as awaiting follow-up (E12), as the system."""
     from tpsdesk.services import escalations
 
-    desk = obj.desk(migrate=True)
+    desk = obj.desk()
     moved = escalations.sweep(desk)
     emit({"moved": moved}, as_json, f"{moved} escalation(s) now awaiting follow-up")
 
@@ -319,7 +319,7 @@ def raise_(
     from tpsdesk.services.setup import parse_date
 
     day = parse_date("--eped", eped)
-    desk = obj.desk(migrate=True)
+    desk = obj.desk()
     code = (site_code or obj.site or "").strip().upper() or None
     view = escalations.raise_escalation(
         desk,

@@ -1,8 +1,7 @@
 """``tpsdesk centre|site|staff add|list``, ``site show|holidays``: setting up a real floor (over ``services.setup``).
 
-The ``add`` commands migrate a brand-new database first, so a floor can be set
-up on an empty file; the ``list`` commands never migrate (they ask for
-``tpsdesk db upgrade``).
+No command here migrates: a new floor starts with ``tpsdesk db upgrade`` (which
+creates the schema), and an older schema asks for it (``cli.Context.desk``).
 """
 
 from __future__ import annotations
@@ -35,7 +34,7 @@ def centre_add(obj: Context, code: str, name: str, channel: str, mailbox: str, a
     """Add a Centre CODE."""
     from tpsdesk.services import setup
 
-    view = setup.add_centre(obj.desk(migrate=True), code, name, channel.strip().lower(), mailbox)
+    view = setup.add_centre(obj.desk(), code, name, channel.strip().lower(), mailbox)
     emit(asdict(view), as_json, f"added Centre {view.code} ({view.name}, {view.channel})")
 
 
@@ -85,7 +84,7 @@ def site_add(
     from tpsdesk.services import setup
 
     view = setup.add_site(
-        obj.desk(migrate=True), code, name, centre_code, tz.strip(), state.strip(), open_time, cob_time
+        obj.desk(), code, name, centre_code, tz.strip(), state.strip(), open_time, cob_time
     )
     emit(
         asdict(view),
@@ -183,7 +182,7 @@ def site_holidays(
 
     if not (add or remove or clear):
         raise ValidationError("--add", "give at least one --add, --remove or --clear DATE")
-    desk = obj.desk(migrate=True)
+    desk = obj.desk()
     try:
         detail = setup.set_site_holidays(desk, obj.user, code, add=add, remove=remove, clear=clear)
     except ValidationError as exc:
@@ -236,7 +235,7 @@ def staff_add(
     if email and "@" not in email:
         raise ValidationError("--email", f"{email!r} is not an email address")
     view = setup.add_staff(
-        obj.desk(migrate=True),
+        obj.desk(),
         logon,
         name,
         role,

@@ -1,12 +1,12 @@
 """``tpsdesk summary``: the shift summary of a site (X1), masked by default (X2).
 
 ``--full-identifiers`` shows CRNs in full and records that export in the
-history (who, when, which window). ``--out FILE`` writes the file (mode 0600).
+history (who, when, which window). ``--out FILE`` writes the file whole or not at
+all, mode 0600, and never over the database or a file that is not an export
+(``tpsdesk.safefile``).
 """
 
 from __future__ import annotations
-
-import os
 
 import click
 
@@ -21,7 +21,11 @@ from tpsdesk.cli import Context
 @click.option("--site", "site", metavar="CODE", help="Site to summarise (default: --site, else your own site).")
 @click.option("--format", "fmt", type=click.Choice(["text", "md", "csv", "json"]), default="text", show_default=True)
 @click.option("--full-identifiers", is_flag=True, help="Show CRNs in full (X2); the export is recorded in the history.")
-@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write to FILE instead of printing.")
+@click.option(
+    "--out",
+    metavar="FILE",
+    help="Write to FILE instead of printing (mode 0600; replaces only an export tpsdesk wrote).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (same as --format json).")
 @click.option(
     "--limit", default=500, show_default=True, type=click.IntRange(0, 100_000), help="Items listed per section."
@@ -39,19 +43,15 @@ def summary(
     limit: int,
 ) -> None:
     """Contacts, escalations, stop-payment requests, overdue and handed-over items of a shift (X1)."""
-    from tpsdesk.export import export
+    from tpsdesk.export import export, write_file
     from tpsdesk.services.summaries import shift_summary
 
     if as_json:
         fmt = "json"
     desk = obj.desk()
     result = shift_summary(desk, obj.user, start=start, end=end, site=site or obj.site, limit=limit)
-    text = export(desk, obj.user, result, fmt, full_identifiers=full_identifiers, out=out)
     if out is None:
-        click.echo(text, nl=False)
+        click.echo(export(desk, obj.user, result, fmt, full_identifiers=full_identifiers), nl=False)
         return
-    # Customer data: the file is private to its owner, like the database (X2).
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-    click.echo(f"shift summary of site {result.site} written to {out}", err=True)
+    written = write_file(desk, obj.user, result, fmt, out, full_identifiers=full_identifiers)
+    click.echo(f"shift summary of site {result.site} written to {written}", err=True)

@@ -34,11 +34,14 @@ class Desk:
         return cal
 
 
-def open_desk(url: str | None = None, *, migrate: bool = False) -> Desk:
-    """A desk on the database at ``url`` (else the default), migrated first when asked."""
+def open_desk(url: str | None = None, *, create_if_empty: bool = False) -> Desk:
+    """A desk on the database at ``url`` (else the default) at this version's schema.
+
+    ``create_if_empty`` gives an empty database its schema (the app's first run); an older
+    schema is refused with "run 'tpsdesk db upgrade'" (``Store.require_current``).
+    """
     store = Store(url)
-    if migrate:
-        store.upgrade()
+    store.require_current(create_if_empty=create_if_empty)
     return Desk(store)
 
 

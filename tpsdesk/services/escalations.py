@@ -551,19 +551,52 @@ def record_follow_up(
         return view_of(uow.session, escalation_id)
 
 
-@transaction
+# pg_try_advisory_xact_lock(SWEEP_LOCK, centre id): held by the one process sweeping that Centre.
+SWEEP_LOCK = 0x74707377
+
+
 def sweep(desk: Desk, *, limit: int = 10_000, centre_id: int | None = None) -> int:
     """E12: referrals whose follow-up fell due move to awaiting-follow-up. The core's to do:
-    any process may run it, and its changes are attributed to the system, never a person."""
+    any process may run it, and its changes are attributed to the system, never a person.
+
+    Each Centre is swept in its own transaction by one process at a time: on PostgreSQL the
+    one holding the Centre's advisory lock (another process skips that Centre, it is being
+    swept), its rows picked ``FOR UPDATE SKIP LOCKED`` so an officer's open transaction is
+    neither waited on nor overwritten (that row is swept next time); on SQLite the write
+    transaction (``BEGIN IMMEDIATE``) serialises sweepers. Returns how many moved."""
     now = desk.now()
+    if centre_id is None:
+        with desk.store.read() as session:
+            centres = [cid for cid in session.exec(select(Centre.id).order_by(col(Centre.id))).all() if cid is not None]
+    else:
+        centres = [centre_id]
+    moved = 0
+    for cid in centres:
+        if moved >= limit:
+            break
+        moved += _sweep_centre(desk, cid, now, limit - moved)
+    return moved
+
+
+@transaction
+def _sweep_centre(desk: Desk, centre_id: int, now: datetime, limit: int) -> int:
     with desk.store.write() as session:
-        stmt = select(Escalation).where(
-            col(Escalation.status).in_(lifecycle.SWEEP_FROM),
-            col(Escalation.next_follow_up_at) <= now,
+        if desk.store.dialect == "postgresql":
+            locked = session.exec(select(func.pg_try_advisory_xact_lock(SWEEP_LOCK, centre_id))).one()
+            if not locked:
+                return 0  # another process is sweeping this Centre now
+        stmt = (
+            select(Escalation)
+            .where(
+                Escalation.centre_id == centre_id,
+                col(Escalation.status).in_(lifecycle.SWEEP_FROM),
+                col(Escalation.next_follow_up_at) <= now,
+            )
+            .order_by(col(Escalation.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True, key_share=True)  # FOR NO KEY UPDATE, as an officer's act
         )
-        if centre_id is not None:
-            stmt = stmt.where(Escalation.centre_id == centre_id)
-        due = session.exec(stmt.limit(limit)).all()
+        due = session.exec(stmt).all()
         for esc in due:
             esc.status = lifecycle.SWEEP_TO
             esc.updated_at = now
