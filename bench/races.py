@@ -3,10 +3,10 @@
 8 processes claim 1,000 escalations; 8 processes append 200 notes each (4 as the holder);
 840 lockstep edit pairs through the CLI entry point; 20 writers SIGKILLed after at least 50
 acknowledged writes. Each scenario runs ``--runs`` times on a fresh database (SQLite, and
-PostgreSQL when ``--pg URL`` or ``TPSDESK_TEST_PG`` is given: a throw-away database per run,
+PostgreSQL through ``--pg URL`` or ``TPSDESK_TEST_PG``: a throw-away database per run,
 dropped afterwards), checks the same invariants as the tests, and prints medians.
 
-    .venv/bin/python bench/races.py [--runs 3] [--only claims,notes,pairs,crash] [--sqlite-only]
+    .venv/bin/python bench/races.py [--runs 3] [--only claims,notes,pairs,crash] [--backend sqlite]
 
 Exits 1 if any run broke an invariant (a double or missing claim, a lost or refused note,
 an exit code other than 0 or 4, a lost acknowledged write, a failed integrity check).
@@ -160,7 +160,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs of each scenario (default 3)")
     parser.add_argument("--only", default=",".join(SCENARIOS), help=f"comma-separated subset of {','.join(SCENARIOS)}")
     parser.add_argument("--pg", default=os.environ.get("TPSDESK_TEST_PG"), help="PostgreSQL admin URL")
-    parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument(
+        "--backend", choices=("both", "sqlite", "postgresql"), help="default: both with a PostgreSQL URL, else sqlite"
+    )
     parser.add_argument("--items", type=int, default=1000, help="escalations claimed (default 1000)")
     parser.add_argument("--notes", type=int, default=200, help="notes per process (default 200)")
     parser.add_argument("--pairs", type=int, default=840, help="lockstep pairs (default 840)")
@@ -170,8 +172,13 @@ def main() -> int:
     unknown = [s for s in chosen if s not in SCENARIOS]
     if unknown:
         parser.error(f"unknown scenario {unknown[0]!r}: use {', '.join(SCENARIOS)}")
-    backends: list[tuple[str, Callable[[], Any]]] = [("sqlite", fresh_sqlite)]
-    if a.pg and not a.sqlite_only:
+    a.backend = a.backend or ("both" if a.pg else "sqlite")
+    backends: list[tuple[str, Callable[[], Any]]] = []
+    if a.backend in ("both", "sqlite"):
+        backends.append(("sqlite", fresh_sqlite))
+    if a.backend in ("both", "postgresql"):
+        if not a.pg:
+            parser.error("PostgreSQL needs --pg URL or TPSDESK_TEST_PG")
         backends.append(("postgresql", lambda: fresh_pg(a.pg)))
     failed = False
     print(f"load average {os.getloadavg()[0]:.1f}; {a.runs} run(s) each; {os.cpu_count()} cores")

@@ -8,6 +8,7 @@ bounded: a hung or dead worker fails the test with ``RaceFailure``.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from dataclasses import dataclass
 
@@ -128,3 +129,31 @@ def test_race_failure_names_a_worker_that_dies_without_answering() -> None:
 def test_race_failure_names_a_hung_worker_within_the_timeout() -> None:
     with pytest.raises(rw.RaceFailure, match="still running"):
         rw.run_processes(rw.hang, [(30.0,)], timeout=2)
+
+
+@pytest.mark.postgres
+def test_cli_main_run_in_process_keeps_no_connection_between_commands(
+    pg_desk: Desk, pg_floor: object, pg_url: str
+) -> None:
+    """The lockstep workers call ``tpsdesk.cli.main`` hundreds of times in one process: each
+    command closes what it opened, or PostgreSQL runs out of connections ("too many clients")."""
+    from cli_helpers import invoke
+    from sqlalchemy import text
+
+    from tpsdesk.services import escalations
+
+    esc_id = escalations.raise_escalation(pg_desk, "tps1", category="q999", crn="123456789A", summary="x").id
+
+    def connections() -> int:
+        with pg_desk.store.engine.connect() as conn:
+            sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            return int(conn.execute(text(sql)).scalar_one())
+
+    before = connections()
+    gc.disable()  # what a command leaves open must be closed by it, not by a later collection
+    try:
+        for _ in range(5):
+            assert invoke("escalation", "show", str(esc_id), db=pg_url, user="sp1").returncode == 0
+        assert connections() == before
+    finally:
+        gc.enable()

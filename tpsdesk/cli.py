@@ -118,9 +118,21 @@ class Context:
 
             fixed = self.fixed_now()
             store = Store(self.db)
-            store.require_current(create_if_empty=create_if_empty)
+            try:
+                store.require_current(create_if_empty=create_if_empty)
+            except BaseException:
+                store.dispose()  # refused: nothing of this command stays open
+                raise
             self._desk = Desk(store, clock=FakeClock(fixed) if fixed else system_clock)
         return self._desk
+
+    def close(self) -> None:
+        """Close the database connections this command opened: a process that runs several
+        commands (``main`` called in-process, a script) holds none between them, so it cannot
+        run PostgreSQL out of connections."""
+        if self._desk is not None:
+            self._desk.store.dispose()
+            self._desk = None
 
 
 def emit(data: Any, as_json: bool, text: str | None = None) -> None:
@@ -150,6 +162,7 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
 def cli(ctx: click.Context, db: str | None, user: str | None, site: str | None) -> None:
     """tpsdesk: the Technical Peer Support desk. Run without a command to open the app."""
     ctx.obj = Context(db, user, site)
+    ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
         ctx.invoke(tui)
 
