@@ -132,9 +132,21 @@ class Context:
         """
         if self._desk is None:
             desk = self._opened()
-            desk.store.require_current(create_if_empty=create_if_empty)
+            try:
+                desk.store.require_current(create_if_empty=create_if_empty)
+            except BaseException:
+                self.close()  # refused: nothing of this command stays open
+                raise
             self._desk = desk
         return self._desk
+
+    def close(self) -> None:
+        """Close the database connections this command opened: a process that runs several
+        commands (``main`` called in-process, a script) holds none between them, so it cannot
+        run PostgreSQL out of connections."""
+        for desk in {id(d): d for d in (self._desk, self._open) if d is not None}.values():
+            desk.store.dispose()
+        self._desk = self._open = None
 
 
 def emit(data: Any, as_json: bool, text: str | None = None) -> None:
@@ -169,6 +181,7 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
 def cli(ctx: click.Context, db: str | None, user: str | None, site: str | None) -> None:
     """tpsdesk: the Technical Peer Support desk. Run without a command to open the app."""
     ctx.obj = Context(db, user, site)
+    ctx.call_on_close(ctx.obj.close)
     if ctx.invoked_subcommand is None:
         ctx.invoke(tui)
 

@@ -35,8 +35,12 @@ def upgrade(obj: Context, as_json: bool) -> None:
     from tpsdesk.store import Store
 
     store = Store(obj.db)
-    before, after = store.upgrade()  # read under the migration lock: what this process did
-    data = {"database": _where(store), "from": before, "revision": after, "changed": before != after}
+    try:  # closed when done: a process running several commands holds no connection between them
+        before, after = store.upgrade()  # read under the migration lock: what this process did
+        exposed = store.readable_by_others()
+        data = {"database": _where(store), "from": before, "revision": after, "changed": before != after}
+    finally:
+        store.dispose()
     if before == after:
         text = f"database {data['database']} is already at revision {after} (current)"
     else:
@@ -46,7 +50,6 @@ def upgrade(obj: Context, as_json: bool) -> None:
 
         data, text = pgroles.after_upgrade(store.engine, data, text)
     emit(data, as_json, text)
-    exposed = store.readable_by_others()
     if exposed:  # tpsdesk never chmods a file it did not create (X2, R7): it says so instead
         click.echo(f"warning: {exposed}", err=True)
 
@@ -59,8 +62,15 @@ def status(obj: Context, as_json: bool) -> None:
     from tpsdesk.store import Store
 
     store = Store(obj.db)
-    current, head = store.current_revision(), store.head_revision()
-    data = {"database": _where(store), "revision": current, "head": head, "current": current == head}
-    state = "current" if current == head else ("empty" if current is None else "needs upgrade")
-    emit(data, as_json, f"database {data['database']}: revision {current or '-'}, this tpsdesk needs {head} ({state})")
-    store.require_current()  # raises ConfigError (exit 2) with what to run
+    try:
+        current, head = store.current_revision(), store.head_revision()
+        data = {"database": _where(store), "revision": current, "head": head, "current": current == head}
+        state = "current" if current == head else ("empty" if current is None else "needs upgrade")
+        emit(
+            data,
+            as_json,
+            f"database {data['database']}: revision {current or '-'}, this tpsdesk needs {head} ({state})",
+        )
+        store.require_current()  # raises ConfigError (exit 2) with what to run
+    finally:
+        store.dispose()
