@@ -42,7 +42,11 @@ from tpsdesk.models import Escalation, Event, Note, Staff, table_of
 from tpsdesk.policy import load_policy
 from tpsdesk.services import escalations, setup
 from tpsdesk.services.desk import Desk
+from tpsdesk.services.identity import floor_owner
 from tpsdesk.store import Store
+
+# Fixtures set the floor up as its owner (R7), as conftest does.
+OWNER = floor_owner("tests")
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -152,7 +156,7 @@ def add_staff(desk: Desk, prefix: str, count: int, role: str = "SP", site: str =
     """``count`` more staff of ``role`` (logons ``prefix0``...), so every process has its own."""
     logons = [f"{prefix}{i}" for i in range(count)]
     for logon in logons:
-        setup.add_staff(desk, logon, f"Racer {logon}", role, site)
+        setup.add_staff(desk, OWNER, logon, f"Racer {logon}", role, site)
     return logons
 
 
@@ -372,7 +376,7 @@ def _choose(rng: random.Random, detail: Any, me: str, other: str) -> list[str]:
 
 
 def lockstep_worker(
-    url: str, me: str, other: str, ids: list[int], pairs: int, barrier: Any, seed: int
+    url: str, me: str, other: str, ids: list[int], pairs: int, barrier: Any, seed: int, cli_url: str = ""
 ) -> dict[str, Any]:
     """For each pair: wait for the rival, read the item's version and offered actions, wait
     again, then both run an edit through the CLI entry point with --expected-version."""
@@ -395,7 +399,7 @@ def lockstep_worker(
         version = detail.escalation.version
         argv = _choose(rng, detail, me, other)
         versioned = argv[0] != "note"  # a note never conflicts and takes no version (E11)
-        cmd = ["--db", url, "--user", me, "escalation", argv[0], str(esc_id), *argv[1:]]
+        cmd = ["--db", cli_url or url, "--user", me, "escalation", argv[0], str(esc_id), *argv[1:]]
         if versioned:
             cmd += ["--expected-version", str(version)]
         barrier.wait(BARRIER_S)  # both read the same version
@@ -439,17 +443,27 @@ class Lockstep:
 
 
 def lockstep(
-    desk: Desk, url: str, *, pairs: int, items: int, timeout: float, users: tuple[str, str] = ("sp1", "sso1")
+    desk: Desk,
+    url: str,
+    *,
+    pairs: int,
+    items: int,
+    timeout: float,
+    users: tuple[str, str] = ("sp1", "sso1"),
+    cli_urls: tuple[str, str] = ("", ""),
 ) -> Lockstep:
     """``pairs`` lockstep pairs on ``items`` death escalations, each claimed with a first
-    note by ``users[0]`` (so it has been actioned and its review can be recorded)."""
+    note by ``users[0]`` (so it has been actioned and its review can be recorded).
+    ``cli_urls``: each user's own database login (R7 on PostgreSQL), for their CLI runs."""
     ids = seed_escalations(desk, items, category="death")
     for esc_id in ids:
         escalations.claim(desk, users[0], esc_id, note="first look at the record")
     barrier = SPAWN.Barrier(2)
     a, b = users
     workers = run_processes(
-        lockstep_worker, [(url, a, b, ids, pairs, barrier, 7), (url, b, a, ids, pairs, barrier, 8)], timeout
+        lockstep_worker,
+        [(url, a, b, ids, pairs, barrier, 7, cli_urls[0]), (url, b, a, ids, pairs, barrier, 8, cli_urls[1])],
+        timeout,
     )
     return Lockstep(pairs, workers, seconds=max(w["seconds"] for w in workers))
 

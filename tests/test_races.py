@@ -14,7 +14,10 @@ from dataclasses import dataclass
 
 import pytest
 import race_workers as rw
+from cli_helpers import invoke
+from conftest import OWNER
 
+from tpsdesk.services import setup
 from tpsdesk.services.desk import Desk
 
 PROCESSES = 8
@@ -84,7 +87,9 @@ def test_e11_d3_eight_processes_append_notes_none_lost_version_unchanged(race_db
     assert race.version_after == race.version_before  # notes never change the version (E11)
 
 
-def test_e11_lockstep_edit_pairs_through_the_cli_exit_0_or_4_never_1(race_db: tuple[Desk, str, Sizes]) -> None:
+def test_e11_lockstep_edit_pairs_through_the_cli_exit_0_or_4_never_1(
+    race_db: tuple[Desk, str, Sizes], request: pytest.FixtureRequest
+) -> None:
     """Two processes read the same version, meet at a barrier, then both run an edit the
     domain offered them through ``tpsdesk.cli.main`` with --expected-version.
 
@@ -95,7 +100,15 @@ def test_e11_lockstep_edit_pairs_through_the_cli_exit_0_or_4_never_1(race_db: tu
     """
     desk, url, size = race_db
     backend = desk.store.dialect
-    run = rw.lockstep(desk, url, pairs=size.pairs, items=4, timeout=TIMEOUT_S)
+    users, cli_urls = ("sp1", "sso1"), ("", "")
+    if backend == "postgresql":  # R7: each officer runs the CLI as their own database login
+        logins = request.getfixturevalue("pg_logins")
+        assert invoke("db", "upgrade", db=url).returncode == 0  # the tpsdesk_staff group
+        users = (logins.create("tpsdesk_staff"), logins.create("tpsdesk_staff"))
+        setup.add_staff(desk, OWNER, users[0], "Race SP", "SP", "SYD")
+        setup.add_staff(desk, OWNER, users[1], "Race SSO", "SSO", "SYD")
+        cli_urls = (logins.url(users[0]), logins.url(users[1]))
+    run = rw.lockstep(desk, url, pairs=size.pairs, items=4, timeout=TIMEOUT_S, users=users, cli_urls=cli_urls)
     codes = run.codes
     print(
         f"\n[{backend}] {size.pairs} lockstep pairs through the CLI: {run.seconds:.1f} s, exits {dict(sorted(codes.items()))}"
@@ -152,8 +165,9 @@ def test_cli_main_run_in_process_keeps_no_connection_between_commands(
     before = connections()
     gc.disable()  # what a command leaves open must be closed by it, not by a later collection
     try:
-        for _ in range(5):
-            assert invoke("escalation", "show", str(esc_id), db=pg_url, user="sp1").returncode == 0
+        for _ in range(5):  # as the floor's owner (R7): a command it may run, and one it may not
+            assert invoke("staff", "list", db=pg_url).returncode == 0
+            assert invoke("escalation", "show", str(esc_id), db=pg_url).returncode == 3
         assert connections() == before
     finally:
         gc.enable()
