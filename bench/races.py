@@ -31,10 +31,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]  # run from a checkout; the scenarios live in tests/
 
 import race_workers as rw  # noqa: E402
-from conftest import build_floor  # noqa: E402
+from cli_helpers import invoke  # noqa: E402
+from conftest import OWNER, PgLogins, build_floor  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from tpsdesk.services import setup  # noqa: E402
 from tpsdesk.services.desk import Desk  # noqa: E402
 from tpsdesk.store import Store, resolve_url  # noqa: E402
 
@@ -119,7 +121,19 @@ def notes(desk: Desk, url: str, a: argparse.Namespace) -> tuple[Figures, list[st
 
 
 def pairs(desk: Desk, url: str, a: argparse.Namespace) -> tuple[Figures, list[str]]:
-    run = rw.lockstep(desk, url, pairs=a.pairs, items=4, timeout=TIMEOUT_S)
+    if desk.store.dialect != "postgresql":
+        run = rw.lockstep(desk, url, pairs=a.pairs, items=4, timeout=TIMEOUT_S)
+    else:  # R7: each officer runs the CLI as their own database login, as in the test
+        logins = PgLogins(url)
+        try:
+            assert invoke("db", "upgrade", db=url).returncode == 0  # the tpsdesk_staff group
+            users = (logins.create("tpsdesk_staff"), logins.create("tpsdesk_staff"))
+            setup.add_staff(desk, OWNER, users[0], "Race SP", "SP", "SYD")
+            setup.add_staff(desk, OWNER, users[1], "Race SSO", "SSO", "SYD")
+            cli_urls = (logins.url(users[0]), logins.url(users[1]))
+            run = rw.lockstep(desk, url, pairs=a.pairs, items=4, timeout=TIMEOUT_S, users=users, cli_urls=cli_urls)
+        finally:
+            logins.drop()
     codes = run.codes
     broken = run.odd[:5]
     if not codes[4]:
