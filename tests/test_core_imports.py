@@ -1,5 +1,6 @@
 """DESIGN.md: the core never imports textual or screens (proved in a fresh process)."""
 
+import os
 import subprocess
 import sys
 
@@ -41,8 +42,9 @@ def test_due_path_loads_no_database_library() -> None:
     assert out.stdout.strip() == ""
 
 
-def test_due_command_whole_process_loads_no_database_or_ui_library() -> None:
-    """`tpsdesk due` runs end to end without sqlalchemy/sqlmodel/alembic/psycopg (issue 2: under 0.4 s)."""
+def test_due_command_whole_process_loads_no_database_or_ui_library(tmp_path) -> None:
+    """`tpsdesk due` runs end to end without sqlalchemy/sqlmodel/alembic/psycopg (issue 2: under 0.4 s),
+    for a person with no database (a fresh data folder: no default file to read sites from)."""
     code = (
         "import sys\n"
         "from tpsdesk.cli import main\n"
@@ -54,6 +56,7 @@ def test_due_command_whole_process_loads_no_database_or_ui_library() -> None:
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in heavy)\n"
         "print(f'RC={rc} LOADED={\",\".join(bad)}', file=sys.stderr)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TPSDESK_")} | {"XDG_DATA_HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert '"due": "2026-09-29T17:00:00+08:00"' in out.stdout
     assert out.stderr.strip().splitlines()[-1] == "RC=0 LOADED="
