@@ -7,6 +7,7 @@ import os
 import secrets
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -118,8 +119,11 @@ def floor(desk: Desk) -> Floor:
 
 
 # ---------------------------------------------------------------- PostgreSQL
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
+@contextmanager
+def throwaway_pg_database() -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database ``tpsdesk_t_<random>``, dropped afterwards.
+
+    Needs ``TPSDESK_TEST_PG``: skipped only when it is unset; an unreachable server fails."""
     raw = os.environ.get("TPSDESK_TEST_PG")
     if not raw:
         pytest.skip("TPSDESK_TEST_PG is not set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test)")
@@ -129,15 +133,21 @@ def pg_url() -> Iterator[str]:
     with admin.connect() as conn:  # unreachable server: this fails the tests, loudly
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        store = Store(url)
-        store.upgrade()
-        store.dispose()
-        yield url
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    """A migrated throw-away PostgreSQL database for a test module."""
+    with throwaway_pg_database() as url:
+        store = Store(url)
+        store.upgrade()
+        store.dispose()
+        yield url
 
 
 @pytest.fixture

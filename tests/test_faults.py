@@ -19,14 +19,15 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import ROOT, fails, invoke, ok_json, run
-from sqlalchemy import create_engine, event, text
+from conftest import throwaway_pg_database
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
 
 from tpsdesk import store as store_module
 from tpsdesk.errors import ConfigError, Conflict, EnvironmentFault
 from tpsdesk.faults import translate
 from tpsdesk.services.desk import Desk
-from tpsdesk.store import Store, resolve_url
+from tpsdesk.store import Store
 
 
 def _head() -> str:
@@ -161,20 +162,8 @@ def test_an_unreachable_postgresql_is_one_line() -> None:
 @pytest.fixture
 def pg_empty() -> Iterator[str]:
     """A throw-away, empty PostgreSQL database."""
-    raw = os.environ.get("TPSDESK_TEST_PG")
-    if not raw:
-        pytest.skip("TPSDESK_TEST_PG is not set")
-    admin_url = resolve_url(raw)
-    name = f"tpsdesk_t_{secrets.token_hex(6)}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_pg_database() as url:
+        yield url
 
 
 @pytest.mark.postgres
