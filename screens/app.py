@@ -1,7 +1,7 @@
 """The tpsdesk App: who am I, screen switching (modes), global F-keys, the palette.
 
-Screens are Textual MODES, each imported lazily by module path so a screen
-that is not built yet shows a placeholder instead of breaking the app. The
+Screens are Textual MODES, each imported lazily by module path on first use (an
+import error is a real failure, never hidden). The
 F-keys are App bindings with ``priority=True`` so they work while a text field
 has focus. Database work happens in thread workers inside the screens; who am I
 (R7, ``services.identity``) is looked up in a thread worker that the app awaits
@@ -11,6 +11,13 @@ The app starts the change feed (``tpsdesk.changes``) on mount: its own thread he
 other processes' commits and posts :class:`FloorChanged`; the handler hands the
 changes to each open screen that has a ``floor_changed`` method, which reloads in
 its own workers. The feed stops when the app unmounts.
+
+After sign-in the app holds one frozen :class:`~screens.context.DeskSession`; screens read
+it through ``DeskScreen.session``. Screens navigate by posting the typed messages of
+``screens.messages`` (``OpenEscalation``, ``OpenStopPayment``, ``ShowQueue``,
+``ShowScreen``), which the app handles by switching mode and calling the target screen's
+typed method. A worker that fails with an error nobody expected is shown as one line by
+``on_worker_state_changed`` and its traceback goes to the log.
 """
 
 from __future__ import annotations
@@ -22,17 +29,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Static
-from textual.worker import WorkerFailed
+from textual.worker import Worker, WorkerFailed, WorkerState
 
-from screens.widgets import DeskHeader, DeskScreen
-from tpsdesk import changes
+from screens.base import DeskScreen
+from screens.context import DeskSession
+from screens.messages import OpenEscalation, OpenStopPayment, ShowQueue, ShowScreen
+from screens.widgets.header import DeskHeader
+from tpsdesk import changes, faults
 from tpsdesk.domain.facts import Actor
 from tpsdesk.errors import TpsError
 from tpsdesk.services.desk import Desk, open_desk
@@ -65,42 +73,19 @@ SCREENS: dict[str, ScreenSpec] = {
 HOME_BY_ROLE = {"SO": "intake", "TPS": "intake", "SP": "queue", "SSO": "queue", "TL": "dashboard"}
 
 
-class PlaceholderScreen(DeskScreen):
-    """Stands in for a screen whose module is not built yet."""
-
-    def __init__(self, name: str, reason: str = "") -> None:
-        super().__init__(name=name)
-        self.reason = reason
-
-    def compose_body(self) -> ComposeResult:
-        spec = SCREENS.get(self.name or "")
-        title = spec.title if spec else self.name
-        yield Static(f"{title}: not available yet in this build.\n{self.reason}", markup=False, id="placeholder")
-
-
 class BlankScreen(DeskScreen):
     """Shown under the first-run and who-am-I dialogs before a user is known."""
 
 
-def load_screen(name: str) -> Screen:
-    """Import the screen's module on first use; a missing module gives a placeholder."""
+def load_screen(name: str) -> Screen[Any]:
+    """Import the screen's module on first use (so the app starts without every screen)."""
     spec = SCREENS[name]
-    try:
-        module = importlib.import_module(spec.module)
-    except ModuleNotFoundError as exc:
-        if exc.name != spec.module:
-            return PlaceholderScreen(name, f"it needs {exc.name}, which is missing: {exc}")
-        return PlaceholderScreen(name)
-    except ImportError as exc:  # a screen whose services are not built yet
-        return PlaceholderScreen(name, str(exc))
-    cls = getattr(module, spec.cls, None)
-    if cls is None:
-        return PlaceholderScreen(name, f"{spec.module} has no {spec.cls}")
-    return cls()
+    screen: Screen[Any] = getattr(importlib.import_module(spec.module), spec.cls)()
+    return screen
 
 
-def _factory(name: str) -> Callable[[], Screen]:
-    def make() -> Screen:
+def _factory(name: str) -> Callable[[], Screen[Any]]:
+    def make() -> Screen[Any]:
         return load_screen(name)
 
     return make
@@ -139,9 +124,13 @@ class SignInFacts:
     centre: str
     site: str
     zone: str | None
+    sites: tuple[str, ...]
 
 
-class TpsApp(App):
+DEFAULT_ZONE = "Australia/Sydney"  # the header's zone before a site is known
+
+
+class TpsApp(App[None]):
     """The desk. ``desk`` and ``user`` may be given (tests); else opened from ``db``."""
 
     TITLE = "tpsdesk"
@@ -214,16 +203,23 @@ class TpsApp(App):
         self.cli_user = user
         self.requested_user = user or os.environ.get("TPSDESK_USER") or ""
         self.identity: Identity | None = None  # R7: set by the start-up lookup
-        self.user: str = ""
-        self.actor: Actor | None = None
-        self.role = ""
-        self.centre = ""
-        self.site = ""
-        self.zone = "Australia/Sydney"
-        self.help_target: Screen | None = None
+        self._session: DeskSession | None = None  # set by sign_in
+        self.help_target: Screen[Any] | None = None
         self.help_return = "queue"
         self.live = live  # False: no change feed (screens fall back to their timers)
         self.feed: changes.ChangeFeed | None = None
+
+    # ------------------------------------------------------------ the session
+    @property
+    def signed_in(self) -> bool:
+        return self._session is not None
+
+    @property
+    def session(self) -> DeskSession:
+        """The signed-in session; screens exist only after sign-in."""
+        if self._session is None:
+            raise RuntimeError("nobody is signed in yet")
+        return self._session
 
     # ------------------------------------------------------------ live floor
     @property
@@ -241,7 +237,7 @@ class TpsApp(App):
         self.post_message(FloorChanged(found))
 
     def on_floor_changed(self, message: FloorChanged) -> None:
-        if not self.actor:
+        if not self.signed_in:
             return
         for screen in list(self.screen_stack):
             handler = getattr(screen, "floor_changed", None)
@@ -340,7 +336,8 @@ class TpsApp(App):
         staff = next(s for s in setup.list_staff(self.desk) if s.logon == actor.logon)
         sites = {s.code: s for s in setup.list_sites(self.desk)}
         site = self.site_override if self.site_override in sites else staff.site
-        return SignInFacts(actor, staff.centre, site, sites[site].zone if site in sites else None)
+        own = tuple(code for code, s in sites.items() if s.centre == staff.centre)
+        return SignInFacts(actor, staff.centre, site, sites[site].zone if site in sites else None, own)
 
     async def sign_in(self, logon: str) -> None:
         """Become ``logon``: header, home screen by role (R1-R4)."""
@@ -349,20 +346,25 @@ class TpsApp(App):
         except TpsError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
-        self.actor = facts.actor
-        self.user = facts.actor.logon
-        self.role = facts.actor.role
-        self.centre = facts.centre
-        self.site = facts.site
-        self.zone = facts.zone or self.zone
+        assert self.identity is not None  # the start-up lookup found who is acting
+        self._session = DeskSession(
+            desk=self.desk,
+            identity=self.identity,
+            actor=facts.actor,
+            centre=facts.centre,
+            site=facts.site,
+            zone=facts.zone or DEFAULT_ZONE,
+            sites=facts.sites,
+        )
         self.sub_title = self.header_text()
-        self.show_screen(HOME_BY_ROLE.get(self.role, "queue"))
+        self.show_screen(HOME_BY_ROLE.get(self._session.role, "queue"))
 
     def header_text(self) -> str:
-        if not self.actor:
+        if self._session is None:
             return "tpsdesk"
-        local = self.desk.now().astimezone(ZoneInfo(self.zone))
-        return f"tpsdesk │ {self.actor.name} ({self.user}) {self.role} │ {self.site} │ {local:%a %d %b %H:%M %Z}"
+        s = self._session
+        local = s.local(self.desk.now())
+        return f"tpsdesk │ {s.actor.name} ({s.logon}) {s.role} │ {s.site} │ {local:%a %d %b %H:%M %Z}"
 
     # ------------------------------------------------------------ switching
     def show_screen(self, name: str) -> None:
@@ -373,7 +375,7 @@ class TpsApp(App):
         if name not in SCREENS:
             self.notify(f"no screen called {name!r}", severity="error", markup=False)
             return
-        if not self.actor:
+        if not self.signed_in:
             self.notify("choose who you are first", severity="warning", markup=False)
             return
         if self._close_modals():
@@ -394,7 +396,7 @@ class TpsApp(App):
         self.show_screen(name)
 
     def action_help(self) -> None:
-        if not self.actor:
+        if not self.signed_in:
             return
         if self.current_mode != "help":
             target, back = self.screen, self.current_mode
@@ -403,7 +405,7 @@ class TpsApp(App):
                 self.switch_mode("help")
 
     def action_overdue(self) -> None:
-        if not self.actor:
+        if not self.signed_in:
             return
         from screens.overdue import OverdueScreen
 
@@ -417,19 +419,58 @@ class TpsApp(App):
         # 'o' must type into a focused text field, not open the lookup.
         return not (action == "overdue_key" and self.focused is not None and _is_text_field(self.focused))
 
-    def open_escalation(self, escalation_id: int) -> None:
-        """Switch to the queue and show that escalation's detail."""
+    # ------------------------------------------------------------ navigation messages
+    def on_open_escalation(self, message: OpenEscalation) -> None:
+        self.open_escalation(message.escalation_id)
+
+    def on_open_stop_payment(self, message: OpenStopPayment) -> None:
+        self.open_stop_payment(message.crn, message.contact_id)
+
+    def on_show_queue(self, message: ShowQueue) -> None:
+        from screens.queue import QueueScreen
+
         self.show_screen("queue")
         screen = self.screen
-        if hasattr(screen, "open_escalation"):
+        if isinstance(screen, QueueScreen):
+            screen.show_filters(message.filters)
+
+    def on_show_screen(self, message: ShowScreen) -> None:
+        self.show_screen(message.name)
+
+    def open_escalation(self, escalation_id: int) -> None:
+        """Switch to the queue and show that escalation's detail."""
+        from screens.queue import QueueScreen
+
+        self.show_screen("queue")
+        screen = self.screen
+        if isinstance(screen, QueueScreen):
             screen.open_escalation(escalation_id)
 
-    def open_stop_payment(self, crn: str = "") -> None:
+    def open_stop_payment(self, crn: str = "", contact_id: int | None = None) -> None:
         """Switch to the stop-payment DOC builder with the CRN carried over (I2.7)."""
+        from screens.stop_payment import StopPaymentScreen
+
         self.show_screen("stop_payment")
-        prefill = getattr(self.screen, "prefill", None)
-        if prefill is not None and crn:
-            prefill(crn)
+        screen = self.screen
+        if isinstance(screen, StopPaymentScreen):
+            screen.prefill(crn, contact_id)
+
+    # ------------------------------------------------------------ unexpected failures
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed with an error nobody expected: one line, the traceback logged."""
+        if event.state != WorkerState.ERROR or event.worker.error is None:
+            return
+        error = event.worker.error
+        typed = error if isinstance(error, TpsError) else faults.translate(error)
+        if typed is not None:
+            self.notify(str(typed), severity="error", markup=False)
+            return
+        where = faults.log_unexpected(error)
+        self.notify(
+            f"Something went wrong ({type(error).__name__}); nothing more was changed. Details: {where}",
+            severity="error",
+            markup=False,
+        )
 
     def refresh_header(self) -> None:
         self.sub_title = self.header_text()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
@@ -21,16 +20,14 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Static
 
-from screens.widgets import DeskScreen
+from screens.base import DeskScreen
+from screens.messages import OpenEscalation
 from screens.widgets.agenda import AgendaScreen, agenda_text
 from screens.widgets.month_grid import LEGEND, MonthGrid, add_days, describe, shift_month
 from tpsdesk.businesstime import fmt_day
 from tpsdesk.changes import Changes
 from tpsdesk.errors import TpsError
 from tpsdesk.services.calendar import MonthData
-
-if TYPE_CHECKING:
-    from screens.app import TpsApp
 
 RELOAD_SECONDS = 60  # time moves on; another user's change comes by the change feed; `r` reloads at once
 
@@ -74,10 +71,6 @@ class CalendarScreen(DeskScreen):
         self.data: MonthData | None = None
         self.loaded_month: tuple[int, int] | None = None
 
-    @property
-    def desk_app(self) -> TpsApp:
-        return self.app  # type: ignore[return-value]
-
     def compose_body(self) -> ComposeResult:
         with Vertical(id="cal-body"):
             yield Static("", id="cal-title", markup=False)
@@ -113,17 +106,17 @@ class CalendarScreen(DeskScreen):
 
     def today(self) -> date:
         """Today in the viewer's site zone, from the desk clock (a FakeClock in tests)."""
-        zone = self.data.zone if self.data else getattr(self.app, "zone", "Australia/Sydney")
-        return self.desk_app.desk.now().astimezone(ZoneInfo(zone)).date()
+        zone = self.data.zone if self.data else self.session.zone
+        return self.session.now().astimezone(ZoneInfo(zone)).date()
 
     # ------------------------------------------------------------ loading
     @work(thread=True, exit_on_error=False, exclusive=True, group="calendar")
     def load_month(self, year: int, month: int) -> None:
         from tpsdesk.services import calendar as cal_svc
 
-        app = self.desk_app
+        app = self.session
         try:
-            data = cal_svc.month(app.desk, app.user, year, month)
+            data = cal_svc.month(app.desk, app.logon, year, month)
         except TpsError as exc:
             self.post_message(MonthLoaded(year, month, error=str(exc)))
             return
@@ -186,7 +179,7 @@ class CalendarScreen(DeskScreen):
 
     def _opened(self, escalation_id: int | None) -> None:
         if escalation_id is not None:
-            self.desk_app.open_escalation(escalation_id)
+            self.post_message(OpenEscalation(escalation_id))
 
     # ------------------------------------------------------------ text
     def _show(self) -> None:

@@ -9,7 +9,6 @@ see the whole Centre (R6) get the reason instead of figures.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import work
@@ -19,12 +18,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from screens.widgets import DeskScreen
+from screens.base import DeskScreen
+from screens.messages import ShowQueue
 from tpsdesk.errors import PermissionDenied, TpsError
 from tpsdesk.services.dashboard import Dashboard, OwnerLoad
-
-if TYPE_CHECKING:
-    from screens.app import TpsApp
 
 POLL_SECONDS = 5.0
 BAR = "█"
@@ -102,10 +99,6 @@ class DashboardScreen(DeskScreen):
         self.data: Dashboard | None = None
         self.refused: str = ""
 
-    @property
-    def desk_app(self) -> TpsApp:
-        return self.app  # type: ignore[return-value]
-
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="dash-body"):
             yield Static("Loading the floor…", id="dash-title", markup=False)
@@ -145,9 +138,9 @@ class DashboardScreen(DeskScreen):
     def load(self) -> None:
         from tpsdesk.services import dashboard as dash_svc
 
-        app = self.desk_app
+        app = self.session
         try:
-            data = dash_svc.floor_dashboard(app.desk, app.user)
+            data = dash_svc.floor_dashboard(app.desk, app.logon)
         except PermissionDenied as exc:
             self.post_message(DashboardLoaded(error=str(exc), refused=True))
             return
@@ -210,11 +203,4 @@ class DashboardScreen(DeskScreen):
     def open_queue_for(self, logon: str) -> None:
         from tpsdesk.services.escalations import Filters
 
-        app = self.desk_app
-        app.show_screen("queue")
-        queue = app.screen
-        if not hasattr(queue, "filters"):
-            return  # the queue screen is not available in this build
-        queue.filters = Filters(owner=logon or "none")
-        if queue.is_mounted and hasattr(queue, "apply_filters"):
-            queue.apply_filters()
+        self.post_message(ShowQueue(Filters(owner=logon or "none")))

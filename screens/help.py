@@ -11,7 +11,7 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.widgets import DataTable, Static
 
-from screens.widgets import DeskScreen
+from screens.base import DeskScreen
 
 if TYPE_CHECKING:
     from screens.app import TpsApp

@@ -20,7 +20,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Select, SelectionList, Static, TextArea
 
-from screens.widgets import FormScreen
+from screens.base import FormScreen
+from screens.messages import OpenStopPayment
 from screens.widgets.field_row import FieldRow
 from screens.widgets.intake_fields import intake_fields
 from screens.widgets.intake_form import LIVE, Draft, IntakeForm, guidance_text, result_text
@@ -87,7 +88,7 @@ class IntakeScreen(FormScreen):
 
     # ------------------------------------------------------------ layout
     def compose_body(self) -> ComposeResult:
-        actor, policy = self.app.actor, self.app.desk.policy
+        actor, policy = self.session.actor, self.session.desk.policy
         self.form = form = IntakeForm(policy, actor)
         self.guide = guide = form.guide
         # R6: TPS, SP, SSO and TL record the outcome; an SO's contact stays open.
@@ -286,7 +287,7 @@ class IntakeScreen(FormScreen):
 
     def action_build_doc(self) -> None:
         """I2.7: jump to the stop-payment DOC builder, carrying the CRN over."""
-        self.app.open_stop_payment(self.query_one("#crn", Input).value.strip())
+        self.post_message(OpenStopPayment(self.query_one("#crn", Input).value.strip()))
 
     def action_new(self) -> None:
         self._done = False
@@ -324,7 +325,7 @@ class IntakeScreen(FormScreen):
     # ------------------------------------------------------------ worker (never touches widgets)
     @work(thread=True, group="intake-save", exit_on_error=False)
     def _save(self, draft: Draft, outcome: OutcomeDraft | None, contact: svc.ContactView | None) -> None:
-        desk, logon = self.app.desk, self.app.user
+        desk, logon = self.session.desk, self.session.logon
         try:
             if contact is None:
                 contact = svc.open_contact(desk, logon, **draft.contact_kwargs())
@@ -365,10 +366,7 @@ class IntakeScreen(FormScreen):
 
     def _jump_to_builder(self, contact: svc.ContactView) -> None:
         """I2.7: the builder opens with the CRN, linked to this contact."""
-        self.app.open_stop_payment(contact.crn or self.query_one("#crn", Input).value.strip())
-        builder = self.app.screen
-        if hasattr(builder, "contact_id"):
-            builder.contact_id = contact.id
+        self.post_message(OpenStopPayment(contact.crn or self.query_one("#crn", Input).value.strip(), contact.id))
 
     def on_intake_screen_failed(self, message: Failed) -> None:
         self._saving = False

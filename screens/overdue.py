@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -19,13 +18,12 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label
 
+from screens.base import desk_app
+from screens.messages import OpenEscalation
 from screens.widgets.formatting import relative, urgency
 from tpsdesk.changes import Changes
 from tpsdesk.errors import TpsError
 from tpsdesk.services.views import EscalationView
-
-if TYPE_CHECKING:
-    from screens.app import TpsApp
 
 LIMIT = 200
 
@@ -76,9 +74,9 @@ class OverdueScreen(ModalScreen[None]):
     def load(self, text: str) -> None:
         from tpsdesk.services import escalations
 
-        app: TpsApp = self.app  # type: ignore[assignment]
+        app = desk_app(self.app).session
         try:
-            rows = escalations.overdue(app.desk, app.user, limit=LIMIT, text=text.strip() or None)
+            rows = escalations.overdue(app.desk, app.logon, limit=LIMIT, text=text.strip() or None)
         except TpsError as exc:
             self.post_message(OverdueLoaded(error=str(exc)))
             return
@@ -136,10 +134,9 @@ class OverdueScreen(ModalScreen[None]):
             self.app.notify("nothing overdue matches", markup=False)
             return
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        app: TpsApp = self.app  # type: ignore[assignment]
         self.dismiss(None)
         if key:
-            app.open_escalation(int(key))
+            desk_app(self.app).post_message(OpenEscalation(int(key)))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from functools import partial
-from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from screens.base import desk_app
 from tpsdesk.errors import TpsError
-
-if TYPE_CHECKING:
-    from screens.app import TpsApp
 
 
 def _looks_like_lookup(query: str) -> bool:
@@ -32,7 +29,7 @@ class DeskCommands(Provider):
         return out
 
     def _go(self, name: str) -> None:
-        app: TpsApp = self.app  # type: ignore[assignment]
+        app = desk_app(self.app)
         if name == "overdue":
             app.action_overdue()
         else:
@@ -50,14 +47,15 @@ class DeskCommands(Provider):
                 yield Hit(score, matcher.highlight(label), partial(self._go, name), text=label, help=f"key {key}")
         if not _looks_like_lookup(query):
             return
-        app: TpsApp = self.app  # type: ignore[assignment]
-        if not app.user:
+        tps = desk_app(self.app)
+        if not tps.signed_in:
             return
+        app = tps.session
         from tpsdesk.services import escalations
 
         try:
             # A thread keeps the palette responsive while the database answers.
-            found = await asyncio.to_thread(escalations.find, app.desk, app.user, query.strip(), limit=10)
+            found = await asyncio.to_thread(escalations.find, app.desk, app.logon, query.strip(), limit=10)
         except TpsError:
             return
         for view in found:
@@ -66,4 +64,4 @@ class DeskCommands(Provider):
             summary = view.summary.splitlines()[0][:40] if view.summary else ""
             if summary:
                 label.append(f" · {summary}")
-            yield Hit(1.0, label, partial(app.open_escalation, view.id), text=label.plain, help=view.status)
+            yield Hit(1.0, label, partial(tps.open_escalation, view.id), text=label.plain, help=view.status)

@@ -16,7 +16,7 @@ import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -26,7 +26,8 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Static
 
-from screens.widgets import DeskScreen
+from screens.base import DeskScreen
+from screens.context import DeskSession
 from screens.widgets.escalation_detail import EscalationDetailView, offers, render_detail
 from screens.widgets.formatting import local_for, relative, urgency
 from screens.widgets.queue_actions import QueueActions
@@ -38,9 +39,6 @@ from tpsdesk.errors import TpsError
 from tpsdesk.services import escalations
 from tpsdesk.services.escalations import Filters
 from tpsdesk.services.views import EscalationDetail, EscalationView
-
-if TYPE_CHECKING:
-    from screens.app import TpsApp
 
 POLL_SECONDS = 4.0
 SWEEP_EVERY = 15  # polls between sweeps (E12 awaiting-follow-up)
@@ -65,8 +63,8 @@ COLUMNS = [
 class EscalationSource:
     """The table's rows: the services, called from the table's thread workers."""
 
-    def __init__(self, app: TpsApp, filters: Filters) -> None:
-        self.desk, self.user, self.filters = app.desk, app.user, filters
+    def __init__(self, session: DeskSession, filters: Filters) -> None:
+        self.desk, self.user, self.filters = session.desk, session.logon, filters
 
     def after(self, key: Any, limit: int) -> Sequence[EscalationView]:
         return escalations.list_page(self.desk, self.user, self.filters, after=key, limit=limit)
@@ -126,7 +124,6 @@ class QueueScreen(QueueActions, DeskScreen):
         self.detail: EscalationDetail | None = None
         self.completes = ""
         self._polls = 0
-        self._sites: list[str] = []
         self._open_on_mount: int | None = None
         self._may_started = False
 
@@ -141,7 +138,7 @@ class QueueScreen(QueueActions, DeskScreen):
 
     # ------------------------------------------------------------ start, poll
     def on_mount(self) -> None:
-        app: TpsApp = self.app  # type: ignore[assignment]
+        app = self.session
         self.now = app.desk.now()
         self.query_one("#queue-search", Input).display = False
         self.query_one("#queue-detail").display = False
@@ -170,16 +167,15 @@ class QueueScreen(QueueActions, DeskScreen):
         costs the database nothing and catches up when it is shown again."""
         if not self.is_current:
             return
-        app: TpsApp = self.app  # type: ignore[assignment]
-        self.now = app.desk.now()
+        self.now = self.session.now()
         self._polls += 1
         if self._polls % SWEEP_EVERY == 0:
             self._sweep()
-        if force or not app.feed_live or self._polls % RESYNC_EVERY == 0:
+        if force or not self.tps.feed_live or self._polls % RESYNC_EVERY == 0:
             self._reload(detail=True)
         else:
             self.table.refresh()  # urgency and "due in" follow the clock
-        app.refresh_header()
+        self.tps.refresh_header()
 
     def _reload(self, *, detail: bool) -> None:
         self.table.reload()
@@ -190,7 +186,7 @@ class QueueScreen(QueueActions, DeskScreen):
         """The change feed heard a commit: re-read the window and count, and the detail if it changed."""
         if not self.is_current:
             return  # shown again later: on_screen_resume re-reads
-        app: TpsApp = self.app  # type: ignore[assignment]
+        app = self.session
         self.now = app.desk.now()
         self._reload(detail=self.detail is not None and found.touches_escalation(self.detail.escalation.id))
 
@@ -204,29 +200,24 @@ class QueueScreen(QueueActions, DeskScreen):
 
     @work(thread=True, exit_on_error=False, group="queue-sweep")
     def _sweep(self) -> None:
-        app: TpsApp = self.app  # type: ignore[assignment]
+        app = self.session
         with contextlib.suppress(TpsError):  # the next sweep tries again; rows show display_status
             escalations.sweep(app.desk)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="queue-may")
     def _load_may(self) -> None:
-        from tpsdesk.services import setup
-
-        app: TpsApp = self.app  # type: ignore[assignment]
-        may = {a: escalations.who_may(app.desk, app.user, a) for a in ("work", "reassign", "refer_direct")}
-        sites = [s.code for s in setup.list_sites(app.desk) if s.centre == app.centre]
-        self.post_message(MayLoaded(may | {"_sites": ",".join(sites)}))  # type: ignore[operator]
+        app = self.session
+        may = {a: escalations.who_may(app.desk, app.logon, a) for a in ("work", "reassign", "refer_direct")}
+        self.post_message(MayLoaded(may))
 
     def on_may_loaded(self, message: MayLoaded) -> None:
-        sites = message.may.pop("_sites", "") or ""
-        self._sites = [s for s in sites.split(",") if s]
         self.may = message.may
         if self.detail is not None:
             self._render_detail()
 
     # ------------------------------------------------------------ table
     def cells(self, v: EscalationView) -> list[Text]:
-        app: TpsApp = self.app  # type: ignore[assignment]
+        app = self.session
         word, style = urgency(v, self.now)
         status = v.display_status(self.now)
         due = v.next_action_at or v.due_at
@@ -243,8 +234,14 @@ class QueueScreen(QueueActions, DeskScreen):
             Text(v.summary.splitlines()[0] if v.summary else ""),
         ]
 
+    def show_filters(self, filters: Filters) -> None:
+        """Show the queue with these filters (the dashboard's drill-down, ``ShowQueue``)."""
+        self.filters = filters
+        if self.is_mounted:
+            self.apply_filters()
+
     def apply_filters(self) -> None:
-        app: TpsApp = self.app  # type: ignore[assignment]
+        app = self.session
         self.table.set_source(EscalationSource(app, self.filters))
         self._show_filters()
 
@@ -302,13 +299,13 @@ class QueueScreen(QueueActions, DeskScreen):
         self._set(status=STATUSES[(i + 1) % len(STATUSES)])
 
     def action_cycle_category(self) -> None:
-        app: TpsApp = self.app  # type: ignore[assignment]
+        app = self.session
         cats: list[str | None] = [None, *app.desk.policy.categories]
         i = cats.index(self.filters.category) if self.filters.category in cats else 0
         self._set(category=cats[(i + 1) % len(cats)])
 
     def action_cycle_site(self) -> None:
-        sites: list[str | None] = [None, *self._sites]
+        sites: list[str | None] = [None, *self.session.sites]
         i = sites.index(self.filters.site) if self.filters.site in sites else 0
         self._set(site=sites[(i + 1) % len(sites)])
 
@@ -351,9 +348,9 @@ class QueueScreen(QueueActions, DeskScreen):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="queue-detail")
     def load_detail(self, escalation_id: int, focus: bool = False) -> None:
-        app: TpsApp = self.app  # type: ignore[assignment]
+        app = self.session
         try:
-            detail = escalations.show(app.desk, app.user, escalation_id, viewer_zone=app.zone)
+            detail = escalations.show(app.desk, app.logon, escalation_id, viewer_zone=app.zone)
         except TpsError as exc:
             self.post_message(DetailLoaded(error=str(exc)))
             return
@@ -377,7 +374,7 @@ class QueueScreen(QueueActions, DeskScreen):
     def _render_detail(self) -> None:
         if self.detail is None:
             return
-        app: TpsApp = self.app  # type: ignore[assignment]
+        app = self.session
         offered = offers(self.detail)
         text = render_detail(self.detail, self.now, app.zone, offered, app.desk.policy, self.completes)
         self.query_one(EscalationDetailView).show(text)

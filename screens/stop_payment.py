@@ -18,7 +18,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
-from screens.widgets import FormScreen
+from screens.base import FormScreen
 from screens.widgets.doc_preview import DocPreview
 from screens.widgets.field_row import FieldRow
 from screens.widgets.stop_payment_fields import OTHER, stop_payment_fields
@@ -90,10 +90,11 @@ class StopPaymentScreen(FormScreen):
         self._saved: SavedDoc | None = None
         self._pending_crn: str | None = None
         self.contact_id: int | None = None
+        self._pending_contact: int | None = None
 
     # ------------------------------------------------------------ layout
     def compose_body(self) -> ComposeResult:
-        policy = self.app.desk.policy
+        policy = self.session.desk.policy
         types = list(policy.stop_payment.payment_types)
         with Horizontal(id="sp-body"):
             with VerticalScroll(id="sp-form"):
@@ -110,26 +111,30 @@ class StopPaymentScreen(FormScreen):
                 yield Static(Text(self._route_text()), markup=False, id="sp-route")
 
     def _route_text(self) -> str:
-        actor = self.app.actor
-        text = self.app.desk.policy.channels[actor.channel].arrears_route_text if actor else ""
+        actor = self.session.actor
+        text = self.session.desk.policy.channels[actor.channel].arrears_route_text if actor else ""
         return f"Routing (S4): {text}" if text else ""
 
     def on_mount(self) -> None:
         self.query_one("#row-payment_other").display = False
         if self._pending_crn is not None:
             self._apply_crn(self._pending_crn)
+            self.contact_id = self._pending_contact
             self._pending_crn = None
         self.query_one("#ar_checked").focus()
         self._revalidate()
 
     # ------------------------------------------------------------ public
-    def prefill(self, crn: str) -> None:
-        """Start a new DOC for this CRN (I2.7 jumps here from intake)."""
+    def prefill(self, crn: str, contact_id: int | None = None) -> None:
+        """Start a new DOC for this CRN, linked to the contact that asked for it (I2.7 jumps
+        here from intake)."""
         if not self.is_mounted:
             self._pending_crn = crn
+            self._pending_contact = contact_id
             return
         self.action_new()
         self._apply_crn(crn)
+        self.contact_id = contact_id
 
     def _apply_crn(self, crn: str) -> None:
         self.query_one("#crn", Input).value = crn
@@ -153,7 +158,7 @@ class StopPaymentScreen(FormScreen):
         )
 
     def errors(self) -> dict[str, str]:
-        desk = self.app.desk
+        desk = self.session.desk
         return sp.field_errors(desk.policy, self.data(), today=desk.now().date())
 
     def _row_for(self, field: str) -> FieldRow | None:
@@ -227,7 +232,7 @@ class StopPaymentScreen(FormScreen):
         self._saving = True
         self.query_one("#save", Button).disabled = True
         escalate = self.query_one("#escalate", Checkbox).value
-        self._save(self.data(), escalate, self.contact_id, getattr(self.app, "site", ""))
+        self._save(self.data(), escalate, self.contact_id, self.session.site)
 
     def action_copy(self) -> None:
         text = self._saved.result.text if self._saved else self.query_one("#preview", DocPreview).text
@@ -262,16 +267,16 @@ class StopPaymentScreen(FormScreen):
     @work(thread=True, exclusive=True, group="sp-preview", exit_on_error=False)
     def _preview(self, seq: int, data: sp.StopPaymentInput) -> None:
         try:
-            text, problem = sp.render(self.app.desk, self.app.user, data, self.contact_id), ""
+            text, problem = sp.render(self.session.desk, self.session.logon, data, self.contact_id), ""
         except TpsError as exc:
             text, problem = "", str(exc)
         self.post_message(self.Preview(seq, text, problem))
 
     @work(thread=True, group="sp-save", exit_on_error=False)
     def _save(self, data: sp.StopPaymentInput, escalate: bool, contact_id: int | None, home_site: str) -> None:
-        desk = self.app.desk
+        desk = self.session.desk
         try:
-            result = sp.save(desk, self.app.user, data, escalate=escalate, contact_id=contact_id)
+            result = sp.save(desk, self.session.logon, data, escalate=escalate, contact_id=contact_id)
             self.post_message(self.Saved(SavedDoc(result, _due_text(desk, result, home_site))))
         except ValidationError as exc:
             self.post_message(self.Failed(exc.message, exc.field))

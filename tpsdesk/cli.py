@@ -23,6 +23,7 @@ import click
 from tpsdesk import __version__
 from tpsdesk.bounds import check_year
 from tpsdesk.errors import TpsError, ValidationError
+from tpsdesk.faults import log_unexpected
 
 # name -> "module:attribute"; imported on first use.
 COMMANDS: dict[str, str] = {
@@ -199,30 +200,6 @@ def tui(obj: Context) -> None:
     run(db=obj.db, user=obj._user, site=obj.site, desk=obj.desk(create_if_empty=True))
 
 
-def _log_unexpected(exc: BaseException) -> str:
-    """Append the traceback to the log (0600 in a 0700 folder: it may quote customer data)."""
-    import traceback
-    from pathlib import Path
-
-    from platformdirs import user_log_dir
-
-    folder = Path(user_log_dir("tpsdesk"))
-    path = folder / "tpsdesk.log"
-    try:
-        folder.mkdir(parents=True, mode=0o700, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-        with os.fdopen(fd, "a", encoding="utf-8") as fh:
-            info = os.fstat(fh.fileno())
-            if info.st_uid == os.geteuid() and info.st_mode & 0o077:
-                os.fchmod(fh.fileno(), 0o600)  # the opened file itself (never a link's target)
-            stamp = datetime.now(UTC).isoformat(timespec="seconds")
-            fh.write(f"{stamp} tpsdesk {__version__}: unexpected failure\n")
-            fh.write("".join(traceback.format_exception(exc)))
-        return str(path)
-    except OSError:
-        return "(log unavailable)"
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point: typed errors become one line and an exit code; never a traceback."""
     try:
@@ -251,7 +228,7 @@ def main(argv: list[str] | None = None) -> None:
         if fault is not None:
             click.echo(f"error: {fault}", err=True)
             sys.exit(fault.exit_code)
-        where = _log_unexpected(exc)  # the last resort: log it, say it briefly
+        where = log_unexpected(exc)  # the last resort: log it, say it briefly
         click.echo(f"error: unexpected failure ({type(exc).__name__}); details in {where}", err=True)
         sys.exit(1)
     sys.exit(0)

@@ -211,3 +211,31 @@ def _os(exc: OSError) -> TpsError | None:
     if code in (errno.EACCES, errno.EPERM) and name:
         return EnvironmentFault(f"cannot use {what}: permission denied; check the file's and its folder's permissions")
     return None
+
+
+def log_unexpected(exc: BaseException) -> str:
+    """Append the traceback of an unexpected failure to the log and return the log's path
+    (0600 in a 0700 folder: it may quote customer data). The CLI and the TUI both call it."""
+    import traceback
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from platformdirs import user_log_dir
+
+    from tpsdesk import __version__
+
+    folder = Path(user_log_dir("tpsdesk"))
+    path = folder / "tpsdesk.log"
+    try:
+        folder.mkdir(parents=True, mode=0o700, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as fh:
+            info = os.fstat(fh.fileno())
+            if info.st_uid == os.geteuid() and info.st_mode & 0o077:
+                os.fchmod(fh.fileno(), 0o600)  # the opened file itself (never a link's target)
+            stamp = datetime.now(UTC).isoformat(timespec="seconds")
+            fh.write(f"{stamp} tpsdesk {__version__}: unexpected failure\n")
+            fh.write("".join(traceback.format_exception(exc)))
+        return str(path)
+    except OSError:
+        return "(log unavailable)"

@@ -115,7 +115,7 @@ class QueueActions:
             return call(values, version["v"])
 
         def refetch() -> None:  # after a Conflict: the next Save applies over the fresh row
-            version["v"] = escalations.show(app.desk, app.user, view.id).escalation.version
+            version["v"] = escalations.show(app.session.desk, app.session.logon, view.id).escalation.version
 
         def closed(result: Any) -> None:
             if result is not None:
@@ -150,14 +150,14 @@ class QueueActions:
     def action_claim(self) -> None:
         if view := self._allowed("claim"):
             app = self._app()
-            self._run(view.id, lambda: f"claimed #{escalations.claim(app.desk, app.user, view.id).id}")
+            self._run(view.id, lambda: f"claimed #{escalations.claim(app.session.desk, app.session.logon, view.id).id}")
 
     def action_release(self) -> None:
         if view := self._allowed("release"):
             app = self._app()
 
             def go() -> str:
-                escalations.release(app.desk, app.user, view.id, expected_version=view.version)
+                escalations.release(app.session.desk, app.session.logon, view.id, expected_version=view.version)
                 return f"released #{view.id}"
 
             self._run(view.id, go)
@@ -169,7 +169,7 @@ class QueueActions:
             app = self._app()
 
             def go() -> str:
-                w = workflow.who_completes(app.desk, app.user, view.id)
+                w = workflow.who_completes(app.session.desk, app.session.logon, view.id)
                 return f"W:{w.who} completes the work ({w.rule}): {w.text}"
 
             self._run(view.id, go)
@@ -180,7 +180,7 @@ class QueueActions:
             app = self._app()
             self._dialog(
                 view, "Add a note (D3: notes are never edited)", [Field("text", "Note", "area", required=True)],
-                lambda v, _ver: escalations.add_note(app.desk, app.user, view.id, v["text"]),
+                lambda v, _ver: escalations.add_note(app.session.desk, app.session.logon, view.id, v["text"]),
                 lambda _r: self._after(f"note added to #{view.id}", view.id), dialog_id="note",
             )  # fmt: skip
 
@@ -189,18 +189,18 @@ class QueueActions:
             app = self._app()
             self._dialog(
                 view, "Record a review / follow-up (E3, E9, E10)", [Field("text", "What was found", "area", required=True)],
-                lambda v, ver: escalations.record_follow_up(app.desk, app.user, view.id, v["text"], expected_version=ver),
+                lambda v, ver: escalations.record_follow_up(app.session.desk, app.session.logon, view.id, v["text"], expected_version=ver),
                 lambda r: self._after(f"follow-up recorded on #{view.id}", view.id), dialog_id="follow-up",
             )  # fmt: skip
 
     def action_assign(self) -> None:
         if view := self._allowed("assign"):
             app = self._app()
-            staff = escalations.assignable(app.desk, app.user)  # only those the domain lets work it (W5)
+            staff = escalations.assignable(app.session.desk, app.session.logon)  # only those the domain lets work it (W5)
             options = [(f"{s.logon} {s.name} ({s.role}{', W5' if s.w5_group else ''})", s.logon) for s in staff]
             self._dialog(
                 view, "Assign (W5)", [Field("to", "Assign to", "select", options=options, required=True)],
-                lambda v, ver: escalations.assign(app.desk, app.user, view.id, v["to"], expected_version=ver),
+                lambda v, ver: escalations.assign(app.session.desk, app.session.logon, view.id, v["to"], expected_version=ver),
                 lambda r: self._after(f"#{view.id} assigned to {r.owner}", view.id), dialog_id="assign",
             )  # fmt: skip
 
@@ -211,7 +211,7 @@ class QueueActions:
             app = self._app()
             self._dialog(
                 view, "ICT Service First number", [Field("number", "Service First number", value=view.service_first, required=True)],
-                lambda v, ver: workflow.set_service_first(app.desk, app.user, view.id, v["number"], expected_version=ver),
+                lambda v, ver: workflow.set_service_first(app.session.desk, app.session.logon, view.id, v["number"], expected_version=ver),
                 lambda r: self._after(f"Service First number recorded on #{view.id}", view.id), dialog_id="service-first",
             )  # fmt: skip
 
@@ -228,7 +228,7 @@ class QueueActions:
 
         app = self._app()
         try:
-            opts = workflow.referral_options(app.desk, app.user, view.id)
+            opts = workflow.referral_options(app.session.desk, app.session.logon, view.id)
         except TpsError as exc:
             self.post_message(ActionDone("", view.id, str(exc)))  # type: ignore[attr-defined]
             return
@@ -249,7 +249,7 @@ class QueueActions:
         fields, intro = refer_fields(opts, target)
         self._dialog(
             view, "Hand off (ACTDOC)" if target == "actdoc" else "Refer", fields,
-            refer_call(self._app(), view.id, opts), self._referred, intro=intro, dialog_id="refer",
+            refer_call(self._app().session, view.id, opts), self._referred, intro=intro, dialog_id="refer",
         )  # fmt: skip
 
     def _referred(self, result: Any) -> None:
@@ -264,8 +264,8 @@ class QueueActions:
 
             app = self._app()
             self._dialog(
-                view, "Document (D1, D2, W)", document_fields(app, self.detail),  # type: ignore[attr-defined]
-                document_call(app, view.id), lambda r: self._after(f"documentation saved on #{view.id}", view.id),
+                view, "Document (D1, D2, W)", document_fields(app.session, self.detail),  # type: ignore[attr-defined]
+                document_call(app.session, view.id), lambda r: self._after(f"documentation saved on #{view.id}", view.id),
                 dialog_id="document",
             )  # fmt: skip
 
@@ -279,7 +279,7 @@ class QueueActions:
 
         app = self._app()
         try:
-            missing = workflow.finalise_requirements(app.desk, app.user, view.id)
+            missing = workflow.finalise_requirements(app.session.desk, app.session.logon, view.id)
         except TpsError as exc:
             self.post_message(ActionDone("", view.id, str(exc)))  # type: ignore[attr-defined]
             return
@@ -296,7 +296,7 @@ class QueueActions:
 
         app = self._app()
         # F1, E1: the domain's reasons for the category (arrears only by the ICT stop request).
-        options = [(label, key) for key, label in finalisation.reasons(app.desk, view.category).items()]
+        options = [(label, key) for key, label in finalisation.reasons(app.session.desk, view.category).items()]
         intro = ""
         if missing:
             items = "\n".join(f"  ✗ {name}: {text}" for name, text in missing.items())
@@ -312,7 +312,7 @@ class QueueActions:
         self._dialog(
             view, "Finalise (F1)", [Field("reason", "Reason", "select", value=reason, options=options, required=True),
                                     Field("note", "Note (optional)", "area")],
-            lambda v, ver: workflow.finalise(app.desk, app.user, view.id, v["reason"], note=v["note"], expected_version=ver),
+            lambda v, ver: workflow.finalise(app.session.desk, app.session.logon, view.id, v["reason"], note=v["note"], expected_version=ver),
             done, intro=intro, dialog_id="finalise",
         )  # fmt: skip
 
@@ -323,7 +323,7 @@ class QueueActions:
             app = self._app()
             self._dialog(
                 view, "Reopen (F3)", [Field("reason", "Why reopen", "area", required=True)],
-                lambda v, ver: workflow.reopen(app.desk, app.user, view.id, v["reason"], expected_version=ver),
+                lambda v, ver: workflow.reopen(app.session.desk, app.session.logon, view.id, v["reason"], expected_version=ver),
                 lambda r: self._after(f"#{view.id} reopened", view.id), dialog_id="reopen",
             )  # fmt: skip
 
@@ -334,6 +334,6 @@ class QueueActions:
             app = self._app()
             self._dialog(
                 view, "Withdraw (E12)", [Field("reason", "Why it was raised by mistake", "area", required=True)],
-                lambda v, ver: workflow.withdraw(app.desk, app.user, view.id, v["reason"], expected_version=ver),
+                lambda v, ver: workflow.withdraw(app.session.desk, app.session.logon, view.id, v["reason"], expected_version=ver),
                 lambda r: self._after(f"#{view.id} withdrawn", view.id), dialog_id="withdraw",
             )  # fmt: skip

@@ -10,7 +10,7 @@ from screens.widgets.action_dialogs import Field
 from tpsdesk.services.views import EscalationDetail
 
 if TYPE_CHECKING:
-    from screens.app import TpsApp
+    from screens.context import DeskSession
 
 Call = Callable[[dict[str, Any], int], Any]
 
@@ -55,7 +55,7 @@ def refer_fields(opts: dict[str, Any], target: str) -> tuple[list[Field], str]:
     return fields, intro
 
 
-def refer_call(app: TpsApp, escalation_id: int, opts: dict[str, Any]) -> Call:
+def refer_call(session: DeskSession, escalation_id: int, opts: dict[str, Any]) -> Call:
     from tpsdesk.services import setup, workflow
 
     names = list(opts.get("system_checks", []))
@@ -63,8 +63,8 @@ def refer_call(app: TpsApp, escalation_id: int, opts: dict[str, Any]) -> Call:
     def call(v: dict[str, Any], version: int) -> Any:
         checks = [name for i, name in enumerate(names) if v.get(f"check_{i}")]
         return workflow.refer(
-            app.desk,
-            app.user,
+            session.desk,
+            session.logon,
             escalation_id,
             target=v["target"],
             checks=checks,
@@ -91,8 +91,8 @@ def _initial(detail: EscalationDetail | None) -> dict[str, bool]:
     return {tick: bool(req.get(KNOWN.get(tick, tick), False)) for tick in TICKS}
 
 
-def document_fields(app: TpsApp, detail: EscalationDetail | None) -> list[Field]:
-    docs = app.desk.policy.documentation
+def document_fields(session: DeskSession, detail: EscalationDetail | None) -> list[Field]:
+    docs = session.desk.policy.documentation
     done = (detail.requirements.get("d1") if detail else None) or {}
     fields = [
         Field(name, f"{docs.label(name)}{' (recorded; leave blank to keep)' if done.get(name) else ''}", "area")
@@ -103,13 +103,13 @@ def document_fields(app: TpsApp, detail: EscalationDetail | None) -> list[Field]
     return fields
 
 
-def document_call(app: TpsApp, escalation_id: int) -> Call:
+def document_call(session: DeskSession, escalation_id: int) -> Call:
     from tpsdesk.services import escalations, workflow
 
     def call(v: dict[str, Any], version: int) -> Any:
         d1 = {k: v[k] for k in D1_KIND if (v.get(k) or "").strip()}  # blank keeps what is recorded
-        before = _initial(escalations.show(app.desk, app.user, escalation_id))
+        before = _initial(escalations.show(session.desk, session.logon, escalation_id))
         ticks = {k: v[k] for k in TICKS if k in v and (v[k] != before[k] or v[k])}
-        return workflow.document(app.desk, app.user, escalation_id, **d1, **ticks, expected_version=version)
+        return workflow.document(session.desk, session.logon, escalation_id, **d1, **ticks, expected_version=version)
 
     return call

@@ -31,7 +31,7 @@ async def test_r6_r7_first_run_makes_a_first_team_leader_an_admin(desk: Desk, mo
         app.screen.query_one("#role", Select).value = role
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert app.user == "me1"
+        assert app.session.logon == "me1"
     assert [s.admin for s in setup.list_staff(desk)] == [role == "TL"]  # R6: the flag is a TL's
     with desk.store.read() as session:
         kinds = [r[0] for r in session.connection().exec_driver_sql("SELECT kind, actor_id FROM event ORDER BY id")]
@@ -64,7 +64,7 @@ async def test_r7_pg_the_login_signs_in_without_a_picker(as_login: tuple[str, De
     app = TpsApp(desk, None)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert app.user == name and app.current_mode == "queue"
+        assert app.session.logon == name and app.current_mode == "queue"
         assert not any(isinstance(s, UserPicker) for s in app.screen_stack)
     same = TpsApp(desk, name)  # --user naming the login itself is fine
     async with same.run_test(size=(120, 40)) as pilot:
@@ -78,7 +78,7 @@ async def test_r7_pg_mismatched_user_gets_one_message_and_no_picker(as_login: tu
     app = TpsApp(desk, "sp1")
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert isinstance(app.screen, SignInRefused) and app.actor is None
+        assert isinstance(app.screen, SignInRefused) and not app.signed_in
         message = str(app.screen.query_one("#refused-message", Static).content)
         assert "--user 'sp1'" in message and f"login {name!r}" in message
         await pilot.press("escape")
