@@ -257,7 +257,7 @@ class World:
     def shown(self, who: Who, eid: int) -> tuple[dict[str, bool] | None, dict[str, bool] | None]:
         """What ``escalation show --json`` and the queue detail offer ``who`` on ``eid``
         (action -> allowed), or None where the item is refused to them (exit 3 / PermissionDenied)."""
-        from screens.widgets.escalation_detail import offers
+        from screens.queue.detail import offers
 
         key = (who.logon, str(eid))
         if key not in self._shown:

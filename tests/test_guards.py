@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import click
 
-from screens.widgets import queue_actions
-from screens.widgets.escalation_detail import KEYS, offers
+from screens.queue import actions as queue_actions
+from screens.queue.detail import KEYS, offers
 from tpsdesk.commands import escalation as escalation_cmd
 from tpsdesk.domain import lifecycle
 from tpsdesk.domain.vocab import Action

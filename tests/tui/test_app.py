@@ -76,7 +76,7 @@ async def test_f7_opens_overdue_while_text_field_focused(make_app) -> None:
 async def test_palette_finds_escalation_by_crn_and_opens_it(desk, make_app) -> None:
     from textual.command import CommandPalette
 
-    from screens.widgets.escalation_detail import EscalationDetailView
+    from screens.queue.detail import EscalationDetailView
     from tpsdesk.services import escalations
     from tui.helpers import settle
 
@@ -115,7 +115,7 @@ async def test_palette_reaches_every_screen(make_app) -> None:
 async def test_help_lists_every_key_of_the_queue(make_app) -> None:
     from textual.widgets import DataTable
 
-    from screens.widgets.queue_actions import QueueActions
+    from screens.queue.actions import QueueActions
 
     app = make_app("sp1")
     async with app.run_test(size=(120, 40)) as pilot:

@@ -10,7 +10,7 @@ import pytest
 from textual.pilot import Pilot
 
 import screens.queue
-from screens.widgets.escalation_detail import EscalationDetailView
+from screens.queue.detail import EscalationDetailView
 from screens.widgets.virtual_table import VirtualTable
 from tpsdesk.services import escalations
 from tpsdesk.services.desk import Desk
@@ -22,7 +22,7 @@ ROUNDS = 100  # pauses of 0.1 s: the feed polls every 0.5 s, so a change shows w
 
 @pytest.fixture(autouse=True)
 def no_timer(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(screens.queue, "POLL_SECONDS", 3600.0)  # only the feed can bring a change in
+    monkeypatch.setattr(screens.queue.screen, "POLL_SECONDS", 3600.0)  # only the feed can bring a change in
 
 
 @pytest.fixture

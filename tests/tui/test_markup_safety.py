@@ -9,7 +9,7 @@ from textual.widgets import DataTable, OptionList, TextArea
 
 from screens.overdue import OverdueScreen
 from screens.widgets.action_dialogs import FormDialog
-from screens.widgets.escalation_detail import EscalationDetailView
+from screens.queue.detail import EscalationDetailView
 from screens.widgets.virtual_table import VirtualTable
 from tpsdesk.services import escalations, setup
 from tui.helpers import settle

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from screens.overdue import OverdueScreen
-from screens.widgets.escalation_detail import EscalationDetailView
+from screens.queue.detail import EscalationDetailView
 from tpsdesk.services import escalations
 from tui.helpers import raise_some, settle
 

@@ -6,7 +6,7 @@ from textual.widgets import Input, TextArea
 
 from screens.widgets import virtual_table
 from screens.widgets.action_dialogs import FormDialog
-from screens.widgets.escalation_detail import EscalationDetailView
+from screens.queue.detail import EscalationDetailView
 from screens.widgets.virtual_table import VirtualTable
 from tpsdesk.services import escalations
 from tui.helpers import notices, raise_some, settle

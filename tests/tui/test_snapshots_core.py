@@ -12,9 +12,9 @@ from tui.helpers import settle
 @pytest.fixture(autouse=True)
 def no_poll(monkeypatch) -> None:
     """The queue's poll would repaint mid-snapshot on a slow machine: keep it out."""
-    from screens import queue
+    from screens.queue import screen
 
-    monkeypatch.setattr(queue, "POLL_SECONDS", 3600)
+    monkeypatch.setattr(screen, "POLL_SECONDS", 3600)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from textual.message import Message
 
 from screens.widgets.action_dialogs import Field, FormDialog
-from screens.widgets.escalation_detail import offers
+from screens.queue.detail import offers
 from tpsdesk.errors import TpsError
 from tpsdesk.services import escalations
 from tpsdesk.services.views import EscalationView
@@ -235,7 +235,7 @@ class QueueActions:
         self.post_message(NextDialog("refer", view, opts, target))  # type: ignore[attr-defined]
 
     def _refer_dialog(self, view: EscalationView, opts: dict[str, Any], target: str) -> None:
-        from screens.widgets.refer_dialog import refer_call, refer_fields
+        from screens.queue.dialogs import refer_call, refer_fields
 
         targets = [t for t in opts["targets"] if t["allowed"]]
         if target and not any(t["key"] == target for t in targets):
@@ -260,7 +260,7 @@ class QueueActions:
 
     def action_document(self) -> None:
         if view := self._allowed("document"):
-            from screens.widgets.refer_dialog import document_call, document_fields
+            from screens.queue.dialogs import document_call, document_fields
 
             app = self._app()
             self._dialog(

@@ -1,5 +1,5 @@
 """F3 Escalation queue (E, W, D, F): a virtual table of the filtered queue, a detail
-pane, filters one key away, and the actions that apply (see ``queue_actions``).
+pane, filters one key away, and the actions that apply (see ``screens.queue.actions``).
 
 The table fetches only the rows on screen, by keyset (``escalations.list_page`` /
 ``page_before``) with the count in its own worker, so the first rows paint as
@@ -28,9 +28,9 @@ from textual.widgets import Input, Static
 
 from screens.base import DeskScreen
 from screens.context import DeskSession
-from screens.widgets.escalation_detail import EscalationDetailView, offers, render_detail
+from screens.queue.detail import EscalationDetailView, offers, render_detail
 from screens.widgets.formatting import local_for, relative, urgency
-from screens.widgets.queue_actions import QueueActions
+from screens.queue.actions import QueueActions
 from screens.widgets.virtual_table import Column, CountLoaded, VirtualTable, WindowLoaded
 from tpsdesk.changes import Changes
 from tpsdesk.domain.schedule import FAR_FUTURE
