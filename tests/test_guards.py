@@ -6,7 +6,8 @@ from __future__ import annotations
 import click
 
 from screens.queue import actions as queue_actions
-from screens.queue.detail import KEYS, offers
+from screens.queue.actions import BY_KEY, REGISTRY
+from screens.queue.detail import offers
 from tpsdesk.commands import escalation as escalation_cmd
 from tpsdesk.domain import lifecycle
 from tpsdesk.domain.vocab import Action
@@ -34,7 +35,9 @@ def test_e12_every_cli_command_on_an_escalation_is_a_lifecycle_action() -> None:
 
 
 def test_e12_every_lifecycle_action_has_a_transition_a_label_and_a_queue_key() -> None:
-    assert set(lifecycle.TRANSITIONS) == set(Action) == set(lifecycle.LABELS) == set(KEYS)
+    keys = [entry.action for entry in REGISTRY]
+    assert set(lifecycle.TRANSITIONS) == set(Action) == set(lifecycle.LABELS) == set(keys)
+    assert len(keys) == len(set(keys)) == len(BY_KEY)  # one entry per action, one key each
     for action in Action:  # the queue screen handles each one by its name
         assert callable(getattr(queue_actions.QueueActions, f"action_{action.value}", None)), action
 

@@ -31,10 +31,14 @@ Zone = ZoneInfo | str
 class Urgent(Protocol):
     """What the urgency words read of an escalation (an EscalationView)."""
 
-    closed: bool
-    rank: int
-    after_hours: bool
-    next_action_at: datetime | None
+    @property
+    def closed(self) -> bool: ...
+    @property
+    def rank(self) -> int: ...
+    @property
+    def after_hours(self) -> bool: ...
+    @property
+    def next_action_at(self) -> datetime | None: ...
 
     def is_overdue(self, now: datetime) -> bool: ...
 

@@ -8,84 +8,148 @@ A refused action says why (R5); a conflict keeps your typed text (E11).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from textual import work
 from textual.binding import Binding
-from textual.message import Message
 
+from screens.messages import Acted, ActFailed
 from screens.widgets.action_dialogs import Field, FormDialog
-from screens.queue.detail import offers
-from tpsdesk.errors import TpsError
+from tpsdesk.domain.finalise import WorkAssignment
+from tpsdesk.domain.vocab import Action
 from tpsdesk.services import escalations
 from tpsdesk.services.views import EscalationView
 
 if TYPE_CHECKING:
     from screens.app import TpsApp
+    from screens.queue.screen import QueueScreen
 
 
-def _b(key: str, action: str, label: str, tip: str, show: bool = False) -> Binding:
-    return Binding(key, action, label, show=show, id=f"queue.{action}", tooltip=tip)
+@dataclass(frozen=True)
+class QueueAction:
+    """One lifecycle action on the queue: its key, footer label, tooltip and rule id.
+    Which apply to an item, and why not, is the domain's (``detail.offered``)."""
+
+    action: Action
+    key: str
+    label: str
+    tooltip: str
+    rule: str
+    show: bool = False  # in the footer (every one is in the help list and the detail)
+
+    @property
+    def name(self) -> str:
+        return self.action.value
+
+    def binding(self) -> Binding:
+        return Binding(
+            self.key,
+            f"act('{self.name}')",
+            self.label,
+            show=self.show,
+            id=f"queue.{self.name}",
+            tooltip=f"{self.tooltip} ({self.rule})",
+        )
 
 
-@dataclass
-class ActionDone(Message):
-    text: str
-    escalation_id: int
-    error: str = ""
-
-
-@dataclass
-class NextDialog(Message):
-    """A worker read what a dialog needs; the handler opens it on the UI side."""
-
-    kind: str  # "refer" or "finalise"
-    view: EscalationView
-    data: dict[str, Any]
-    target: str = ""
+# The one registry: it generates the queue's BINDINGS, the help list (read from them)
+# and the detail pane's action list. One entry per lifecycle action (tests/test_guards.py).
+REGISTRY: tuple[QueueAction, ...] = (
+    QueueAction(Action.CLAIM, "c", "Claim", "Claim the escalation", "E11", show=True),
+    QueueAction(Action.RELEASE, "l", "Release", "Let go of your claim", "E11"),
+    QueueAction(Action.ASSIGN, "a", "Assign", "Assign to an SP, SSO or pool member", "W5"),
+    QueueAction(Action.NOTE, "n", "Note", "Add a note", "D3", show=True),
+    QueueAction(Action.FOLLOW_UP, "f", "Follow-up", "Record a review or follow-up", "E3, E9, E10"),
+    QueueAction(
+        Action.REFER, "r", "Refer", "Refer to ICT, the policy advisor, the helpdesk or by ACTDOC", "E5, E6", show=True
+    ),
+    QueueAction(Action.SERVICE_FIRST, "i", "ICT no.", "Record the ICT Service First number", "E1, E5"),
+    QueueAction(Action.HAND_OFF, "h", "Hand off", "Hand off by ACTDOC", "F1"),
+    QueueAction(Action.DOCUMENT, "d", "Document", "Record D1 and D2 documentation", "D1, D2", show=True),
+    QueueAction(Action.FINALISE, "F", "Finalise", "Finalise with a reason", "F1, F2", show=True),
+    QueueAction(Action.REOPEN, "R", "Reopen", "Reopen with a reason", "F3"),
+    QueueAction(Action.WITHDRAW, "w", "Withdraw", "Withdraw a mistaken escalation with a reason", "E12"),
+    QueueAction(Action.WHO, "W", "Who completes", "Who completes the work on the record", "W1-W4"),
+)
+BY_ACTION: dict[Action, QueueAction] = {entry.action: entry for entry in REGISTRY}
+BY_KEY: dict[str, QueueAction] = {entry.key: entry for entry in REGISTRY}
+BY_NAME: dict[str, QueueAction] = {entry.name: entry for entry in REGISTRY}
 
 
 class QueueActions:
-    """Mixed into QueueScreen: needs ``detail``, ``table``, ``may``, ``load_detail``."""
+    """The queue's lifecycle actions, each run for the item SHOWN in the detail (or, with
+    no detail open, the highlighted row) and answered by typed ``Acted`` / ``ActFailed``
+    messages: the screen is passed in, typed; nothing here is mixed into it."""
 
-    ACTION_BINDINGS = [
-        _b("c", "claim", "Claim", "Claim the escalation (E11)", show=True),
-        _b("l", "release", "Release", "Let go of your claim (E11)"),
-        _b("a", "assign", "Assign", "Assign to an SP, SSO or pool member (W5)"),
-        _b("n", "note", "Note", "Add a note (D3)", show=True),
-        _b("f", "follow_up", "Follow-up", "Record a review or follow-up (E3, E9, E10)"),
-        _b("r", "refer", "Refer", "Refer to ICT, the policy advisor, the helpdesk or by ACTDOC (E5, E6)", show=True),
-        _b("i", "service_first", "ICT no.", "Record the ICT Service First number (E1, E5)"),
-        _b("h", "hand_off", "Hand off", "Hand off by ACTDOC (F1)"),
-        _b("d", "document", "Document", "Record D1 and D2 documentation", show=True),
-        _b("F", "finalise", "Finalise", "Finalise with a reason (F1, F2)", show=True),
-        _b("R", "reopen", "Reopen", "Reopen with a reason (F3)"),
-        _b("w", "withdraw", "Withdraw", "Withdraw a mistaken escalation with a reason (E12)"),
-        _b("W", "who", "Who completes", "Who completes the work on the record (W1-W4)"),
-    ]
+    def __init__(self, screen: QueueScreen) -> None:
+        self.screen = screen
+        self._then: dict[int, Callable[[Any], None]] = {}  # generation -> what to do with the answer
+        self._asked = itertools.count(1)
+        self.handlers: dict[Action, Callable[[], None]] = {
+            Action.CLAIM: self.action_claim,
+            Action.RELEASE: self.action_release,
+            Action.ASSIGN: self.action_assign,
+            Action.NOTE: self.action_note,
+            Action.FOLLOW_UP: self.action_follow_up,
+            Action.REFER: self.action_refer,
+            Action.SERVICE_FIRST: self.action_service_first,
+            Action.HAND_OFF: self.action_hand_off,
+            Action.DOCUMENT: self.action_document,
+            Action.FINALISE: self.action_finalise,
+            Action.REOPEN: self.action_reopen,
+            Action.WITHDRAW: self.action_withdraw,
+            Action.WHO: self.action_who,
+        }
+
+    def run(self, action: Action) -> None:
+        self.handlers[action]()
+
+    def ask(self, act: str, fn: Callable[[], Any], escalation_id: int, then: Callable[[Any], None]) -> None:
+        """Run a service call in a worker; ``then(result)`` on the UI thread when it answers."""
+        n = next(self._asked)
+        self._then[n] = then
+        self.screen.call(act, fn, about=escalation_id, generation=n)
+
+    def answered(self, message: Acted[Any]) -> None:
+        then = self._then.pop(message.generation, None)
+        if then is not None:
+            then(message.result)
+
+    def failed(self, message: ActFailed) -> None:
+        """Refused or conflicting: say so (the base screen's wording), re-read what is shown."""
+        self._then.pop(message.generation, None)
+        self.screen.show_error(message.error)
+        if message.about is not None:
+            self.screen.refresh_detail_of(message.about)
 
     # ------------------------------------------------------------ helpers
     def _app(self) -> TpsApp:
-        return self.app  # type: ignore[attr-defined,no-any-return]
+        return self.screen.tps
 
     def _target(self) -> EscalationView | None:
-        if self.detail is not None:  # type: ignore[attr-defined]
-            return self.detail.escalation  # type: ignore[attr-defined,no-any-return]
-        return self.table.current  # type: ignore[attr-defined,no-any-return]
+        """The item SHOWN in the detail; with no detail open, the highlighted row."""
+        if self.screen.detail is not None:
+            return self.screen.detail.escalation
+        return self.screen.table.current
 
     def _allowed(self, name: str) -> EscalationView | None:
         """The target if ``name`` applies to it for this user; else say why (R5) and None."""
         app = self._app()
+        if self.screen.opening is not None:
+            app.notify(
+                f"#{self.screen.opening} is still opening: try again in a moment", severity="warning", markup=False
+            )
+            return None
         view = self._target()
         if view is None:
             app.notify("choose an escalation first (arrows, then Enter)", severity="warning", markup=False)
             return None
-        detail = self.detail  # type: ignore[attr-defined]
+        detail = self.screen.detail
         if detail is None or detail.escalation.id != view.id:
             return view  # not opened yet: the service decides, and says why if it refuses (R5)
-        offer = offers(detail)[name]
+        offer = next(o for o in detail.offered if o.action.value == name)  # the domain's answer (E12, R5)
         if offer.reason:
             app.notify(f"{offer.label}: {offer.reason}", severity="error", markup=False)
             return None
@@ -93,8 +157,8 @@ class QueueActions:
 
     def _after(self, text: str, escalation_id: int) -> None:
         self._app().notify(text, markup=False)
-        self.table.reload()  # type: ignore[attr-defined]
-        self.load_detail(escalation_id)  # type: ignore[attr-defined]
+        self.screen.table.reload()
+        self.screen.refresh_detail_of(escalation_id)
 
     def _dialog(
         self,
@@ -126,53 +190,39 @@ class QueueActions:
             closed,
         )
 
-    @work(thread=True, exit_on_error=False, group="queue-action")
-    def _run(self, escalation_id: int, fn: Callable[[], str]) -> None:
-        try:
-            text = fn()
-        except TpsError as exc:
-            self.post_message(ActionDone("", escalation_id, str(exc)))  # type: ignore[attr-defined]
-            return
-        self.post_message(ActionDone(text, escalation_id))  # type: ignore[attr-defined]
-
-    def on_action_done(self, message: ActionDone) -> None:
-        if message.error:
-            self._app().notify(message.error, severity="error", markup=False)
-            self.load_detail(message.escalation_id)  # type: ignore[attr-defined]
-            return
-        if message.text.startswith("W:"):
-            self.completes = message.text[2:]  # type: ignore[attr-defined]
-            self._after(self.completes, message.escalation_id)  # type: ignore[attr-defined]
-            return
-        self._after(message.text, message.escalation_id)
-
     # ------------------------------------------------------------ direct actions
     def action_claim(self) -> None:
         if view := self._allowed("claim"):
-            app = self._app()
-            self._run(view.id, lambda: f"claimed #{escalations.claim(app.session.desk, app.session.logon, view.id).id}")
+            session = self.screen.session
+            self.ask(
+                "queue.claim",
+                lambda: escalations.claim(session.desk, session.logon, view.id),
+                view.id,
+                lambda r: self._after(f"claimed #{r.id}", r.id),
+            )
 
     def action_release(self) -> None:
         if view := self._allowed("release"):
-            app = self._app()
-
-            def go() -> str:
-                escalations.release(app.session.desk, app.session.logon, view.id, expected_version=view.version)
-                return f"released #{view.id}"
-
-            self._run(view.id, go)
+            session = self.screen.session
+            self.ask(
+                "queue.release",
+                lambda: escalations.release(session.desk, session.logon, view.id, expected_version=view.version),
+                view.id,
+                lambda r: self._after(f"released #{view.id}", view.id),
+            )
 
     def action_who(self) -> None:
         if view := self._allowed("who"):
             from tpsdesk.services import workflow
 
-            app = self._app()
+            session = self.screen.session
 
-            def go() -> str:
-                w = workflow.who_completes(app.session.desk, app.session.logon, view.id)
-                return f"W:{w.who} completes the work ({w.rule}): {w.text}"
+            def said(w: WorkAssignment) -> None:
+                text = f"{w.who} completes the work ({w.rule}): {w.text}"
+                self.screen.completes = (view.id, text)
+                self._after(text, view.id)
 
-            self._run(view.id, go)
+            self.ask("queue.who", lambda: workflow.who_completes(session.desk, session.logon, view.id), view.id, said)
 
     # ------------------------------------------------------------ dialogs
     def action_note(self) -> None:
@@ -195,14 +245,23 @@ class QueueActions:
 
     def action_assign(self) -> None:
         if view := self._allowed("assign"):
-            app = self._app()
-            staff = escalations.assignable(app.session.desk, app.session.logon)  # only those the domain lets work it (W5)
-            options = [(f"{s.logon} {s.name} ({s.role}{', W5' if s.w5_group else ''})", s.logon) for s in staff]
-            self._dialog(
-                view, "Assign (W5)", [Field("to", "Assign to", "select", options=options, required=True)],
-                lambda v, ver: escalations.assign(app.session.desk, app.session.logon, view.id, v["to"], expected_version=ver),
-                lambda r: self._after(f"#{view.id} assigned to {r.owner}", view.id), dialog_id="assign",
-            )  # fmt: skip
+            session = self.screen.session
+            # W5: only those the domain lets work it, read in a worker (never on the UI thread)
+            self.ask(
+                "queue.assign.options",
+                lambda: escalations.assignable(session.desk, session.logon),
+                view.id,
+                lambda staff: self._assign_dialog(view, staff),
+            )
+
+    def _assign_dialog(self, view: EscalationView, staff: list[Any]) -> None:
+        app = self._app()
+        options = [(f"{s.logon} {s.name} ({s.role}{', W5' if s.w5_group else ''})", s.logon) for s in staff]
+        self._dialog(
+            view, "Assign (W5)", [Field("to", "Assign to", "select", options=options, required=True)],
+            lambda v, ver: escalations.assign(app.session.desk, app.session.logon, view.id, v["to"], expected_version=ver),
+            lambda r: self._after(f"#{view.id} assigned to {r.owner}", view.id), dialog_id="assign",
+        )  # fmt: skip
 
     def action_service_first(self) -> None:
         if view := self._allowed("service_first"):
@@ -222,17 +281,16 @@ class QueueActions:
     def action_hand_off(self) -> None:
         self.action_refer("actdoc")
 
-    @work(thread=True, exit_on_error=False, group="queue-action")
     def _options(self, view: EscalationView, target: str) -> None:
         from tpsdesk.services import workflow
 
-        app = self._app()
-        try:
-            opts = workflow.referral_options(app.session.desk, app.session.logon, view.id)
-        except TpsError as exc:
-            self.post_message(ActionDone("", view.id, str(exc)))  # type: ignore[attr-defined]
-            return
-        self.post_message(NextDialog("refer", view, opts, target))  # type: ignore[attr-defined]
+        session = self.screen.session
+        self.ask(
+            "queue.refer.options",
+            lambda: workflow.referral_options(session.desk, session.logon, view.id),
+            view.id,
+            lambda opts: self._refer_dialog(view, opts, target),
+        )
 
     def _refer_dialog(self, view: EscalationView, opts: dict[str, Any], target: str) -> None:
         from screens.queue.dialogs import refer_call, refer_fields
@@ -264,7 +322,7 @@ class QueueActions:
 
             app = self._app()
             self._dialog(
-                view, "Document (D1, D2, W)", document_fields(app.session, self.detail),  # type: ignore[attr-defined]
+                view, "Document (D1, D2, W)", document_fields(app.session, self.screen.detail),
                 document_call(app.session, view.id), lambda r: self._after(f"documentation saved on #{view.id}", view.id),
                 dialog_id="document",
             )  # fmt: skip
@@ -273,23 +331,16 @@ class QueueActions:
         if view := self._allowed("finalise"):
             self._requirements(view)
 
-    @work(thread=True, exit_on_error=False, group="queue-action")
     def _requirements(self, view: EscalationView) -> None:
         from tpsdesk.services import workflow
 
-        app = self._app()
-        try:
-            missing = workflow.finalise_requirements(app.session.desk, app.session.logon, view.id)
-        except TpsError as exc:
-            self.post_message(ActionDone("", view.id, str(exc)))  # type: ignore[attr-defined]
-            return
-        self.post_message(NextDialog("finalise", view, missing))  # type: ignore[attr-defined]
-
-    def on_next_dialog(self, message: NextDialog) -> None:
-        if message.kind == "refer":
-            self._refer_dialog(message.view, message.data, message.target)
-        else:
-            self._finalise_dialog(message.view, "", message.data)
+        session = self.screen.session
+        self.ask(
+            "queue.finalise.requirements",
+            lambda: workflow.finalise_requirements(session.desk, session.logon, view.id),
+            view.id,
+            lambda missing: self._finalise_dialog(view, "", missing),
+        )
 
     def _finalise_dialog(self, view: EscalationView, reason: str, missing: dict[str, str]) -> None:
         from tpsdesk.services import finalisation, workflow
@@ -306,8 +357,9 @@ class QueueActions:
 
         def done(result: Any) -> None:
             w = result.completes_work
-            self.completes = f"{w.who} completes the work ({w.rule}): {w.text}"  # type: ignore[attr-defined]
-            self._after(f"#{view.id} finalised. {self.completes}", view.id)  # type: ignore[attr-defined]
+            completes = f"{w.who} completes the work ({w.rule}): {w.text}"
+            self.screen.completes = (view.id, completes)
+            self._after(f"#{view.id} finalised. {completes}", view.id)
 
         self._dialog(
             view, "Finalise (F1)", [Field("reason", "Reason", "select", value=reason, options=options, required=True),

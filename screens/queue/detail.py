@@ -12,11 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from screens.queue.actions import BY_ACTION
 from screens.widgets.formatting import local, relative, urgency
-from tpsdesk.domain.vocab import Action
 from tpsdesk.policy import Policy
 from tpsdesk.present import NEXT_WORDS
 from tpsdesk.services.views import EscalationDetail
@@ -29,28 +30,10 @@ class Offer:
     reason: str | None = None  # None: offered; else why it is refused or does not apply
 
 
-# The key of each lifecycle action on this screen; which apply, and why not, is the domain's.
-KEYS: dict[Action, str] = {
-    Action.CLAIM: "c",
-    Action.RELEASE: "l",
-    Action.ASSIGN: "a",
-    Action.NOTE: "n",
-    Action.FOLLOW_UP: "f",
-    Action.REFER: "r",
-    Action.SERVICE_FIRST: "i",
-    Action.HAND_OFF: "h",
-    Action.DOCUMENT: "d",
-    Action.FINALISE: "F",
-    Action.REOPEN: "R",
-    Action.WITHDRAW: "w",
-    Action.WHO: "W",
-}
-
-
 def offers(detail: EscalationDetail) -> dict[str, Offer]:
     """The domain's offered actions for this escalation and viewer (E12, R5), keyed by
-    action name, with this screen's keys: shown as they are, never re-derived here."""
-    return {o.action.value: Offer(KEYS[o.action], o.label, o.reason) for o in detail.offered}
+    action name, with the keys of the queue's one registry (``actions.REGISTRY``): shown as they are, never re-derived here."""
+    return {o.action.value: Offer(BY_ACTION[o.action].key, o.label, o.reason) for o in detail.offered}
 
 
 def _line(text: Text, label: str, value: str, style: str = "") -> None:
@@ -164,7 +147,7 @@ class EscalationDetailView(VerticalScroll, can_focus=True):
     EscalationDetailView > #detail-body { width: 100%; }
     """
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose(self) -> ComposeResult:
         yield Static("", id="detail-body", markup=False)
 
     def show(self, text: Text) -> None:

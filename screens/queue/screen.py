@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -28,11 +28,13 @@ from textual.widgets import Input, Static
 
 from screens.base import DeskScreen
 from screens.context import DeskSession
+from screens.messages import Acted, ActFailed
+from screens.queue.actions import BY_KEY, BY_NAME, REGISTRY, QueueActions
 from screens.queue.detail import EscalationDetailView, offers, render_detail
 from screens.widgets.formatting import local_for, relative, urgency
-from screens.queue.actions import QueueActions
 from screens.widgets.virtual_table import Column, CountLoaded, VirtualTable, WindowLoaded
 from tpsdesk.changes import Changes
+from tpsdesk.domain.lifecycle import Offer
 from tpsdesk.domain.schedule import FAR_FUTURE
 from tpsdesk.domain.vocab import STATUS_FILTERS, Status
 from tpsdesk.errors import TpsError
@@ -80,11 +82,7 @@ class EscalationSource:
         return escalations.key_at(self.desk, self.user, self.filters, index)
 
 
-@dataclass
-class DetailLoaded(Message):
-    detail: EscalationDetail | None = None
-    error: str = ""
-    focus: bool = False
+DETAIL_ACT = "queue.detail"  # the act of reading the detail (its answers carry a generation)
 
 
 @dataclass
@@ -92,7 +90,7 @@ class MayLoaded(Message):
     may: dict[str, str | None] = field(default_factory=dict)
 
 
-class QueueScreen(QueueActions, DeskScreen):
+class QueueScreen(DeskScreen):
     TITLE = "Escalation queue (F3)"
     CSS_PATH = "queue.tcss"
     BINDINGS = [
@@ -113,7 +111,7 @@ class QueueScreen(QueueActions, DeskScreen):
         Binding("x", "clear_filters", "Clear", show=False, id="queue.clear", tooltip="Clear every filter"),
         Binding("escape", "close_detail", "Close", show=False, id="queue.close", tooltip="Close the detail pane"),
         Binding("ctrl+r", "refresh_now", "Refresh", show=False, id="queue.refresh", tooltip="Re-read the queue now"),
-        *QueueActions.ACTION_BINDINGS,
+        *(entry.binding() for entry in REGISTRY),
     ]
 
     def __init__(self) -> None:
@@ -122,10 +120,14 @@ class QueueScreen(QueueActions, DeskScreen):
         self.now: datetime = datetime.now().astimezone()
         self.may: dict[str, str | None] = {"work": "checking permissions", "reassign": "checking permissions"}
         self.detail: EscalationDetail | None = None
-        self.completes = ""
+        self.completes: tuple[int, str] | None = None  # (id, who completes the work), once asked
         self._polls = 0
         self._open_on_mount: int | None = None
         self._may_started = False
+        self._generation = 0  # of the latest detail request; older answers are dropped
+        self.opening: int | None = None  # an item asked for whose detail has not arrived
+        self._focus_on_load = False
+        self.actions = QueueActions(self)
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="queue-body"):
@@ -346,37 +348,107 @@ class QueueScreen(QueueActions, DeskScreen):
         self.table.select_id(escalation_id)
         self.load_detail(escalation_id, focus=True)
 
-    @work(thread=True, exit_on_error=False, exclusive=True, group="queue-detail")
     def load_detail(self, escalation_id: int, focus: bool = False) -> None:
-        app = self.session
-        try:
-            detail = escalations.show(app.desk, app.logon, escalation_id, viewer_zone=app.zone)
-        except TpsError as exc:
-            self.post_message(DetailLoaded(error=str(exc)))
-            return
-        self.post_message(DetailLoaded(detail, focus=focus))
+        """Read this escalation's detail in a worker. Each request carries a generation:
+        an answer to an older one is dropped, so a slow load never replaces a newer one
+        (the right item, always). Until another item's detail arrives, actions wait."""
+        self._generation += 1
+        self._focus_on_load = focus
+        if self.detail is None or self.detail.escalation.id != escalation_id:
+            self.opening = escalation_id
+        session = self.session
+        self.call(
+            DETAIL_ACT,
+            lambda: escalations.show(session.desk, session.logon, escalation_id, viewer_zone=session.zone),
+            about=escalation_id,
+            generation=self._generation,
+            exclusive=True,
+        )
 
-    def on_detail_loaded(self, message: DetailLoaded) -> None:
-        if message.error:
-            self.app.notify(message.error, severity="error", markup=False)
+    def on_acted(self, message: Acted[Any]) -> None:
+        if message.act != DETAIL_ACT:
+            self.actions.answered(message)
             return
-        previous = self.detail.escalation.id if self.detail else None
-        self.detail = message.detail
-        if message.detail and message.detail.escalation.id != previous:
-            self.completes = ""
+        message.stop()
+        if message.generation != self._generation or not isinstance(message.result, EscalationDetail):
+            return  # an answer to an older request: a newer one is on its way
+        self.opening = None
+        self._show_detail(message.result, focus=self._focus_on_load)
+
+    def on_act_failed(self, message: ActFailed) -> None:
+        message.stop()
+        if message.act == DETAIL_ACT:
+            if message.generation != self._generation:
+                return
+            self.opening = None
+            self.show_error(message.error)
+            return
+        self.actions.failed(message)
+
+    def refresh_detail_of(self, escalation_id: int) -> None:
+        """Re-read the detail after an act on ``escalation_id``, if that item is still the one shown."""
+        if self.detail is not None and self.detail.escalation.id == escalation_id and self.opening is None:
+            self.load_detail(escalation_id)
+
+    def action_act(self, name: str) -> None:
+        """A lifecycle action's key (the registry's bindings): run it for the item shown."""
+        entry = BY_NAME.get(name)
+        if entry is not None:
+            self.actions.run(entry.action)
+
+    def _show_detail(self, detail: EscalationDetail, *, focus: bool) -> None:
+        if self.completes is not None and self.completes[0] != detail.escalation.id:
+            self.completes = None
+        self.detail = detail
         pane = self.query_one(EscalationDetailView)
         pane.display = True
         self.add_class("-detail-open")
         self._render_detail()
-        if message.focus:
+        self.refresh_bindings()  # the footer dims what the domain refuses on this item
+        if focus:
             pane.focus()
+
+    # ------------------------------------------------------------ offered actions
+    def offer_of(self, name: str) -> Offer | None:
+        """The domain's offer of ``name`` on the item SHOWN, or None when none is shown."""
+        if self.detail is None or self.opening is not None:
+            return None
+        return next((o for o in self.detail.offered if o.action.value == name), None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Footer and keys follow the domain's offers for the item shown (E12, R5):
+        a refused action is dimmed (None); pressing its key says why (``on_key``)."""
+        if action != "act" or not parameters or not isinstance(parameters[0], str):
+            return True
+        action = parameters[0]
+        if self.opening is not None:
+            return None  # another item is opening: nothing acts on the one still shown
+        offer = self.offer_of(action)
+        return True if offer is None or offer.allowed else None
+
+    def on_key(self, event: events.Key) -> None:
+        """A dimmed action's key still tells the person why it is refused (R5)."""
+        entry = BY_KEY.get(event.key) or BY_KEY.get(event.character or "")
+        if entry is None:
+            return
+        if self.opening is not None:
+            event.stop()
+            event.prevent_default()
+            self.notify(f"#{self.opening} is still opening: try again in a moment", severity="warning", markup=False)
+            return
+        offer = self.offer_of(entry.name)
+        if offer is not None and not offer.allowed:
+            event.stop()
+            event.prevent_default()
+            self.notify(f"{offer.label}: {offer.reason}", severity="error", markup=False)
 
     def _render_detail(self) -> None:
         if self.detail is None:
             return
         app = self.session
         offered = offers(self.detail)
-        text = render_detail(self.detail, self.now, app.zone, offered, app.desk.policy, self.completes)
+        completes = self.completes[1] if self.completes and self.completes[0] == self.detail.escalation.id else ""
+        text = render_detail(self.detail, self.now, app.zone, offered, app.desk.policy, completes)
         self.query_one(EscalationDetailView).show(text)
 
     def action_close_detail(self) -> None:
@@ -386,6 +458,9 @@ class QueueScreen(QueueActions, DeskScreen):
             self.table.focus()
             return
         self.detail = None
+        self.opening = None
+        self._generation += 1  # a load still on its way is for a closed pane: drop it
+        self.refresh_bindings()
         self.query_one(EscalationDetailView).display = False
         self.remove_class("-detail-open")
         self.table.focus()
