@@ -26,19 +26,28 @@ async def _until(pilot: Any, condition: Callable[[], bool], rounds: int = 400) -
 
 
 def _slow_first_show(monkeypatch: Any) -> threading.Event:
-    """``escalations.show``'s FIRST call waits for the returned gate; later calls answer at once."""
+    """``escalations.show``'s FIRST call waits for the returned gate; later calls answer at
+    once; ``FIRST_ANSWERED`` is set when the held read returns."""
     real = escalations.show
     gate = threading.Event()
     calls: list[int] = []
+    FIRST_ANSWERED.clear()
 
     def show(desk: Any, logon: str, escalation_id: int, **kw: Any) -> Any:
         calls.append(escalation_id)
-        if len(calls) == 1:
-            gate.wait(timeout=60)  # a safety bound only: the test opens the gate
-        return real(desk, logon, escalation_id, **kw)
+        if len(calls) > 1:
+            return real(desk, logon, escalation_id, **kw)
+        gate.wait(timeout=60)  # a safety bound only: the test opens the gate
+        try:
+            return real(desk, logon, escalation_id, **kw)
+        finally:
+            FIRST_ANSWERED.set()
 
     monkeypatch.setattr(escalations, "show", show)
     return gate
+
+
+FIRST_ANSWERED = threading.Event()  # the held, older read has returned
 
 
 def _body(app: Any) -> str:
@@ -69,6 +78,7 @@ async def test_item8_palette_quick_succession_the_last_opened_wins_and_c_claims_
         await _palette_open(app, pilot, last)
         await _until(pilot, lambda: _body(app).startswith(f"#{last} "))
         gate.set()  # the older, slower answer arrives now
+        await _until(pilot, FIRST_ANSWERED.is_set)
         await settle(pilot)
         assert _body(app).startswith(f"#{last} ")
         await pilot.press("c")
@@ -91,6 +101,7 @@ async def test_item8_overdue_lookup_quick_succession_the_last_opened_wins(desk, 
             await _until(pilot, lambda: isinstance(app.screen, QueueScreen))
         await _until(pilot, lambda: _body(app).startswith(f"#{last} "))
         gate.set()
+        await _until(pilot, FIRST_ANSWERED.is_set)
         await settle(pilot)
         assert _body(app).startswith(f"#{last} ")
         await pilot.press("c")
