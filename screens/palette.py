@@ -64,4 +64,7 @@ class DeskCommands(Provider):
             summary = view.summary.splitlines()[0][:40] if view.summary else ""
             if summary:
                 label.append(f" · {summary}")
-            yield Hit(1.0, label, partial(tps.open_escalation, view.id), text=label.plain, help=view.status)
+            exact = query.strip().lstrip("#") == str(view.id)  # "30" ranks #30 above #301
+            yield Hit(
+                1.0 if exact else 0.9, label, partial(tps.open_escalation, view.id), text=label.plain, help=view.status
+            )

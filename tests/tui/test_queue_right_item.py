@@ -146,3 +146,17 @@ async def test_r5_a_refused_key_is_dimmed_and_says_why(desk, make_app) -> None:
         await settle(pilot)
         assert any("Claim: " in n and "Sid Support" in n for n in notices(app))
         assert escalations.show(desk, "sp1", eid).escalation.owner == "sso1"
+
+
+async def test_palette_ranks_an_exact_id_first(desk, make_app) -> None:
+    from screens.palette import DeskCommands
+
+    ids = raise_some(desk, 301)
+    assert 30 in ids and 301 in ids
+    app = make_app("sp1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        hits = [hit async for hit in DeskCommands(app.screen).search("30")]
+        best = max(hits, key=lambda hit: hit.score)
+        assert best.text is not None and best.text.startswith("Open escalation 30 ")
+        assert sum(hit.score == best.score for hit in hits) == 1
