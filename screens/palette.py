@@ -59,9 +59,9 @@ class DeskCommands(Provider):
         except TpsError:
             return
         for view in found:
-            label = Text(f"Open escalation {view.id} · {view.category} · ")
-            label.append(view.crn or "no CRN")  # user data: appended as plain text, never markup
+            title = Text(f"Open escalation {view.id} · {view.category} · ")
+            title.append(view.crn or "no CRN")  # user data: appended as plain text, never markup
             summary = view.summary.splitlines()[0][:40] if view.summary else ""
             if summary:
-                label.append(f" · {summary}")
-            yield Hit(1.0, label, partial(tps.open_escalation, view.id), text=label.plain, help=view.status)
+                title.append(f" · {summary}")
+            yield Hit(1.0, title, partial(tps.open_escalation, view.id), text=title.plain, help=view.status)
