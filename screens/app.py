@@ -31,10 +31,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, ClassVar, TypeVar
 
-from textual.app import App
+from rich.text import Text
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
+from textual.widgets import Static
 from textual.worker import Worker, WorkerFailed, WorkerState
 
 from screens.base import DeskScreen
@@ -76,7 +78,18 @@ HOME_BY_ROLE = {"SO": "intake", "TPS": "intake", "SP": "queue", "SSO": "queue", 
 
 
 class BlankScreen(DeskScreen):
-    """Shown under the first-run and who-am-I dialogs before a user is known."""
+    """Shown under the first-run and who-am-I dialogs before a user is known; says what the
+    start-up is waiting for (the lookups run in thread workers)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.status = Static("", id="start-status", markup=False)
+
+    def compose_body(self) -> ComposeResult:
+        yield self.status
+
+    def say(self, text: str) -> None:
+        self.status.update(Text(text))
 
 
 def load_screen(name: str) -> Screen[Any]:
@@ -269,7 +282,14 @@ class TpsApp(App[None]):
     async def on_mount(self) -> None:
         self._watch_terminal()
         self._start_feed()
+        self._starting("Finding who you are...")
         await self._begin(await self.in_thread(self.start_facts))
+
+    def _starting(self, text: str) -> None:
+        """What the start-up waits for, on the blank screen under it ('' once a dialog asks)."""
+        for screen in self.screen_stack:
+            if isinstance(screen, BlankScreen):
+                screen.say(text)
 
     def start_facts(self, created: str | None = None) -> StartFacts:
         """In a thread: who is acting (``services.identity``), and whom to sign in as. On
@@ -301,6 +321,7 @@ class TpsApp(App[None]):
 
     async def _begin(self, facts: StartFacts) -> None:
         self.identity = facts.identity
+        self._starting("")
         if facts.refusal:
             from screens.identity import SignInRefused
 
@@ -344,10 +365,18 @@ class TpsApp(App[None]):
 
     async def sign_in(self, logon: str) -> None:
         """Become ``logon``: header, home screen by role (R1-R4)."""
+        self._starting(f"Signing in as {logon}...")
         try:
             facts = await self.in_thread(self.sign_in_facts, logon)
-        except TpsError as exc:
-            self.notify(str(exc), severity="error", markup=False)
+        except TpsError as exc:  # gone or made inactive since it was chosen
+            self._starting("")
+            if self.identity is not None and self.identity.backend == POSTGRESQL:
+                from screens.identity import SignInRefused
+
+                self.push_screen(SignInRefused(str(exc)), lambda _: self.exit())
+            else:
+                self.notify(str(exc), severity="error", markup=False)
+                self._pick_user()
             return
         assert self.identity is not None  # the start-up lookup found who is acting
         self._session = DeskSession(

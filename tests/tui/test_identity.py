@@ -69,7 +69,7 @@ async def test_r7_pg_the_login_signs_in_without_a_picker(as_login: tuple[str, De
     same = TpsApp(desk, name)  # --user naming the login itself is fine
     async with same.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        assert same.user == name
+        assert same.session.logon == name
 
 
 @pytest.mark.postgres
