@@ -123,3 +123,17 @@ def test_r7_match_logon_ignores_case_and_inactive_staff(desk: Desk, floor: objec
         staff.active = False
         session.add(staff)
     assert setup.match_logon(desk, "so1") is None
+
+
+@pytest.mark.postgres
+def test_r7_pg_set_up_floor_is_one_transaction(pg_desk: Desk) -> None:
+    """On PostgreSQL too: the site finds the Centre written before it in the same
+    transaction, and a part refused late leaves nothing."""
+    setup.add_centre(pg_desk, OWNER, "OLD", "Old Centre", "smart-centre")
+    setup.add_site(pg_desk, OWNER, "MEL", "Melbourne", "OLD", "Australia/Melbourne", "VIC")
+    before = _counts(pg_desk)
+    with pytest.raises(ValidationError):
+        _set_up(pg_desk)
+    assert _counts(pg_desk) == before
+    made = _set_up(pg_desk, site_code="GEE", role="TL")
+    assert (made.site.centre, made.staff.site, made.staff.admin) == ("ABC", "GEE", True)
