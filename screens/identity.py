@@ -2,8 +2,8 @@
 logon matched; and the one message shown when the database login is no one who may sign in (R7).
 
 The picker loads the staff in a thread worker (it says so meanwhile) and filters as you
-type, by logon or name: logons that start with what you typed first, then names with a
-word that starts with it, then any that contain it. Enter picks the highlighted person,
+type, by logon or name: logons that start with what you typed first, then a logon's part
+after a '.' or a word of a name that starts with it, then any that contain it. Enter picks the highlighted person,
 the arrows move, Escape leaves."""
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from tpsdesk.services.setup import StaffView
 
 def rank(query: str, staff: Sequence[StaffView]) -> list[StaffView]:
     """The staff matching ``query`` (logon or name, any case), best first: a logon that starts
-    with it, then a name with a word that starts with it, then any that contain it."""
+    with it, then a logon part after a '.' (``adl.so1``) or a word of the name that starts
+    with it, then any that contain it; alphabetical by logon within each."""
     q = query.strip().lower()
     if not q:
         return list(staff)
@@ -36,7 +37,7 @@ def rank(query: str, staff: Sequence[StaffView]) -> list[StaffView]:
         logon, name = s.logon.lower(), s.name.lower()
         if logon.startswith(q):
             score = 0
-        elif name.startswith(q) or any(word.startswith(q) for word in name.split()):
+        elif any(part.startswith(q) for part in logon.split(".")[1:] + name.split()):
             score = 1
         elif q in logon or q in name:
             score = 2

@@ -182,3 +182,15 @@ async def test_picker_matches_names_and_says_when_nobody_matches(desk: Desk, flo
         await pilot.press("enter")  # nothing to pick: stays
         await pilot.pause()
         assert isinstance(app.screen, UserPicker) and not app.signed_in
+
+
+def test_picker_ranks_logon_prefix_then_a_part_or_name_word_then_any_match() -> None:
+    from screens.identity import rank
+
+    def member(logon: str, name: str) -> setup.StaffView:
+        return setup.StaffView(logon, name, "SO", "PCC", "SYD", "smart-centre", None, False, True)
+
+    staff = [member("crso1", "Zoe Smith"), member("adl.so1", "Leo Chen"), member("so10", "Sol Ten"),
+             member("tps1", "Sonia So1"), member("so1", "Jack Wong"), member("sp1", "Sue Senior")]  # fmt: skip
+    assert [s.logon for s in rank("SO1", staff)] == ["so1", "so10", "adl.so1", "tps1", "crso1"]
+    assert [s.logon for s in rank("", staff)] == [s.logon for s in staff]
