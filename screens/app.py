@@ -22,29 +22,33 @@ typed method. A worker that fails with an error nobody expected is shown as one 
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import importlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
-from textual.app import App
+from rich.text import Text
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
+from textual.widgets import Static
 from textual.worker import Worker, WorkerFailed, WorkerState
 
 from screens.base import DeskScreen
 from screens.context import DeskSession
 from screens.messages import OpenEscalation, OpenStopPayment, ShowQueue, ShowScreen
+from screens.terminal import TerminalWatch
 from screens.widgets.header import DeskHeader
 from tpsdesk import changes, faults
-from tpsdesk.domain.facts import Actor
 from tpsdesk.errors import TpsError
-from tpsdesk.services.desk import Desk, open_desk
+from tpsdesk.services.desk import Desk
 from tpsdesk.services.identity import POSTGRESQL, Identity
+from tpsdesk.services.setup import SignIn
 
 T = TypeVar("T")
 
@@ -74,7 +78,18 @@ HOME_BY_ROLE = {"SO": "intake", "TPS": "intake", "SP": "queue", "SSO": "queue", 
 
 
 class BlankScreen(DeskScreen):
-    """Shown under the first-run and who-am-I dialogs before a user is known."""
+    """Shown under the first-run and who-am-I dialogs before a user is known; says what the
+    start-up is waiting for (the lookups run in thread workers)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.status = Static("", id="start-status", markup=False)
+
+    def compose_body(self) -> ComposeResult:
+        yield self.status
+
+    def say(self, text: str) -> None:
+        self.status.update(Text(text))
 
 
 def load_screen(name: str) -> Screen[Any]:
@@ -89,6 +104,13 @@ def _factory(name: str) -> Callable[[], Screen[Any]]:
         return load_screen(name)
 
     return make
+
+
+def _modes() -> dict[str, str | Callable[[], Screen[Any]]]:
+    """Every screen as a mode (typed as ``App.MODES`` is), and the blank one under sign-in."""
+    modes: dict[str, str | Callable[[], Screen[Any]]] = {name: _factory(name) for name in SCREENS}
+    modes["_start"] = BlankScreen
+    return modes
 
 
 class FloorChanged(Message):
@@ -118,24 +140,12 @@ class StartFacts:
     refusal: str = ""
 
 
-@dataclass(frozen=True)
-class SignInFacts:
-    actor: Actor
-    centre: str
-    site: str
-    zone: str | None
-    sites: tuple[str, ...]
-
-
-DEFAULT_ZONE = "Australia/Sydney"  # the header's zone before a site is known
-
-
 class TpsApp(App[None]):
     """The desk. ``desk`` and ``user`` may be given (tests); else opened from ``db``."""
 
     TITLE = "tpsdesk"
     CSS_PATH = "tpsdesk.tcss"
-    MODES = {name: _factory(name) for name in SCREENS} | {"_start": BlankScreen}
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = _modes()
     DEFAULT_MODE = "_start"
     COMMAND_PALETTE_BINDING = "ctrl+p"
     COMMANDS = App.COMMANDS | {lambda: _desk_commands()}
@@ -185,19 +195,11 @@ class TpsApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit", tooltip="Leave tpsdesk"),
     ]
 
-    def __init__(
-        self,
-        desk: Desk | None = None,
-        user: str | None = None,
-        *,
-        db: str | None = None,
-        site: str | None = None,
-        live: bool = True,
-    ) -> None:
+    def __init__(self, desk: Desk, user: str | None = None, *, site: str | None = None, live: bool = True) -> None:
+        """``desk`` is opened (and an empty database given its schema) before the app starts,
+        by ``tpsdesk tui`` (``cli.Context.desk``, whose clock honours ``TPSDESK_NOW``): the
+        event loop never waits on opening or migrating a database."""
         super().__init__()
-        if desk is None:
-            desk = open_desk(db, create_if_empty=True)  # the first run creates the schema; else 'db upgrade'
-
         self.desk: Desk = desk
         self.site_override = (site or os.environ.get("TPSDESK_SITE") or "").upper() or None
         self.cli_user = user
@@ -208,6 +210,8 @@ class TpsApp(App[None]):
         self.help_return = "queue"
         self.live = live  # False: no change feed (screens fall back to their timers)
         self.feed: changes.ChangeFeed | None = None
+        self.terminal_watch: TerminalWatch | None = None
+        self.terminal_gone = ""  # why the app left without its terminal ('' while it has one)
 
     # ------------------------------------------------------------ the session
     @property
@@ -248,6 +252,22 @@ class TpsApp(App[None]):
         if self.feed is not None:
             self.feed.stop()
             self.feed = None
+        if self.terminal_watch is not None:
+            self.terminal_watch.stop()
+            self.terminal_watch = None
+
+    # ------------------------------------------------------------ the terminal
+    def _watch_terminal(self) -> None:
+        """Leave when the terminal goes away (SIGHUP, or the tty hung up): a headless test app has none."""
+        if not self.is_headless and self.terminal_watch is None:
+            self.terminal_watch = TerminalWatch(asyncio.get_running_loop(), self._lost_terminal)
+            self.terminal_watch.start()
+
+    def _lost_terminal(self, reason: str) -> None:
+        """On the event loop: nobody can see or answer the app any more, so it exits (the change
+        feed stops on unmount); ``run`` ends the process."""
+        self.terminal_gone = reason
+        self.exit(return_code=129)
 
     # ------------------------------------------------------------ who am I (R7)
     async def in_thread(self, fn: Callable[..., T], *args: Any) -> T:
@@ -260,8 +280,16 @@ class TpsApp(App[None]):
             raise failed.error from None
 
     async def on_mount(self) -> None:
+        self._watch_terminal()
         self._start_feed()
+        self._starting("Finding who you are...")
         await self._begin(await self.in_thread(self.start_facts))
+
+    def _starting(self, text: str) -> None:
+        """What the start-up waits for, on the blank screen under it ('' once a dialog asks)."""
+        for screen in self.screen_stack:
+            if isinstance(screen, BlankScreen):
+                screen.say(text)
 
     def start_facts(self, created: str | None = None) -> StartFacts:
         """In a thread: who is acting (``services.identity``), and whom to sign in as. On
@@ -285,8 +313,7 @@ class TpsApp(App[None]):
         except TpsError as exc:
             return StartFacts(who, refusal=str(exc))
         candidate = created or self.requested_user or os_user()
-        staff = {s.logon.lower(): s.logon for s in setup.list_staff(self.desk) if s.active}
-        found = staff.get(candidate.lower()) if candidate else None
+        found = setup.match_logon(self.desk, candidate) if candidate else None
         warning = ""
         if found is None and self.requested_user and not created:
             warning = f"{candidate!r} is not a staff logon here: choose who you are"
@@ -294,6 +321,7 @@ class TpsApp(App[None]):
 
     async def _begin(self, facts: StartFacts) -> None:
         self.identity = facts.identity
+        self._starting("")
         if facts.refusal:
             from screens.identity import SignInRefused
 
@@ -328,23 +356,27 @@ class TpsApp(App[None]):
             return
         await self._begin(await self.in_thread(self.start_facts, logon))
 
-    def sign_in_facts(self, logon: str) -> SignInFacts:
-        """In a thread: the staff member, their Centre, site and its zone."""
+    def sign_in_facts(self, logon: str) -> SignIn:
+        """In a thread: the staff member, their Centre, site and its zone, the Centre's sites
+        (one service call, ``setup.sign_in``)."""
         from tpsdesk.services import setup
 
-        actor = setup.whoami(self.desk, logon)
-        staff = next(s for s in setup.list_staff(self.desk) if s.logon == actor.logon)
-        sites = {s.code: s for s in setup.list_sites(self.desk)}
-        site = self.site_override if self.site_override in sites else staff.site
-        own = tuple(code for code, s in sites.items() if s.centre == staff.centre)
-        return SignInFacts(actor, staff.centre, site, sites[site].zone if site in sites else None, own)
+        return setup.sign_in(self.desk, logon, site=self.site_override)
 
     async def sign_in(self, logon: str) -> None:
         """Become ``logon``: header, home screen by role (R1-R4)."""
+        self._starting(f"Signing in as {logon}...")
         try:
             facts = await self.in_thread(self.sign_in_facts, logon)
-        except TpsError as exc:
-            self.notify(str(exc), severity="error", markup=False)
+        except TpsError as exc:  # gone or made inactive since it was chosen
+            self._starting("")
+            if self.identity is not None and self.identity.backend == POSTGRESQL:
+                from screens.identity import SignInRefused
+
+                self.push_screen(SignInRefused(str(exc)), lambda _: self.exit())
+            else:
+                self.notify(str(exc), severity="error", markup=False)
+                self._pick_user()
             return
         assert self.identity is not None  # the start-up lookup found who is acting
         self._session = DeskSession(
@@ -353,7 +385,7 @@ class TpsApp(App[None]):
             actor=facts.actor,
             centre=facts.centre,
             site=facts.site,
-            zone=facts.zone or DEFAULT_ZONE,
+            zone=facts.zone,
             sites=facts.sites,
         )
         self.sub_title = self.header_text()
@@ -490,6 +522,8 @@ def _is_text_field(widget: object) -> bool:
     return isinstance(widget, Input | TextArea)
 
 
-def run(db: str | None = None, user: str | None = None, site: str | None = None, desk: Desk | None = None) -> None:
-    """Entry point of ``tpsdesk tui``: the desk (opened and migrated here when not given), who am I, run."""
-    TpsApp(desk=desk, user=user, db=db, site=site).run()
+def run(desk: Desk, user: str | None = None, site: str | None = None) -> None:
+    """Entry point of ``tpsdesk tui``: the desk is opened by the CLI (``cli.Context.desk``:
+    the schema for a first run, ``TPSDESK_NOW``'s clock), then who am I, run. The process
+    ends when the app does, also when its terminal went away."""
+    TpsApp(desk, user, site=site).run()

@@ -59,12 +59,12 @@ class DeskCommands(Provider):
         except TpsError:
             return
         for view in found:
-            label = Text(f"Open escalation {view.id} · {view.category} · ")
-            label.append(view.crn or "no CRN")  # user data: appended as plain text, never markup
+            title = Text(f"Open escalation {view.id} · {view.category} · ")
+            title.append(view.crn or "no CRN")  # user data: appended as plain text, never markup
             summary = view.summary.splitlines()[0][:40] if view.summary else ""
             if summary:
-                label.append(f" · {summary}")
+                title.append(f" · {summary}")
             exact = query.strip().lstrip("#") == str(view.id)  # "30" ranks #30 above #301
             yield Hit(
-                1.0 if exact else 0.9, label, partial(tps.open_escalation, view.id), text=label.plain, help=view.status
+                1.0 if exact else 0.9, title, partial(tps.open_escalation, view.id), text=title.plain, help=view.status
             )

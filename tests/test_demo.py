@@ -183,3 +183,16 @@ def test_demo_bulk_path_with_several_chunks(desk: Desk, other_desk: Desk, monkey
     demo.generate(desk, who=OWNER, size=130, seed=5, bulk=True)
     demo.generate(other_desk, who=OWNER, size=130, seed=5, bulk=False)
     assert _dump(desk) == _dump(other_desk)
+
+
+def test_r7_demo_hint_on_a_shared_floor_never_suggests_user() -> None:
+    """R7: on PostgreSQL the login is the person; the demo's hint must not suggest --user,
+    which would be refused, and on a SQLite file it does."""
+    from datetime import UTC, datetime
+
+    from tpsdesk.demo import DemoStats
+
+    now = datetime(2026, 9, 1, tzinfo=UTC)
+    assert "--user" not in DemoStats(seed=1, now=now, shared=True).text()
+    assert "staff login" in DemoStats(seed=1, now=now, shared=True).text()
+    assert "--user sp1" in DemoStats(seed=1, now=now, shared=False).text()

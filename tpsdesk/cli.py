@@ -197,7 +197,7 @@ def tui(obj: Context) -> None:
         raise click.ClickException(f"the terminal app is not available in this build: {exc}") from exc
     # Opened before the app starts (never on its UI thread); an empty database gets its schema here
     # for the first run. TPSDESK_NOW pins its clock as for the CLI.
-    run(db=obj.db, user=obj._user, site=obj.site, desk=obj.desk(create_if_empty=True))
+    run(obj.desk(create_if_empty=True), user=obj._user, site=obj.site)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -106,6 +106,7 @@ class DemoStats:
     by_status: dict[str, int] = field(default_factory=dict)
     by_category: dict[str, int] = field(default_factory=dict)
     logons: list[str] = field(default_factory=list)
+    shared: bool = False  # a PostgreSQL floor: each person signs in with their own login (R7)
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
@@ -117,9 +118,19 @@ class DemoStats:
             f"demo floor loaded (seed {self.seed}, as of {self.now:%Y-%m-%d %H:%M} UTC): "
             f"{self.centres} Centres, {self.sites} sites, {self.staff} staff, {self.escalations} escalations "
             f"({self.overdue} overdue), {self.contacts} contacts, {self.docs} stop-payment DOCs, "
-            f"{self.notes} notes, {self.events} history events.\n"
-            f"Try: tpsdesk --user sp1 escalation list   (also tps1, so1, tl1, sso1, crsso1, crtl1)"
+            f"{self.notes} notes, {self.events} history events.\n" + self.hint()
         )
+
+    def hint(self) -> str:
+        """How to try the floor: on a SQLite file its owner acts as any staff member; on
+        PostgreSQL the database login is the person (R7), so ``--user`` would be refused."""
+        people = "sp1 (also tps1, so1, tl1, sso1, crsso1, crtl1)"
+        if self.shared:
+            return (
+                f"Try: 'tpsdesk staff login sp1' gives a staff member their database login, then "
+                f"'tpsdesk escalation list' with --db naming that login; staff: {people}"
+            )
+        return f"Try: tpsdesk --user sp1 escalation list   (staff: {people})"
 
 
 # ---------------------------------------------------------------- entry point
@@ -160,7 +171,7 @@ def generate(
         else:
             _refuse_if_loaded(conn)
         floor = _load_floor(desk, session, now, seed)
-    stats = DemoStats(seed=seed, now=now, logons=floor.logons)
+    stats = DemoStats(seed=seed, now=now, logons=floor.logons, shared=not desk.store.is_sqlite)
     ids = _next_ids(desk)
     report = progress or (lambda _done, _total: None)
     if desk.store.is_sqlite and (size >= BULK_FROM if bulk is None else bulk):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input
 
 
@@ -255,3 +256,23 @@ async def test_first_run_loads_demo_floor_then_asks_who(desk, make_empty_app, mo
         await settle(pilot)
         assert isinstance(app.screen, UserPicker)
     assert not setup.is_empty(desk)
+
+
+async def test_tpsdesk_now_pins_the_clock_of_the_app_tpsdesk_tui_starts(db_url, floor, monkeypatch) -> None:
+    """``tpsdesk tui`` opens the desk through the CLI's one Context, whose clock TPSDESK_NOW
+    pins (as for every command): the header shows that time, in the site's zone."""
+    from screens.app import TpsApp
+    from tpsdesk.cli import main
+
+    started: list[TpsApp] = []
+    monkeypatch.setattr(TpsApp, "run", lambda self, *a, **k: started.append(self))
+    monkeypatch.setenv("TPSDESK_NOW", "2026-03-02T03:04:00+00:00")
+    with pytest.raises(SystemExit) as ended:
+        main(["--db", db_url, "--user", "sp1", "tui"])
+    assert ended.value.code == 0
+    (app,) = started
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.session.logon == "sp1"
+        assert app.header_text().endswith("SYD │ Mon 02 Mar 14:04 AEDT")
+        assert "Mon 02 Mar 14:04 AEDT" in str(app.screen.query_one("#desk-header").content)

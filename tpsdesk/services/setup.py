@@ -10,7 +10,8 @@ none for the floor's owner (the event's login says who that was).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -97,6 +98,8 @@ class StaffView:
 
 def _code(field: str, value: str) -> str:
     value = clean(value, multiline=False).strip()
+    if not value:
+        raise ValidationError(field, "a code is required: letters, digits, - or _, up to 20")
     if not _CODE.match(value):
         raise ValidationError(field, f"{value!r} is not a code: letters, digits, - or _, up to 20")
     return value.upper()
@@ -116,6 +119,14 @@ def is_empty(desk: Desk) -> bool:
 @typed_input()
 @transaction
 def add_centre(desk: Desk, who: Identity, code: str, name: str, channel: str, sp_mailbox: str = "") -> CentreView:
+    new = _centre_input(code, name, channel, sp_mailbox)
+    with desk.store.write() as session:
+        actor_id = require_setup(session, who)
+        return _insert_centre(desk, session, actor_id, new)
+
+
+def _centre_input(code: str, name: str, channel: str, sp_mailbox: str) -> CentreView:
+    """A new Centre's typed fields, checked before anything is read or written."""
     code = _code("code", code)
     if channel not in CHANNELS:
         raise ValidationError("channel", f"unknown channel {channel!r}: use {' or '.join(CHANNELS)}")
@@ -123,13 +134,18 @@ def add_centre(desk: Desk, who: Identity, code: str, name: str, channel: str, sp
     mailbox = clean(sp_mailbox, multiline=False).strip()
     if mailbox and "@" not in mailbox:
         raise ValidationError("sp_mailbox", "the SP positional mailbox must be an email address (E5a)")
-    with desk.store.write() as session:
-        actor_id = require_setup(session, who)
-        if session.exec(select(Centre).where(Centre.code == code)).first():
-            raise ValidationError("code", f"a Centre with code {code} already exists")
-        session.add(Centre(code=code, name=name, channel=channel, sp_mailbox=mailbox))
-        record_event(session, desk.now(), actor_id, "centre-added", code=code, name=name, channel=channel)
     return CentreView(code, name, channel, mailbox)
+
+
+def _insert_centre(desk: Desk, session: Session, actor_id: int | None, new: CentreView) -> CentreView:
+    """In the caller's transaction (setup already allowed): the Centre and its event."""
+    if session.exec(select(Centre).where(Centre.code == new.code)).first():
+        raise ValidationError("code", f"a Centre with code {new.code} already exists")
+    session.add(Centre(code=new.code, name=new.name, channel=new.channel, sp_mailbox=new.sp_mailbox))
+    record_event(
+        session, desk.now(), actor_id, "centre-added", code=new.code, name=new.name, channel=new.channel
+    )  # fmt: skip
+    return new
 
 
 @typed_input()
@@ -145,6 +161,16 @@ def add_site(
     open_time: str = "",
     cob_time: str = "",
 ) -> SiteView:
+    new = _site_input(desk, code, name, centre, zone_name, state, open_time, cob_time)
+    with desk.store.write() as session:
+        actor_id = require_setup(session, who)
+        return _insert_site(desk, session, actor_id, new)
+
+
+def _site_input(
+    desk: Desk, code: str, name: str, centre: str, zone_name: str, state: str, open_time: str, cob_time: str
+) -> SiteView:
+    """A new site's typed fields, checked before anything is read or written (C1, C2)."""
     code = _code("code", code)
     state = state.upper()
     if state not in STATES:
@@ -154,30 +180,34 @@ def add_site(
     cob_time = _hhmm("cob", cob_time or desk.policy.cob_time.strftime("%H:%M"))
     if cob_time <= open_time:
         raise ValidationError("cob", "COB must be later than the opening time")
-    with desk.store.write() as session:
-        actor_id = require_setup(session, who)
-        c = session.exec(select(Centre).where(Centre.code == centre.upper())).first()
-        if c is None:
-            raise NotFound(f"centre: no Centre with code {centre!r} (tpsdesk centre list)")
-        if session.exec(select(Site).where(Site.code == code)).first():
-            raise ValidationError("code", f"a site with code {code} already exists")
-        name = clean(name, multiline=False).strip() or code
-        session.add(
-            Site(
-                code=code,
-                name=name,
-                centre_id=c.id or 0,
-                zone=zone_name,
-                state=state,
-                open_time=open_time,
-                cob_time=cob_time,
-            )
+    name = clean(name, multiline=False).strip() or code
+    return SiteView(code, name, centre.upper(), zone_name, state, open_time, cob_time)
+
+
+def _insert_site(desk: Desk, session: Session, actor_id: int | None, new: SiteView) -> SiteView:
+    """In the caller's transaction: the site in its Centre (which may have been added in the
+    same transaction: the query flushes it first) and its event."""
+    c = session.exec(select(Centre).where(Centre.code == new.centre)).first()
+    if c is None:
+        raise NotFound(f"centre: no Centre with code {new.centre!r} (tpsdesk centre list)")
+    if session.exec(select(Site).where(Site.code == new.code)).first():
+        raise ValidationError("code", f"a site with code {new.code} already exists")
+    session.add(
+        Site(
+            code=new.code,
+            name=new.name,
+            centre_id=c.id or 0,
+            zone=new.zone,
+            state=new.state,
+            open_time=new.open_time,
+            cob_time=new.cob_time,
         )
-        record_event(
-            session, desk.now(), actor_id, "site-added",
-            code=code, centre=c.code, zone=zone_name, state=state, open=open_time, cob=cob_time,
-        )  # fmt: skip
-    return SiteView(code, name, c.code, zone_name, state, open_time, cob_time)
+    )
+    record_event(
+        session, desk.now(), actor_id, "site-added",
+        code=new.code, centre=c.code, zone=new.zone, state=new.state, open=new.open_time, cob=new.cob_time,
+    )  # fmt: skip
+    return SiteView(new.code, new.name, c.code, new.zone, new.state, new.open_time, new.cob_time)
 
 
 def _w5_group(value: str | None, sp_pool: bool) -> W5Group:
@@ -209,7 +239,39 @@ def add_staff(
 ) -> StaffView:
     """Add a staff member; ``w5_group`` (or ``sp_pool``, the development pool) puts them in a W5 group;
     ``admin`` gives them the flag that sets up the floor (R7)."""
+    new = _staff_input(logon, name, role, site, team_leader, sp_pool, w5_group, email, admin)
+    with desk.store.write() as session:
+        actor_id = require_setup(session, who)
+        return _insert_staff(desk, session, actor_id, new)
+
+
+@dataclass(frozen=True)
+class _NewStaff:
+    logon: str
+    name: str
+    role: str
+    site: str
+    team_leader: str | None
+    group: W5Group
+    email: str
+    admin: bool
+
+
+def _staff_input(
+    logon: str,
+    name: str,
+    role: str,
+    site: str,
+    team_leader: str | None,
+    sp_pool: bool,
+    w5_group: str | None,
+    email: str,
+    admin: bool,
+) -> _NewStaff:
+    """A new staff member's typed fields, checked before anything is read or written."""
     logon = clean(logon, multiline=False).strip()
+    if not logon:
+        raise ValidationError("logon", "a logon ID is required: letters, digits, '.', '-' or '_'")
     if not _LOGON.match(logon):
         raise ValidationError("logon", f"{logon!r} is not a logon ID: letters, digits, '.', '-' or '_'")
     role = role.upper()
@@ -220,40 +282,109 @@ def add_staff(
     name = clean(name, multiline=False).strip()
     if not name:
         raise ValidationError("name", "the staff member's name is required")
+    return _NewStaff(logon, name, role, site.upper(), team_leader, group, email, admin)
+
+
+def _insert_staff(desk: Desk, session: Session, actor_id: int | None, new: _NewStaff) -> StaffView:
+    """In the caller's transaction: the member at their site (which may have been added in the
+    same transaction) and their event."""
+    s = session.exec(select(Site).where(Site.code == new.site)).first()
+    if s is None:
+        raise NotFound(f"site: no site with code {new.site!r} (tpsdesk site list)")
+    if session.exec(select(Staff).where(Staff.logon == new.logon)).first():
+        raise ValidationError("logon", f"logon {new.logon} is already taken")
+    tl_id = None
+    if new.team_leader:
+        tl = session.exec(select(Staff).where(Staff.logon == new.team_leader)).first()
+        if tl is None:
+            raise NotFound(f"team_leader: no staff member with logon {new.team_leader!r}")
+        if tl.role != "TL":
+            raise ValidationError("team_leader", f"{new.team_leader} is {a_or_an(tl.role)}, not a Team Leader")
+        tl_id = tl.id
+    session.add(
+        Staff(
+            logon=new.logon,
+            name=new.name,
+            role=new.role,
+            centre_id=s.centre_id,
+            site_id=s.id or 0,
+            team_leader_id=tl_id,
+            w5_group=new.group,
+            email=new.email,
+            admin=new.admin,
+        )
+    )
+    record_event(
+        session, desk.now(), actor_id, "staff-added", logon=new.logon, role=new.role, site=s.code, admin=new.admin
+    )  # fmt: skip
+    c = session.get(Centre, s.centre_id)
+    assert c is not None
+    return StaffView(
+        new.logon, new.name, new.role, c.code, s.code, c.channel, new.team_leader,
+        new.group == W5Group.SP_POOL, True, new.group, new.admin,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FloorSetUp:
+    """What the first run made: the Centre, its first site and the first staff member."""
+
+    centre: CentreView
+    site: SiteView
+    staff: StaffView
+
+
+# set_up_floor's names for the fields the three parts report (a form shows each beside its field).
+_CENTRE_FIELDS = {"code": "centre_code", "name": "centre_name"}
+_SITE_FIELDS = {"code": "site_code", "name": "site_name", "zone": "zone_name"}
+
+
+@contextmanager
+def _fields(names: dict[str, str]) -> Iterator[None]:
+    """A part's ValidationError under the field name the caller gave it."""
+    try:
+        yield
+    except ValidationError as exc:
+        if exc.field not in names:
+            raise
+        raise ValidationError(names[exc.field], exc.message) from None
+
+
+@typed_input()
+@transaction
+def set_up_floor(
+    desk: Desk,
+    who: Identity,
+    *,
+    centre_code: str,
+    centre_name: str,
+    channel: str,
+    site_code: str,
+    site_name: str,
+    zone_name: str,
+    state: str,
+    logon: str,
+    name: str,
+    role: str,
+) -> FloorSetUp:
+    """The first run (R7): the Centre, its first site and the first staff member, in one
+    transaction with an event each, or nothing at all when any part is refused. A first
+    member who is a Team Leader gets the admin flag, to set up the rest of the floor (R6).
+    A refused field is named as given here (``centre_code``, ``site_code``, ``zone_name``...)."""
+    with _fields(_CENTRE_FIELDS):
+        centre = _centre_input(centre_code, centre_name, channel, "")
+    with _fields(_SITE_FIELDS):
+        site = _site_input(desk, site_code, site_name, centre.code, zone_name, state, "", "")
+    admin = floor.may_hold_admin(role.strip().upper()) is None  # R6: the flag is a TL's
+    staff = _staff_input(logon, name, role, site.code, None, False, None, "", admin)
     with desk.store.write() as session:
         actor_id = require_setup(session, who)
-        s = session.exec(select(Site).where(Site.code == site.upper())).first()
-        if s is None:
-            raise NotFound(f"site: no site with code {site!r} (tpsdesk site list)")
-        if session.exec(select(Staff).where(Staff.logon == logon)).first():
-            raise ValidationError("logon", f"logon {logon} is already taken")
-        tl_id = None
-        if team_leader:
-            tl = session.exec(select(Staff).where(Staff.logon == team_leader)).first()
-            if tl is None:
-                raise NotFound(f"team_leader: no staff member with logon {team_leader!r}")
-            if tl.role != "TL":
-                raise ValidationError("team_leader", f"{team_leader} is {a_or_an(tl.role)}, not a Team Leader")
-            tl_id = tl.id
-        session.add(
-            Staff(
-                logon=logon,
-                name=name,
-                role=role,
-                centre_id=s.centre_id,
-                site_id=s.id or 0,
-                team_leader_id=tl_id,
-                w5_group=group,
-                email=email,
-                admin=admin,
-            )
-        )
-        record_event(session, desk.now(), actor_id, "staff-added", logon=logon, role=role, site=s.code, admin=admin)
-        c = session.get(Centre, s.centre_id)
-        assert c is not None
-    return StaffView(
-        logon, name, role, c.code, s.code, c.channel, team_leader, group == W5Group.SP_POOL, True, group, admin
-    )
+        with _fields(_CENTRE_FIELDS):
+            made_centre = _insert_centre(desk, session, actor_id, centre)
+        with _fields(_SITE_FIELDS):
+            made_site = _insert_site(desk, session, actor_id, site)
+        made_staff = _insert_staff(desk, session, actor_id, staff)
+    return FloorSetUp(made_centre, made_site, made_staff)
 
 
 @dataclass(frozen=True)
@@ -408,6 +539,51 @@ def list_staff(desk: Desk, *, site: str | None = None, role: str | None = None) 
 def whoami(desk: Desk, logon: str) -> Actor:
     with desk.store.read() as session:
         return actor_for(session, logon)
+
+
+@typed_input()
+def match_logon(desk: Desk, candidate: str) -> str | None:
+    """The active staff logon that ``candidate`` names, ignoring case (the app's start-up
+    matches ``--user``, ``TPSDESK_USER`` or the OS user with it); None when nobody matches."""
+    candidate = candidate.strip()
+    if not candidate:
+        return None
+    with desk.store.read() as session:
+        found = session.exec(
+            select(Staff.logon)
+            .where(func.lower(Staff.logon) == candidate.lower(), col(Staff.active).is_(True))
+            .order_by(Staff.logon)
+        ).first()
+        return str(found) if found is not None else None
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """Who signs in (R7), their Centre, the site they work at (or the one asked for) and its
+    zone (C1), and the codes of their Centre's sites."""
+
+    actor: Actor
+    centre: str
+    site: str
+    zone: str
+    sites: tuple[str, ...]
+
+
+@typed_input()
+def sign_in(desk: Desk, logon: str, *, site: str | None = None) -> SignIn:
+    """The app's sign-in in one read: the staff member (unknown or inactive is refused, as for
+    ``whoami``), their Centre and site; ``site`` (``--site``) is used when it is a known site."""
+    with desk.store.read() as session:
+        actor = actor_for(session, logon)
+        centre = session.exec(select(Centre.code).where(Centre.id == actor.centre_id)).one()
+        own = session.exec(select(Site.code, Site.zone).where(Site.centre_id == actor.centre_id)).all()
+        chosen = None
+        if site:
+            chosen = session.exec(select(Site.code, Site.zone).where(Site.code == site.strip().upper())).first()
+        if chosen is None:
+            chosen = session.exec(select(Site.code, Site.zone).where(Site.id == actor.site_id)).one()
+        code, zone_name = chosen
+        return SignIn(actor, str(centre), str(code), str(zone_name), tuple(sorted(str(c) for c, _z in own)))
 
 
 def calendar_of(desk: Desk, site: Site) -> SiteCalendar:
