@@ -92,10 +92,16 @@ def render_detail(
     if d.deadlines:
         t.append("\nDeadlines\n", style="bold underline")
         for dl in d.deadlines:
-            met = "✓ met" if dl.get("met") else "✗ open"
-            at = dl.get("at")
-            when = local(at, zone) if isinstance(at, datetime) else str(at or "")
-            t.append(f"  {met:<7} {dl.get('rule', '')} {dl.get('label', '')}: {when}\n")
+            # A met deadline says when it was met (E1, E3); one met by finalising says so.
+            at, met_at = dl.get("at"), dl.get("met_at")
+            due = local(at, zone) if isinstance(at, datetime) else str(at or "")
+            if not dl.get("met"):
+                mark, when = "✗ open", f"due {due}"
+            elif isinstance(met_at, datetime):
+                mark, when = "✓ met", f"met {local(met_at, zone)} (due {due})"
+            else:
+                mark, when = "✓ met", f"met by finalising (due {due})"
+            t.append(f"  {mark:<7} {dl.get('rule', '')} {dl.get('label', '')}: {when}\n")
     _requirements(t, d.requirements, policy)
     t.append("\nActions\n", style="bold underline")
     for offer in offered.values():

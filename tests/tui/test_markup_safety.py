@@ -8,8 +8,8 @@ from conftest import OWNER
 from textual.widgets import DataTable, OptionList, TextArea
 
 from screens.overdue import OverdueScreen
-from screens.widgets.action_dialogs import FormDialog
 from screens.queue.detail import EscalationDetailView
+from screens.widgets.action_dialogs import FormDialog
 from screens.widgets.virtual_table import VirtualTable
 from tpsdesk.services import escalations, setup
 from tui.helpers import settle

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from textual.widgets import Input, TextArea
 
+from screens.queue.detail import EscalationDetailView
 from screens.widgets import virtual_table
 from screens.widgets.action_dialogs import FormDialog
-from screens.queue.detail import EscalationDetailView
 from screens.widgets.virtual_table import VirtualTable
 from tpsdesk.services import escalations
 from tui.helpers import notices, raise_some, settle

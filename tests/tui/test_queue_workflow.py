@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from textual.widgets import Checkbox, Input, Select, TextArea
 
-from screens.widgets.action_dialogs import FormDialog
 from screens.queue.detail import EscalationDetailView
+from screens.widgets.action_dialogs import FormDialog
 from tpsdesk.services import escalations
 from tui.helpers import notices, raise_some, settle
 
