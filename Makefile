@@ -27,13 +27,13 @@ run: $(STAMP_RUN)
 test: $(STAMP_TEST)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/mypy tpsdesk
+	$(BIN)/mypy tpsdesk screens
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/mypy tpsdesk
+	$(BIN)/mypy tpsdesk screens
 
 bench: $(STAMP_TEST)
 	$(BIN)/python bench/run.py

@@ -39,7 +39,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker, WorkerFailed, WorkerState
 
-from screens.base import DeskScreen
+from screens.base import DeskScreen, FloorAware
 from screens.context import DeskSession
 from screens.messages import OpenEscalation, OpenStopPayment, ShowQueue, ShowScreen
 from screens.terminal import TerminalWatch
@@ -244,9 +244,8 @@ class TpsApp(App[None]):
         if not self.signed_in:
             return
         for screen in list(self.screen_stack):
-            handler = getattr(screen, "floor_changed", None)
-            if callable(handler) and screen.is_mounted:
-                handler(message.changes)
+            if isinstance(screen, FloorAware) and screen.is_mounted:
+                screen.floor_changed(message.changes)
 
     def on_unmount(self) -> None:
         if self.feed is not None:

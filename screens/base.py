@@ -28,6 +28,7 @@ from screens.messages import Acted, ActFailed
 from screens.widgets.field_row import FieldRow
 from screens.widgets.header import DeskHeader
 from tpsdesk import faults
+from tpsdesk.changes import Changes
 from tpsdesk.errors import Conflict, PermissionDenied, TpsError, ValidationError
 
 if TYPE_CHECKING:
@@ -58,7 +59,16 @@ def desk_app(app: object) -> TpsApp:
     return app
 
 
-class DeskScreen(Screen[Any]):
+class FloorAware:
+    """A screen (or modal) that shows floor data and hears the change feed."""
+
+    def floor_changed(self, found: Changes) -> None:
+        """The change feed heard a commit: re-read what ``found`` touches. The app calls this
+        only on mounted screens, but a screen may be between compose and the mount of its
+        children, or leaving, so an override checks its own widgets before it reads them."""
+
+
+class DeskScreen(FloorAware, Screen[Any]):
     """Base of the desk's screens: header on top, footer at the bottom, the session."""
 
     def compose(self) -> ComposeResult:
@@ -72,6 +82,7 @@ class DeskScreen(Screen[Any]):
     def on_screen_resume(self) -> None:
         for header in self.query(DeskHeader):
             header.refresh_text()
+
 
     # ------------------------------------------------------------ the session
     @property

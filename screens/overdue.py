@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -18,7 +19,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label
 
-from screens.base import desk_app
+from screens.base import FloorAware, desk_app
 from screens.messages import OpenEscalation
 from screens.widgets.formatting import relative, urgency
 from tpsdesk.changes import Changes
@@ -35,7 +36,7 @@ class OverdueLoaded(Message):
     error: str = ""
 
 
-class OverdueScreen(ModalScreen[None]):
+class OverdueScreen(FloorAware, ModalScreen[None]):
     """A filterable list of overdue escalations (escalations.overdue, an index range scan)."""
 
     BINDINGS = [
@@ -68,7 +69,8 @@ class OverdueScreen(ModalScreen[None]):
 
     def floor_changed(self, _: Changes) -> None:
         """The change feed heard a commit: re-read with the filter as typed."""
-        self.load(self.query_one("#overdue-filter", Input).value)
+        for box in self.query("#overdue-filter").results(Input):
+            self.load(box.value)
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="overdue")
     def load(self, text: str) -> None:
@@ -111,7 +113,7 @@ class OverdueScreen(ModalScreen[None]):
         )
 
     @staticmethod
-    def _cursor_key(table: DataTable) -> str | None:
+    def _cursor_key(table: DataTable[Any]) -> str | None:
         if table.row_count == 0:
             return None
         return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value

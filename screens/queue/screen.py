@@ -167,7 +167,7 @@ class QueueScreen(DeskScreen):
 
         Only while the queue is on screen (a dialog on top still counts); a hidden queue
         costs the database nothing and catches up when it is shown again."""
-        if not self.is_current:
+        if not self.is_current or not self.query(VirtualTable):
             return
         self.now = self.session.now()
         self._polls += 1
@@ -186,15 +186,16 @@ class QueueScreen(DeskScreen):
 
     def floor_changed(self, found: Changes) -> None:
         """The change feed heard a commit: re-read the window and count, and the detail if it changed."""
-        if not self.is_current:
-            return  # shown again later: on_screen_resume re-reads
+        if not self.is_current or not self.query(VirtualTable):
+            return  # shown again later (on_screen_resume re-reads), or not composed yet / leaving
         app = self.session
         self.now = app.desk.now()
         self._reload(detail=self.detail is not None and found.touches_escalation(self.detail.escalation.id))
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
-        if self.is_mounted and self.table.loaded_once:
+        tables = self.query(VirtualTable)
+        if self.is_mounted and tables and tables.first().loaded_once:
             self.poll(force=True)
 
     def action_refresh_now(self) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from rich.text import Text
 
 from tpsdesk.domain.facts import Actor
+from tpsdesk.errors import ValidationError
 from tpsdesk.policy import Policy
 from tpsdesk.services import intake as svc
 from tpsdesk.services.actors import allowed
@@ -144,7 +145,7 @@ class IntakeForm:
             )
         except svc.Refused as exc:
             return exc.guidance
-        except svc.ValidationError:
+        except ValidationError:
             return ""
         return ""
 

@@ -112,7 +112,7 @@ class OutcomePicker(Vertical):
         ):
             self.query_one(row).display = show
 
-    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged[str]) -> None:
         self.sync()
 
     def on_select_changed(self, event: Select.Changed) -> None:
