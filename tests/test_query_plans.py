@@ -131,10 +131,11 @@ def test_q_text_search_rows_and_count_use_the_search_index(floor_desk, logon, ty
 
 
 def test_q_overdue_lookup_and_calendar_range_use_indexes(floor_desk) -> None:
+    start = datetime(2026, 9, 1, tzinfo=UTC)
+    end = start + timedelta(days=31)
     for logon in ("sp1", "tps1"):
         no_scan(floor_desk, lambda logon=logon: esc.overdue(floor_desk, logon, limit=100))
-        start = datetime(2026, 9, 1, tzinfo=UTC)
-        no_scan(floor_desk, lambda logon=logon: esc.between(floor_desk, logon, start, start + timedelta(days=31)))
+        no_scan(floor_desk, lambda logon=logon: esc.between(floor_desk, logon, start, end))
 
 
 def _centre_summaries(desk: Desk, logon: str) -> dict[int, str]:
