@@ -141,18 +141,35 @@ class Escalation(SQLModel, table=True):
         Index("ix_escalation_site_raised", "site_id", "raised_at"),
         # 0005: a category filter in one Centre is an index range in queue order.
         Index("ix_escalation_centre_category_queue", "centre_id", "category", "rank", "sort_at", "id"),
+        # 0006: status, owner and site filters in queue order; the calendar's day counts covered.
+        Index("ix_escalation_centre_status_queue", "centre_id", "status", "rank", "sort_at", "id", "next_follow_up_at"),
+        Index("ix_escalation_centre_owner_queue", "centre_id", "owner_id", "rank", "sort_at", "id"),
+        Index("ix_escalation_site_queue", "site_id", "centre_id", "rank", "sort_at", "id"),
+        Index("ix_escalation_centre_open_due", "centre_id", "closed", "due_at", "rank"),
+        Index("ix_escalation_centre_open_follow_up", "centre_id", "closed", "next_follow_up_at", "due_at", "rank"),
+        Index(
+            "ix_escalation_centre_open_progress",
+            "centre_id",
+            "closed",
+            "next_action_kind",
+            "next_action_at",
+            "due_at",
+            "next_follow_up_at",
+            "rank",
+        ),
+        Index("ix_escalation_centre_open_eped", "centre_id", "closed", "eped", "category"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     category: str = Field(max_length=12, index=True)
     centre_id: int = Field(foreign_key="centre.id")
-    site_id: int = Field(foreign_key="site.id", index=True)
+    site_id: int = Field(foreign_key="site.id")
     crn: str = Field(default="", max_length=10, index=True)
     summary: str = ""
     raised_by_id: int = Field(foreign_key="staff.id")
     raised_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     owner_id: int | None = Field(default=None, foreign_key="staff.id")
-    status: str = Field(default="new", max_length=20, index=True)
+    status: str = Field(default="new", max_length=20)
     closed: bool = False  # finalised; kept as a flag so open items are an index range
     # Deadlines (E12): due_at is the earliest unmet deadline, next_follow_up_at the
     # next follow-up; next_action_at the earlier of the two, indexed for "overdue".
