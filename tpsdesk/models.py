@@ -236,6 +236,8 @@ class Event(SQLModel, table=True):
     """History (D3): who, when, what. Append-only."""
 
     __tablename__ = "event"
+    # 0007: a day's events of some kinds, with their escalation, from the index alone (T1).
+    __table_args__ = (Index("ix_event_kind_at", "kind", "at", "escalation_id"),)
     id: int | None = Field(default=None, primary_key=True)
     escalation_id: int | None = Field(default=None, foreign_key="escalation.id", index=True)
     contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
@@ -253,7 +255,11 @@ class Contact(SQLModel, table=True):
     """A request for TPS help (I1 to I8)."""
 
     __tablename__ = "contact"
-    __table_args__ = (Index("ix_contact_site_opened", "site_id", "opened_at"),)
+    __table_args__ = (
+        Index("ix_contact_site_opened", "site_id", "opened_at"),
+        # 0007: the dashboard's contacts per hour and per TPS officer, from the index alone.
+        Index("ix_contact_centre_opened", "centre_id", "opened_at", "tps_id"),
+    )
     __mapper_args__ = {"version_id_col": _contact_version}
 
     id: int | None = Field(default=None, primary_key=True)
