@@ -234,7 +234,13 @@ class Contact(SQLModel, table=True):
     """A request for TPS help (I1 to I8)."""
 
     __tablename__ = "contact"
-    __table_args__ = (Index("ix_contact_site_opened", "site_id", "opened_at"),)
+    __table_args__ = (
+        Index("ix_contact_site_opened", "site_id", "opened_at"),
+        # 0005: the open contacts of a site, oldest first, and an SO's own (R1, I7).
+        Index("ix_contact_site_open", "site_id", "status", "opened_at", "id"),
+        Index("ix_contact_requester_open", "requester_id", "status", "opened_at", "id"),
+        Index("ix_contact_recorder_open", "recorded_by_id", "status", "opened_at", "id"),
+    )
     __mapper_args__ = {"version_id_col": _contact_version}
 
     id: int | None = Field(default=None, primary_key=True)
