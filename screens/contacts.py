@@ -315,10 +315,6 @@ class ContactsScreen(DeskScreen):
     def action_outcome_refused(self) -> None:
         self.action_outcome()
 
-    @property
-    def records_outcomes(self) -> bool:
-        return self.found is not None and self.found.records_outcomes
-
     def action_reload(self) -> None:
         self.load()
 

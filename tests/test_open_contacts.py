@@ -97,8 +97,8 @@ def test_limit_and_more(desk, floor) -> None:
     assert intake.open_contacts(desk, floor.tps, limit=0).rows[0].id == made[0]  # at least one
 
 
-def test_open_contacts_list_is_an_index_range(desk, floor) -> None:
-    """The TPS list reads ix_contact_site_open; an SO's, the requester and recorder indexes."""
+def test_i8_the_tps_list_is_an_index_range(desk, floor) -> None:
+    """The TPS list reads ix_contact_site_open in order: no sort of the site's contacts."""
     with desk.store.engine.connect() as conn:
         plan = " ".join(
             str(r[-1])
