@@ -1,9 +1,9 @@
 """Indexes for the open contacts list (F8): a site's open contacts oldest first, and an
 SO's own contacts by requester and by recorder (R1, I7, I8).
 
-Revision ID: 0006
-Revises: 0005
-Create Date: 2026-12-03 11:25:00
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-03 11:35:00
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
