@@ -259,6 +259,10 @@ class Contact(SQLModel, table=True):
         Index("ix_contact_site_opened", "site_id", "opened_at"),
         # 0007: the dashboard's contacts per hour and per TPS officer, from the index alone.
         Index("ix_contact_centre_opened", "centre_id", "opened_at", "tps_id"),
+        # 0008: the open contacts of a site, oldest first, and an SO's own (R1, I7).
+        Index("ix_contact_site_open", "site_id", "status", "opened_at", "id"),
+        Index("ix_contact_requester_open", "requester_id", "status", "opened_at", "id"),
+        Index("ix_contact_recorder_open", "recorded_by_id", "status", "opened_at", "id"),
     )
     __mapper_args__ = {"version_id_col": _contact_version}
 
