@@ -423,7 +423,7 @@ TUI = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="one measured run (see bench/run.py)")
-    parser.add_argument("scenario", choices=[*TUI, "services", "datatable", "fastdatatable"])
+    parser.add_argument("scenario", choices=[*TUI, "services", "datatable", "fastdatatable", "marker"])
     parser.add_argument("--db", required=True, help="the floor's file path")
     parser.add_argument("--now", required=True, help="the floor's instant (TPSDESK_NOW)")
     parser.add_argument("--user", default="sp1")
@@ -434,6 +434,11 @@ def main() -> None:
         figures = asyncio.run(TUI[args.scenario](url, args.now, args.user))
     elif args.scenario == "services":
         figures = scenario_services(url, args.now, args.user)
+    elif args.scenario == "marker":  # the queue's first row's CRN, for the pty figure
+        from tpsdesk.services import escalations
+
+        first = escalations.list_page(_desk(url, args.now), args.user, escalations.Filters(), limit=1)
+        figures = {"crn": first[0].crn if first else ""}  # type: ignore[dict-item]
     elif args.scenario == "datatable":
         figures = scenario_datatable(args.db, args.rows)
     else:
