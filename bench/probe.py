@@ -37,6 +37,7 @@ TIMEOUT = 120.0  # seconds a figure may wait for its paint before it is recorded
 SIZE = (120, 40)
 
 LANDED: dict[str, int] = {}  # how many times each awaited data message has been handled
+EMPTY: dict[int, tuple[int, bool]] = {}  # table -> (generation, its last window was empty)
 PROBES: list[Probe] = []  # what the next frames are watched for
 
 
@@ -127,6 +128,14 @@ def _instrument() -> None:
     from screens.widgets.virtual_table import VirtualTable
 
     _wrap(VirtualTable, "on_window_loaded", "window")
+    loaded = VirtualTable.on_window_loaded
+
+    def on_window_loaded(self: Any, message: Any) -> None:
+        loaded(self, message)
+        if message.generation == self.generation:
+            EMPTY[id(self)] = (self.generation, not message.rows)
+
+    VirtualTable.on_window_loaded = on_window_loaded  # type: ignore[method-assign]
     _wrap(VirtualTable, "on_count_loaded", "count", lambda t: t._counting is None)
     _wrap(QueueScreen, "_show_detail", "detail")
     _wrap(CalendarScreen, "on_month_loaded", "month", lambda s: s.data is not None)
@@ -148,8 +157,10 @@ def _table(app: Any) -> Any:
 def covered(app: Any) -> bool:
     """The queue table holds every row of its visible window (no '…' line in the frame)."""
     t = _table(app)
-    if t is None or not t.rows:
+    if t is None:
         return False
+    if not t.rows:  # an empty answer is painted too ("0 escalations")
+        return EMPTY.get(id(t)) == (t.generation, True)
     top = int(t.scroll_offset.y)
     end = min(top + t.visible_rows, max(t.total, len(t.rows)))
     return all(i in t.rows for i in range(top, end))

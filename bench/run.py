@@ -152,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.runs is None:
         args.runs = 1 if args.smoke else 5
+    if args.smoke and not args.peer_rows:
+        args.peer_rows = 10_000  # the peers hold every row in memory: a smoke run keeps them small
     default_sizes = "10000" if args.smoke else "10000,100000,1000000"
     sizes = [int(s.replace("_", "")) for s in (args.sizes or default_sizes).split(",") if s.strip()]
     args.out.mkdir(parents=True, exist_ok=True)
