@@ -33,7 +33,14 @@ SCREENS = [
     "pty.cold_start",
 ]
 COMMANDS = ["cli.overdue", "cli.list", "cli.due", *(f"cli.summary.{f}" for f in ("text", "md", "csv", "json"))]
-SERVICES = ["svc.list_page", "svc.page_before_end", "svc.count", "svc.calendar.month_grid", "svc.dashboard", "svc.overdue"]
+SERVICES = [
+    "svc.list_page",
+    "svc.page_before_end",
+    "svc.count",
+    "svc.calendar.month_grid",
+    "svc.dashboard",
+    "svc.overdue",
+]
 RSS = [f"rss.{s}" for s in ("queue", "f3", "calendar", "overdue", "dashboard", "contacts", "tui_pty", "cli.overdue")]
 
 
