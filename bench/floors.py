@@ -123,6 +123,7 @@ def adopt(cache: Path, source: Path, seed: int, *, log=print) -> Floor:
     tmp = db.with_suffix(".part")
     log(f"floor {size:,}: copying {source} into the cache and upgrading it to {head}...")
     shutil.copyfile(source, tmp)
+    tmp.chmod(0o600)  # a desk database is private (tpsdesk warns otherwise)
     with tempfile.TemporaryDirectory(prefix="tpsdesk-bench-home-") as home:
         subprocess.run(
             [sys.executable, "-m", "tpsdesk", "db", "upgrade"],
