@@ -259,19 +259,24 @@ def show(desk: Desk, logon: str, escalation_id: int, *, viewer_zone: str | None 
         viewer = zone(viewer_zone) if viewer_zone else None  # C9: the working in the viewer's zone
         plan = plan_of(desk, session, esc, explain=True, viewer=viewer)
         result = plan.result
+        rows = session.exec(select(Event).where(Event.escalation_id == escalation_id).order_by(col(Event.id))).all()
+        details = [parse_detail(e.detail) for e in rows]
+        # D3: an event names a previous owner by id; the history says who it was.
+        held = {d["previous_owner"] for d in details if isinstance(d.get("previous_owner"), int)}
         names = {
             s.id: s.logon
-            for s in session.exec(select(Staff).where(col(Staff.id).in_(_staff_ids(session, escalation_id)))).all()
+            for s in session.exec(
+                select(Staff).where(col(Staff.id).in_(_staff_ids(session, escalation_id) | held))
+            ).all()
+            if s.id is not None
         }
         notes = [
             NoteView(n.id or 0, names.get(n.author_id, "?"), n.created_at, n.kind, n.text, n.refers_to_id)
             for n in session.exec(select(Note).where(Note.escalation_id == escalation_id).order_by(col(Note.id))).all()
         ]
         events = [
-            EventView(e.at, names.get(e.actor_id) if e.actor_id else None, e.kind, parse_detail(e.detail))
-            for e in session.exec(
-                select(Event).where(Event.escalation_id == escalation_id).order_by(col(Event.id))
-            ).all()
+            EventView(e.at, names.get(e.actor_id) if e.actor_id else None, e.kind, d)
+            for e, d in zip(rows, details, strict=True)
         ]
         deadlines = [
             {"rule": d.rule, "kind": d.kind, "id": d.id, "label": d.label, "at": d.at, "met": d.met, "met_at": d.met_at}
@@ -291,6 +296,7 @@ def show(desk: Desk, logon: str, escalation_id: int, *, viewer_zone: str | None 
             procedure=desk.policy.categories[esc.category].procedure,
             next_action=plan.next_action.value,
             next_action_rule=plan.rule,
+            people=names,
         )
 
 
