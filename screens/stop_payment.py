@@ -14,13 +14,14 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from screens.base import FormScreen
 from screens.widgets.doc_preview import DocPreview
 from screens.widgets.field_row import FieldRow
+from screens.widgets.pane import Pane
 from screens.widgets.stop_payment_fields import OTHER, stop_payment_fields
 from tpsdesk.errors import TpsError, ValidationError
 from tpsdesk.services import stop_payment as sp
@@ -105,8 +106,8 @@ class StopPaymentScreen(FormScreen):
     def compose_body(self) -> ComposeResult:
         policy = self.session.desk.policy
         types = list(policy.stop_payment.payment_types)
-        with Horizontal(id="sp-body"):
-            with VerticalScroll(id="sp-form"):
+        with Pane(id="sp-body"):
+            with Pane(id="sp-form"):
                 yield from stop_payment_fields([*types, OTHER] if OTHER not in types else types)
                 with Horizontal(id="sp-buttons"):
                     yield Button(
@@ -114,7 +115,7 @@ class StopPaymentScreen(FormScreen):
                     )
                     yield Button("Copy  ctrl+o", id="copy", tooltip="Copy the DOC text to the clipboard")
                     yield Button("New  ctrl+n", id="new", tooltip="Clear the form")
-            with VerticalScroll(id="sp-side"):
+            with Pane(id="sp-side"):
                 yield DocPreview("The DOC text appears here as you fill in the fields.", id="preview")
                 yield Static("", markup=False, id="sp-result")
                 yield Static(Text(self._route_text()), markup=False, id="sp-route")

@@ -90,3 +90,163 @@ async def test_s1_s2_each_builder_message_is_beside_its_field_and_names_it(desk,
             assert message.region.y > row.field.region.y or message.region.x > row.field.region.x
         assert app.focused is screen.query_one("#ar_checked")
         assert any(n.message.startswith("Not saved: AR checked (S0): ") for n in app._notifications)
+
+
+# ---------------------------------------------------------------- every screen
+async def tab_through(app: Any, pilot: Any) -> list[str]:
+    """Tab once round the screen's focus chain: each widget Tab reaches is shown whole
+    (focusing scrolls it into view). Returns what was reached, by id or class name."""
+    chain = list(app.screen.focus_chain)
+    assert chain, "nothing on this screen takes the keyboard"
+    reached: list[str] = []
+    for _ in range(len(chain)):
+        await pilot.press("tab")
+        await settle(pilot)
+        focused = app.focused
+        assert focused is not None
+        name = focused.id or type(focused).__name__
+        assert fully_visible(focused), f"{name} has focus but is not on screen at 80x24: {focused.region}"
+        reached.append(name)
+    return reached
+
+
+def header_line(app: Any) -> str:
+    return str(app.screen.query_one("#desk-header").render())
+
+
+async def test_every_screen_title_is_whole_in_the_header_at_80x24(make_app) -> None:
+    from screens.app import SCREENS
+
+    app = make_app("tl1", live=False)  # a TL may open every screen (R4)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for name in SCREENS:
+            if name == "help":
+                continue
+            app.show_screen(name)
+            await settle(pilot)
+            title = type(app.screen).TITLE
+            line = header_line(app)
+            assert line.endswith(title) and len(line) <= SIZE[0] - 2, (name, line)
+            assert "SYD │ Fri 25 Sep 10:00 AEST" in line  # where and when stay
+
+
+async def test_header_keeps_the_whole_line_when_it_fits(make_app) -> None:
+    app = make_app("sp1", live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert header_line(app) == "tpsdesk │ Sue Senior (sp1) SP │ SYD │ Fri 25 Sep 10:00 AEST  Escalation queue (F3)"
+
+
+async def test_queue_and_its_detail_reached_by_keys_at_80x24(desk, make_app) -> None:
+    from screens.queue.detail import EscalationDetailView
+    from tui.helpers import raise_some
+
+    raise_some(desk, 30, category="review")
+    app = make_app("sp1", live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await tab_through(app, pilot)
+        await pilot.press("end", "enter")
+        await settle(pilot)
+        detail = app.screen.query_one(EscalationDetailView)
+        assert detail.body_text and on_screen(app, detail)
+        await tab_through(app, pilot)
+
+
+async def test_i1_intake_every_field_reached_by_tab_at_80x24(make_app) -> None:
+    from textual.widgets import Select
+
+    app = make_app("tps1", live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.show_screen("intake")
+        await settle(pilot)
+        reached = await tab_through(app, pilot)
+        assert {"reason", "crn", "save"} <= set(reached)
+        app.screen.query_one("#reason", Select).value = "cannot-finalise"  # I2.3: more fields
+        await settle(pilot)
+        reached = await tab_through(app, pilot)
+        assert {"help_required", "save"} <= set(reached)
+
+
+async def test_c1_calendar_grid_status_and_legend_on_screen_at_80x24(make_app) -> None:
+    app = make_app("sp1", live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        for part in ("#cal-title", "#cal-grid", "#cal-day", "#cal-legend"):
+            assert on_screen(app, app.screen.query_one(part)), part
+        assert list(app.screen.focus_chain) == []  # every key is the screen's: nothing to Tab to
+
+
+async def test_r4_dashboard_every_part_reached_by_keys_at_80x24(make_app) -> None:
+    app = make_app("tl1", live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.show_screen("dashboard")
+        await settle(pilot)
+        reached = await tab_through(app, pilot)
+        assert "dash-body" in reached and "dash-owners" in reached
+        app.screen.query_one("#dash-body").focus()
+        await pilot.press("end")  # the scrolling body: the last part comes into view
+        await pilot.wait_for_scheduled_animations()
+        await settle(pilot)
+        assert fully_visible(app.screen.query_one("#dash-categories"))
+
+
+async def test_help_every_key_row_reached_at_80x24(make_app) -> None:
+    from textual.widgets import DataTable
+
+    app = make_app("sp1", live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await settle(pilot)
+        table = app.screen.query_one("#help-keys", DataTable)
+        assert app.focused is table and on_screen(app, table)
+        assert table.row_count > SIZE[1]  # more keys than rows: the table scrolls
+        await pilot.press("ctrl+end")  # the last key comes into view
+        await pilot.wait_for_scheduled_animations()
+        await settle(pilot)
+        assert table.cursor_row == table.row_count - 1
+        assert table.scroll_y == table.max_scroll_y > 0
+
+
+async def test_overdue_lookup_filter_and_list_on_screen_at_80x24(desk, clock, make_app) -> None:
+    from tui.helpers import raise_some
+
+    raise_some(desk, 3, category="death")
+    clock.advance(days=3)
+    app = make_app("sp1", live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+        for part in ("#overdue-title", "#overdue-filter", "#overdue-table"):
+            assert on_screen(app, app.screen.query_one(part)), part
+        assert await tab_through(app, pilot) == ["overdue-table", "overdue-filter"]
+
+
+async def test_r7_first_run_every_field_and_button_reached_at_80x24(make_empty_app, monkeypatch) -> None:
+    monkeypatch.setenv("TPSDESK_USER", "newsp")
+    app = make_empty_app(live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        reached = await tab_through(app, pilot)
+        assert {"demo", "centre-code", "role", "create", "quit"} <= set(reached)
+
+
+async def test_r7_identity_picker_list_on_screen_at_80x24(make_app) -> None:
+    from screens.identity import UserPicker
+
+    app = make_app(None, live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        if not isinstance(app.screen, UserPicker):
+            app.push_screen(UserPicker())
+            await settle(pilot)
+        for part in ("#picker-title", "#picker-filter", "#picker-status", "#picker-list"):
+            assert on_screen(app, app.screen.query_one(part)), part
+        await tab_through(app, pilot)
