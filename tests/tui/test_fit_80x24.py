@@ -167,7 +167,30 @@ async def test_i1_intake_every_field_reached_by_tab_at_80x24(make_app) -> None:
         app.screen.query_one("#reason", Select).value = "cannot-finalise"  # I2.3: more fields
         await settle(pilot)
         reached = await tab_through(app, pilot)
-        assert {"help_required", "save"} <= set(reached)
+        assert {"help_required", "save", "in-body"} <= set(reached)
+        app.screen.query_one("#in-body").focus()  # the stacked body scrolls: End shows the notes
+        await pilot.press("end")
+        await pilot.wait_for_scheduled_animations()
+        await settle(pilot)
+        notes = app.screen.query_one("#in-notes")
+        assert notes.region and notes.region.bottom <= SIZE[1] - 1
+
+
+async def test_s4_builder_routing_text_reached_by_scrolling_the_body_at_80x24(make_app) -> None:
+    app = make_app("so1", live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_builder(app, pilot)
+        await settle(pilot)
+        body = screen.query_one("#sp-body")
+        assert body in screen.focus_chain  # stacked at 80 columns, the body scrolls by keys
+        assert screen.query_one("#sp-form") not in screen.focus_chain  # panes that do not scroll are no Tab stop
+        body.focus()
+        await pilot.press("end")
+        await pilot.wait_for_scheduled_animations()
+        await settle(pilot)
+        route = screen.query_one("#sp-route")
+        assert "Routing (S4)" in str(route.render())
+        assert route.region and route.region.bottom <= SIZE[1] - 1
 
 
 async def test_c1_calendar_grid_status_and_legend_on_screen_at_80x24(make_app) -> None:
