@@ -43,6 +43,7 @@ from screens.base import DeskScreen, FloorAware
 from screens.context import DeskSession
 from screens.messages import OpenEscalation, OpenStopPayment, ShowQueue, ShowScreen
 from screens.terminal import TerminalWatch
+from screens.widgets.confirm import ConfirmDiscard
 from screens.widgets.header import DeskHeader
 from tpsdesk import changes, faults
 from tpsdesk.errors import TpsError
@@ -429,6 +430,36 @@ class TpsApp(App[None]):
 
     def action_show(self, name: str) -> None:
         self.show_screen(name)
+
+    async def action_quit(self) -> None:
+        """ctrl+q: leave, after asking when a screen in any mode holds unsaved text."""
+        if isinstance(self.screen, ConfirmDiscard):  # ctrl+q again on the question: leave
+            self.exit()
+            return
+        unsaved = self.unsaved_text()
+        if not unsaved:
+            self.exit()
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.exit()
+
+        self.push_screen(ConfirmDiscard(" and ".join(unsaved), "leave tpsdesk"), answered)
+
+    def unsaved_text(self) -> list[str]:
+        """Each screen's unsaved text, in every mode started so far."""
+        found: list[str] = []
+        for mode in self.MODES:
+            try:
+                stack = self.get_screen_stack(mode)
+            except KeyError:  # a mode not started yet holds nothing
+                continue
+            for screen in stack:
+                what = screen.unsaved() if isinstance(screen, DeskScreen) and screen.is_mounted else None
+                if what:
+                    found.append(what)
+        return found
 
     def action_help(self) -> None:
         if not self.signed_in:

@@ -83,6 +83,10 @@ class DeskScreen(FloorAware, Screen[Any]):
         for header in self.query(DeskHeader):
             header.refresh_text()
 
+    def unsaved(self) -> str | None:
+        """What this screen holds that is typed and not saved, named for a person (None: nothing).
+        ctrl+q asks before it is thrown away."""
+        return None
 
     # ------------------------------------------------------------ the session
     @property

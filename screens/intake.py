@@ -6,8 +6,9 @@ supervisor, I2.7 arrears -> the stop-payment builder), the reference
 checklist (I1), what help is needed, then the outcome (I8) for staff who may
 record it. Required fields are checked as you type with the core's
 ``missing_fields``; saving runs in a thread worker (open_contact, then
-record_outcome) and the screen shows what was recorded and that the requester's
-confirmation is queued (I7).
+one ``open_contact`` call that saves the contact with its outcome or nothing) and
+the screen shows what was recorded and that the requester's confirmation is
+queued (I7). Unsaved text asks before ctrl+n or leaving discards it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from textual.widgets import Button, Checkbox, Input, Select, SelectionList, Stat
 
 from screens.base import FormScreen
 from screens.messages import OpenStopPayment
+from screens.widgets.confirm import ConfirmDiscard
 from screens.widgets.field_row import FieldRow
 from screens.widgets.intake_fields import intake_fields
 from screens.widgets.intake_form import LIVE, Draft, IntakeForm, guidance_text, result_text
@@ -69,14 +71,14 @@ class IntakeScreen(FormScreen):
     ]
 
     class Saved(Message):
-        def __init__(self, contact: svc.ContactView, outcome: svc.ContactView | None) -> None:
+        def __init__(self, contact: svc.ContactView) -> None:
             super().__init__()
-            self.contact, self.outcome = contact, outcome
+            self.contact = contact
 
     class Failed(Message):
-        def __init__(self, error: str, field: str | None, guidance: str, contact: svc.ContactView | None) -> None:
+        def __init__(self, error: str, field: str | None, guidance: str) -> None:
             super().__init__()
-            self.error, self.field, self.guidance, self.contact = error, field, guidance, contact
+            self.error, self.field, self.guidance = error, field, guidance
 
     def __init__(self) -> None:
         super().__init__()
@@ -84,8 +86,8 @@ class IntakeScreen(FormScreen):
         self._rows: dict[str, FieldRow] | None = None
         self._attempted = False
         self._saving = False
-        self._contact: svc.ContactView | None = None  # saved contact whose outcome is still to record
         self._done = False
+        self._blank: tuple[Draft, OutcomeDraft | None] | None = None  # the form as it starts
 
     # ------------------------------------------------------------ layout
     def compose_body(self) -> ComposeResult:
@@ -119,6 +121,17 @@ class IntakeScreen(FormScreen):
         self._sync_branches()
         first = "#requester_logon" if not self.form.default_logon else "#reason"
         self.query_one(first).focus()
+        self._blank = self._typed()
+
+    def _typed(self) -> tuple[Draft, OutcomeDraft | None]:
+        """Everything typed or chosen: compared with the blank form to tell unsaved text."""
+        outcome = self.query_one("#outcome", OutcomePicker).draft() if self.may_outcome else None
+        return self.draft(), outcome
+
+    def unsaved(self) -> str | None:
+        if self._done or self._saving or self._blank is None or self._typed() == self._blank:
+            return None
+        return "The contact you are recording"
 
     # ------------------------------------------------------------ reading the form
     def draft(self) -> Draft:
@@ -273,8 +286,6 @@ class IntakeScreen(FormScreen):
             for field, message in self.query_one("#outcome", OutcomePicker).problems().items():
                 problems[field] = message
                 self._row(field).set_error(message)
-        if self._contact is not None:  # the contact is saved already: only the outcome's fields count
-            problems = {k: v for k, v in problems.items() if k not in LIVE}
         if problems:
             field = next(iter(problems))
             self.notify(f"Not saved: {problems[field]}", severity="error", markup=False)
@@ -284,15 +295,27 @@ class IntakeScreen(FormScreen):
             return
         self._saving = True
         self.query_one("#save", Button).disabled = True
-        self._save(draft, outcome, self._contact)
+        self._save(draft, outcome)
 
     def action_build_doc(self) -> None:
         """I2.7: jump to the stop-payment DOC builder, carrying the CRN over."""
         self.post_message(OpenStopPayment(self.query_one("#crn", Input).value.strip()))
 
     def action_new(self) -> None:
+        """ctrl+n: a blank form; asks first when the one shown has unsaved text."""
+        what = self.unsaved()
+        if what is None:
+            self._clear()
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self._clear()
+
+        self.app.push_screen(ConfirmDiscard(what, "start a new contact"), answered)
+
+    def _clear(self) -> None:
         self._done = False
-        self._contact = None
         self._touched.clear()
         self._attempted = False
         # Clearing is not typing: no change events, so no field counts as touched.
@@ -317,6 +340,7 @@ class IntakeScreen(FormScreen):
         self._sync_branches()
         self._revalidate()
         self.query_one("#reason" if self.form.default_logon else "#requester_logon").focus()
+        self._blank = self._typed()
 
     def _show_result(self, text: str) -> None:
         result = self.query_one("#in-result", Static)
@@ -325,17 +349,12 @@ class IntakeScreen(FormScreen):
 
     # ------------------------------------------------------------ worker (never touches widgets)
     @work(thread=True, group="intake-save", exit_on_error=False)
-    def _save(self, draft: Draft, outcome: OutcomeDraft | None, contact: svc.ContactView | None) -> None:
+    def _save(self, draft: Draft, outcome: OutcomeDraft | None) -> None:
         desk, logon = self.session.desk, self.session.logon
         try:
-            if contact is None:
-                contact = svc.open_contact(desk, logon, **draft.contact_kwargs())
-            recorded = None
+            chosen = None
             if outcome is not None and outcome.outcomes:
-                recorded = svc.record_outcome(
-                    desk,
-                    logon,
-                    contact.id,
+                chosen = svc.OutcomeInput(
                     list(outcome.outcomes),
                     category=outcome.category,
                     summary=outcome.summary,
@@ -343,23 +362,23 @@ class IntakeScreen(FormScreen):
                     service_first=outcome.service_first,
                     eped=parse_date("eped", outcome.eped),
                 )
-            self.post_message(self.Saved(contact, recorded))
+            saved = svc.open_contact(desk, logon, **draft.contact_kwargs(), outcome=chosen)
+            self.post_message(self.Saved(saved))
         except svc.Refused as exc:
-            self.post_message(self.Failed(str(exc), None, exc.guidance or str(exc), contact))
+            self.post_message(self.Failed(str(exc), None, exc.guidance or str(exc)))
         except ValidationError as exc:
-            self.post_message(self.Failed(exc.message, exc.field, "", contact))
+            self.post_message(self.Failed(exc.message, exc.field, ""))
         except TpsError as exc:
-            self.post_message(self.Failed(str(exc), None, "", contact))
+            self.post_message(self.Failed(str(exc), None, ""))
         except Exception as exc:  # one clear message, never a traceback on screen
-            self.post_message(self.Failed(f"not saved ({type(exc).__name__}: {exc})", None, "", contact))
+            self.post_message(self.Failed(f"not saved ({type(exc).__name__}: {exc})", None, ""))
 
     # ------------------------------------------------------------ worker results
     def on_intake_screen_saved(self, message: Saved) -> None:
         self._saving = False
         self._done = True
-        self._contact = None
         self.query_one("#save", Button).disabled = False
-        final = message.outcome or message.contact
+        final = message.contact
         self._show_result(result_text(self.form, final))
         self.notify(f"Contact #{final.id} recorded.", markup=False)
         if self.form.is_stop_payment(final.reason):
@@ -371,13 +390,13 @@ class IntakeScreen(FormScreen):
 
     def on_intake_screen_failed(self, message: Failed) -> None:
         self._saving = False
-        self._contact = message.contact
         self.query_one("#save", Button).disabled = False
-        text = message.guidance or (f"{message.field}: {message.error}" if message.field else message.error)
-        if message.field:
-            row = self._find_row(message.field)
-            if row is not None:
-                row.set_error(message.error)
-        lead = f"Contact #{message.contact.id} is saved; the outcome is not. " if message.contact else "Not saved. "
+        row = self._find_row(message.field) if message.field else None
+        if row is not None:
+            row.set_error(message.error)
+        # The message names its field by the label the person sees, never the service's key.
+        named = f"{row.label if row is not None else message.field}: {message.error}" if message.field else ""
+        text = message.guidance or named or message.error
+        lead = "Not saved. "
         self._show_result(lead + text)
         self.notify(lead + text, severity="warning" if message.guidance else "error", markup=False)

@@ -284,3 +284,22 @@ def test_cli_i1_none_entry_only_for_reasons_5_to_7(cli, desk) -> None:
                "--help-text", "unhappy", "--requester", "so1"), 2, "--ref", "not a reference question")  # fmt: skip
     assert counts(desk) == before
     assert "--ref none" in ok(cli("so1", "contact", "guide", "--channel", "smart-centre"))
+
+
+def test_cli_contact_add_with_outcome_is_one_step_and_a_refusal_writes_nothing_i8(cli, desk) -> None:
+    base = ["contact", "add", "--reason", "coding-error", "--help-text", "Error 0412 when coding income",
+            "--ref", "ask kristy", "--confirmed-no-answer", "--requester", "so1", "--crn", "123456789A"]  # fmt: skip
+    before = counts(desk)
+    failed(cli("tps1", *base, "--outcome", "referred-ict", "--nnu", "NNU 1", "--service-first", "SF 1!"), 2,
+           "--service-first")  # fmt: skip
+    assert counts(desk) == before
+    failed(cli("tps1", *base, "--category", "system"), 2, "--outcome")
+    assert counts(desk) == before
+    done = json.loads(ok(cli("tps1", *base, "--outcome", "escalated", "--category", "system", "--json")))
+    assert done["status"] == "complete" and done["escalation_id"] and done["outbox_id"]
+    after = counts(desk)
+    assert (after["Contact"], after["Escalation"], after["Outbox"]) == (
+        before["Contact"] + 1,
+        before["Escalation"] + 1,
+        before["Outbox"] + 1,
+    )

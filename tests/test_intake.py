@@ -728,3 +728,37 @@ def test_e2_a_service_centre_decision_is_redirected_even_with_a_review_request(d
             crn=CRN, references=NONE_REF,
         )  # fmt: skip
     assert err.value.guidance == policy.decision.redirect_text
+
+
+# ---------------------------------------------------------------- one transaction per act
+def test_i8_contact_with_its_outcome_in_one_call_writes_everything_together(desk, floor) -> None:
+    """The intake's save: the contact, its escalation, the I7 confirmation and both events at once."""
+    before = counts(desk)
+    chosen = intake.OutcomeInput(["escalated"], category="system", summary="Rate wrong after the update")
+    view = ask(desk, "tps1", requester_logon="so1", crn=CRN, outcome=chosen)
+    after = counts(desk)
+    assert view.status == "complete" and view.escalation_id is not None and view.outbox_id is not None
+    assert (after["Contact"], after["Escalation"], after["Outbox"]) == (
+        before["Contact"] + 1,
+        before["Escalation"] + 1,
+        before["Outbox"] + 1,
+    )
+    kinds = events(desk, view.id)
+    assert kinds[0] == "contact-opened" and kinds[-1] == "contact-outcome"
+
+
+def test_i8_a_refused_outcome_leaves_no_half_saved_contact(desk, floor) -> None:
+    """A bad Service First number (E5b) refuses the outcome, and with it the contact: nothing is written."""
+    before = counts(desk)
+    chosen = intake.OutcomeInput(["referred-ict"], nnu_ref="NNU 2026/114", service_first="SF 1!")
+    with pytest.raises(ValidationError) as refused:
+        ask(desk, "tps1", requester_logon="so1", crn=CRN, outcome=chosen)
+    assert refused.value.field == "service_first"
+    assert counts(desk) == before
+
+
+def test_r6_an_so_saving_a_contact_with_an_outcome_is_refused_before_anything_is_written(desk, floor) -> None:
+    before = counts(desk)
+    with pytest.raises(PermissionDenied):
+        ask(desk, "so1", outcome=intake.OutcomeInput(["resolved"]))
+    assert counts(desk) == before

@@ -8,13 +8,15 @@ from sqlmodel import SQLModel
 
 import tpsdesk.models  # noqa: F401
 from tpsdesk.store import Store
+from tpsdesk.textsearch import include_name
 
 
 def test_migrations_match_models(tmp_path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'm.db'}")
     store.upgrade()
     with store.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": include_name})
+        diff = compare_metadata(context, SQLModel.metadata)
     assert diff == [], f"models and migrations differ; write a migration: {diff}"
     assert not store.needs_upgrade()
 

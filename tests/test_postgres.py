@@ -155,3 +155,24 @@ def test_pg_demo_generator(pg_desk: Desk) -> None:
     assert again.escalations == 30
     with pg_desk.store.read() as session:
         assert session.exec(select(func.count()).select_from(Escalation)).one() == 30
+
+
+def test_pg_text_search_uses_the_trigram_index_and_finds_substrings(pg_desk: Desk) -> None:
+    """PostgreSQL: the summary search is a pg_trgm index lookup, and finds the same rows as the rule
+    it serves (the summary contains the text, any case)."""
+    from tpsdesk import textsearch
+
+    demo.generate(pg_desk, who=OWNER, size=400, seed=4)
+    visible = escalations.list_page(pg_desk, "sp1", escalations.Filters(status="all"), limit=1000)
+    summaries = {v.id: v.summary for v in visible}
+    word = sorted({w for s in summaries.values() for w in s.split() if len(w) >= 6})[0][1:5]
+    expected = {i for i, s in summaries.items() if word.lower() in s.lower()}
+    found = escalations.list_page(pg_desk, "sp1", escalations.Filters(status="all", text=word.upper()), limit=1000)
+    assert {v.id for v in found} == expected and expected
+    with pg_desk.store.read() as session:
+        session.exec(text("SET LOCAL enable_seqscan = off"))  # type: ignore[call-overload]
+        condition = textsearch.matching("postgresql", word)
+        stmt = select(Escalation.id).where(condition)
+        compiled = stmt.compile(dialect=pg_desk.store.engine.dialect, compile_kwargs={"literal_binds": True})
+        plan = "\n".join(r[0] for r in session.exec(text(f"EXPLAIN {compiled}")).all())  # type: ignore[call-overload]
+    assert textsearch.PG_INDEX in plan, plan

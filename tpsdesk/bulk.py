@@ -1,6 +1,6 @@
 """Bulk loading (the demo floor): Core ``insert()`` executemany for any database, and
-for large SQLite loads one all-or-nothing transaction with the indexes rebuilt once
-and the foreign keys checked once at the end.
+for large SQLite loads one all-or-nothing transaction with the indexes rebuilt once,
+the foreign keys checked once and the text search index rebuilt once at the end.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table
 
+from tpsdesk import textsearch
 from tpsdesk.store import WRITE_OPTION, Store
 
 # (table name, rows as dicts) in parent-first order
@@ -70,6 +71,11 @@ class FastInsert:
                     memo.clear()
 
 
+def _has_table(conn: Connection, name: str) -> bool:
+    found = conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).first()
+    return found is not None
+
+
 @contextmanager
 def sqlite_bulk(store: Store, tables: list[str], cache_kib: int) -> Iterator[Connection]:
     """A large load on SQLite: one write transaction (all or nothing); the indexes of ``tables``
@@ -87,11 +93,20 @@ def sqlite_bulk(store: Store, tables: list[str], cache_kib: int) -> Iterator[Con
                 indexes = conn.exec_driver_sql(
                     f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ({names})"
                 ).all()
+                triggers = conn.exec_driver_sql(
+                    f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({names})"
+                ).all()
                 for name, _sql in indexes:
                     conn.exec_driver_sql(f'DROP INDEX "{name}"')
+                for name, _sql in triggers:  # the search index is rebuilt once instead (below)
+                    conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
                 yield conn
                 for _name, sql in indexes:
                     conn.exec_driver_sql(sql)
+                for _name, sql in triggers:
+                    conn.exec_driver_sql(sql)
+                if "escalation" in tables and _has_table(conn, textsearch.FTS_TABLE):
+                    conn.exec_driver_sql(textsearch.SQLITE_REBUILD)
                 for table in tables:
                     bad = conn.exec_driver_sql(f"PRAGMA foreign_key_check({table})").first()
                     if bad is not None:  # a generator bug: undo everything

@@ -139,6 +139,8 @@ class Escalation(SQLModel, table=True):
         Index("ix_escalation_raiser_queue", "raised_by_id", "closed", "rank", "sort_at", "id"),
         Index("ix_escalation_site_open_next", "site_id", "closed", "next_action_at"),
         Index("ix_escalation_site_raised", "site_id", "raised_at"),
+        # 0005: a category filter in one Centre is an index range in queue order.
+        Index("ix_escalation_centre_category_queue", "centre_id", "category", "rank", "sort_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -332,8 +332,9 @@ async def test_service_error_shows_beside_field_and_keeps_typed_text(desk, make_
         assert screen.query_one("#help_required", TextArea).text == HELP
 
 
-async def test_outcome_failure_after_contact_saved_retries_outcome_only(desk, make_app) -> None:
-    """The contact is kept when its outcome is refused; fixing it records the outcome on the same contact."""
+async def test_i8_refused_outcome_saves_nothing_and_the_fix_saves_both_once(desk, make_app) -> None:
+    """One transaction per act: a refused outcome leaves no half-saved contact; fixing the
+    field and saving again records one contact, complete, with its escalation (I8, E5b)."""
     app = make_app("tps1")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_intake(app, pilot)
@@ -345,9 +346,10 @@ async def test_outcome_failure_after_contact_saved_retries_outcome_only(desk, ma
         screen.query_one("#service_first", Input).value = "SF 1!"  # not a Service First number
         await pilot.press("ctrl+s")
         await settle(pilot)
-        [row] = contacts(desk)
-        assert row.status == "open" and "Service First" in error_of(screen, "service_first")
-        assert f"Contact #{row.id} is saved; the outcome is not" in text_of(screen, "in-result")
+        assert contacts(desk) == []
+        assert "Service First" in error_of(screen, "service_first")
+        assert text_of(screen, "in-result").startswith("Not saved.")
+        assert "is saved" not in text_of(screen, "in-result")
         screen.query_one("#service_first", Input).value = "SF-778899"
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -496,3 +498,63 @@ async def test_i1_keyboard_only_none_entry_for_incorrect_arrears(desk, make_app)
         [row] = contacts(desk)
         assert json.loads(row.references) == ["none"] and row.requester_logon == "so1"
         assert isinstance(app.screen, StopPaymentScreen)
+
+
+async def test_ctrl_n_on_unsaved_text_asks_and_keep_leaves_the_form_as_typed(desk, make_app) -> None:
+    from screens.widgets.confirm import ConfirmDiscard
+
+    app = make_app("so1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_intake(app, pilot)
+        await pilot.press("ctrl+n")  # a blank form: nothing to lose, nothing asked
+        await settle(pilot)
+        assert app.screen is screen
+        await fill_technical(screen, pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDiscard)
+        await pilot.press("escape")  # keep editing
+        await settle(pilot)
+        assert app.screen is screen and screen.query_one("#help_required", TextArea).text == HELP
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        await pilot.press("y")  # discard
+        await settle(pilot)
+        assert app.screen is screen and screen.query_one("#help_required", TextArea).text == ""
+        assert contacts(desk) == []
+
+
+async def test_ctrl_q_with_an_unsaved_intake_in_another_mode_asks_before_leaving(desk, make_app) -> None:
+    from screens.widgets.confirm import ConfirmDiscard
+
+    app = make_app("so1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_intake(app, pilot)
+        await fill_technical(screen, pilot)
+        app.show_screen("queue")
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmDiscard) and app.is_running
+        assert "contact you are recording" in str(app.screen.query_one("#confirm-text", Static).render())
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.is_running and not isinstance(app.screen, ConfirmDiscard)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.return_code is not None or not app.is_running
+
+
+async def test_ctrl_q_after_saving_leaves_without_asking(desk, make_app) -> None:
+    app = make_app("so1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_intake(app, pilot)
+        await fill_technical(screen, pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert len(contacts(desk)) == 1
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert not app.is_running or app.return_code is not None

@@ -127,25 +127,51 @@ def contact() -> None:
 @click.option("--decision-by", metavar="KEY", help="Who made the unfavourable decision (I5).")
 @click.option("--review-requested", is_flag=True, help="The customer asks for a review of the decision (I5, E2).")
 @click.option("--supervisor-reason", metavar="complaint|technical", help="Why a supervisor is asked for (I6).")
+@click.option(
+    "--outcome",
+    "outcomes",
+    metavar="KEY",
+    multiple=True,
+    help="Record the outcome in the same step (I8; repeat): the contact is saved with it or not at all.",
+)
+@click.option("--category", metavar="C", help="Escalation category, with --outcome escalated.")
+@click.option("--summary", default="", help="Escalation summary, with --outcome (default: the help required).")
+@click.option("--nnu", "nnu_ref", default="", help="NNU instruction covering a direct ICT referral (E5b).")
+@click.option("--service-first", default="", help="Service First number of a direct ICT referral (E5b).")
+@click.option("--eped", metavar="YYYY-MM-DD", help="The customer's EPED (E10), with --outcome.")
 @JSON
 @click.pass_obj
 def add(obj: Context, reason: str, help_text: str, refs: tuple[str, ...], ref_other: str, confirmed_no_answer: bool,
         requester: str | None, requester_name: str | None, requester_kind: str, crn: str, decision_by: str | None,
-        review_requested: bool, supervisor_reason: str | None, as_json: bool) -> None:  # fmt: skip
-    """Record a request for TPS help. A reason TPS does not take (I3) records nothing."""
+        review_requested: bool, supervisor_reason: str | None, outcomes: tuple[str, ...], category: str | None,
+        summary: str, nnu_ref: str, service_first: str, eped: str | None, as_json: bool) -> None:  # fmt: skip
+    """Record a request for TPS help, and with --outcome its outcome in the same step.
+    A reason TPS does not take (I3) records nothing."""
     from tpsdesk.services import intake
+    from tpsdesk.services.setup import parse_date
 
     desk = obj.desk()
+    extras = {"--category": category, "--summary": summary, "--nnu": nnu_ref, "--service-first": service_first,
+              "--eped": eped}  # fmt: skip
+    given = [name for name, value in extras.items() if value]
+    if given and not outcomes:
+        raise click.UsageError(f"{', '.join(given)} belong to an outcome: add --outcome KEY (I8)")
     try:
+        chosen = None
+        if outcomes:
+            chosen = intake.OutcomeInput(
+                list(outcomes), category, summary, nnu_ref, service_first, parse_date("eped", eped) if eped else None
+            )
         view = intake.open_contact(
             desk, obj.user, reason=reason, help_required=help_text, references=list(refs), reference_other=ref_other,
             confirmed_no_answer=confirmed_no_answer, requester_kind=requester_kind, requester_logon=requester,
             requester_name=requester_name, crn=crn, decision_by=decision_by, review_requested=review_requested,
-            supervisor_reason=supervisor_reason,
+            supervisor_reason=supervisor_reason, outcome=chosen,
         )  # fmt: skip
     except ValidationError as exc:
         raise as_option(exc) from None
-    text = f"contact {view.id} recorded\n" + contact_text(view, desk.policy)
+    done = "recorded and complete" if view.status == "complete" else "recorded"
+    text = f"contact {view.id} {done}\n" + contact_text(view, desk.policy)
     if view.supervisor_reason:
         text += "\n\n" + desk.policy.supervisor.text_for(view.supervisor_reason)
     emit(view.to_json(), as_json, text)

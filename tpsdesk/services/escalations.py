@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
+from tpsdesk import textsearch
 from tpsdesk.businesstime import zone
 from tpsdesk.domain import access, lifecycle
 from tpsdesk.domain.facts import Actor
@@ -100,10 +101,16 @@ def _visible(stmt: Any, desk: Desk, actor: Actor) -> Any:
     return stmt.where(or_(col(Escalation.raised_by_id) == sc.actor_id, col(Escalation.owner_id) == sc.actor_id))
 
 
-def _filtered(stmt: Any, desk: Desk, actor: Actor, f: Filters, now: datetime) -> Any:
+def _filtered(stmt: Any, desk: Desk, actor: Actor, f: Filters, now: datetime, *, in_order: bool = True) -> Any:
+    """The filters as SQL. ``in_order`` (rows read in queue order): open items are also
+    bounded by rank, so a backward read (End) starts at the last open row instead of
+    walking back through the closed ones; a count leaves it out, so it stays a covering
+    range of the open-items index."""
     stmt = _visible(stmt, desk, actor)
     if f.status == OPEN_FILTER:
         stmt = stmt.where(Escalation.closed == False)  # noqa: E712
+        if in_order:
+            stmt = stmt.where(Escalation.rank < RANK_CLOSED)  # the same rows: closed items rank last (Q1)
     elif f.status == Status.AWAITING_FOLLOW_UP:
         stmt = stmt.where(
             col(Escalation.status).in_(REFERRED_STATUSES),
@@ -131,19 +138,8 @@ def _filtered(stmt: Any, desk: Desk, actor: Actor, f: Filters, now: datetime) ->
     if f.site:
         stmt = stmt.where(Site.code == f.site)
     if f.text:
-        stmt = _text_filter(stmt, f.text)
+        stmt = stmt.where(textsearch.matching(desk.store.dialect, f.text))
     return stmt
-
-
-def _text_filter(stmt: Any, raw: str) -> Any:
-    text = clean(raw, multiline=False).strip()
-    compact = "".join(ch for ch in text if ch not in " .-")  # a CRN as typed (X2 forms)
-    conds = [func.lower(Escalation.summary).contains(text.lower(), autoescape=True)]
-    if compact and compact[:9].isdigit():
-        conds.append(col(Escalation.crn).startswith(compact.upper(), autoescape=True))
-    if text.isascii() and text.isdigit() and len(text) < 10:  # "²" is a digit int() refuses
-        conds.append(col(Escalation.id) == int(text))
-    return stmt.where(or_(*conds))
 
 
 @typed_input(raw=("after",))  # a queue key, not typed: it may hold schedule.FAR_FUTURE
@@ -192,7 +188,7 @@ def count(desk: Desk, logon: str, filters: Filters | None = None) -> int:
             base = base.join(Site, col(Site.id) == Escalation.site_id).outerjoin(
                 Owner, col(Owner.id) == Escalation.owner_id
             )
-        return int(session.exec(_filtered(base, desk, actor, f, desk.now())).one())
+        return int(session.exec(_filtered(base, desk, actor, f, desk.now(), in_order=False)).one())
 
 
 @typed_input()
@@ -206,9 +202,6 @@ def key_at(desk: Desk, logon: str, filters: Filters | None, index: int) -> tuple
             Owner, col(Owner.id) == Escalation.owner_id
         )
         stmt = _filtered(base, desk, actor, f, desk.now())
-        if f.status == OPEN_FILTER:
-            # Open items are exactly the ranks below RANK_CLOSED: the queue index alone answers.
-            stmt = stmt.where(Escalation.rank < RANK_CLOSED)
         stmt = stmt.order_by(Escalation.rank, Escalation.sort_at, Escalation.id).offset(max(0, index)).limit(1)
         row = session.exec(stmt).first()
         return None if row is None else (row[0], row[1], row[2])

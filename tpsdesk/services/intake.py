@@ -53,6 +53,7 @@ __all__ = [
     "OTHER",
     "ContactView",
     "IntakeGuide",
+    "OutcomeInput",
     "ReasonOption",
     "Refused",
     "RefusedOption",
@@ -173,6 +174,19 @@ def _view(
 
 
 # ---------------------------------------------------------------- recording
+@dataclass(frozen=True)
+class OutcomeInput:
+    """What a person chose for a contact's outcome (I8), as the form or the CLI took it."""
+
+    outcomes: list[str]
+    category: str | None = None
+    summary: str = ""
+    nnu_ref: str = ""
+    service_first: str = ""
+    eped: date | None = None
+    crn: str | None = None
+
+
 def _records_for_others(desk: Desk, actor: Actor) -> bool:
     """R1, R6: those who record outcomes record contacts for others; an SO only their own."""
     return allowed(desk.policy, actor, "outcome") is None
@@ -198,7 +212,7 @@ def _requester(
     return staff, name, staff.logon if staff else logon
 
 
-@typed_input(lines={"help_required": "the help text"})
+@typed_input(lines={"help_required": "the help text", "summary": "the summary"})
 @transaction
 def open_contact(
     desk: Desk,
@@ -216,50 +230,66 @@ def open_contact(
     decision_by: str | None = None,
     review_requested: bool = False,
     supervisor_reason: str | None = None,
+    outcome: OutcomeInput | None = None,
 ) -> ContactView:
-    """Record a request for TPS help (I1 to I6). A refused reason raises ``Refused`` and records nothing."""
+    """Record a request for TPS help (I1 to I6) and, given ``outcome``, its outcome too (I8).
+
+    One transaction: a contact is saved with its outcome, escalation and confirmation
+    (I7), or nothing is saved. A refused reason raises ``Refused`` and records nothing."""
     draft = dict(locals())
-    del draft["desk"], draft["logon"]
+    del draft["desk"], draft["logon"], draft["outcome"]
     with desk.store.write() as session:
         actor = actor_for(session, logon)
         require(desk.policy, actor, "contact")
-        # I4, R1: an SO recording their own request is the requester; nobody else is.
-        draft["requester_logon"] = requester_logon_for(requester_logon, actor.logon, _records_for_others(desk, actor))
-        v = validated(desk.policy, actor.channel, draft)
-        staff, name, req_logon = _requester(session, actor, desk, intake_guide(desk.policy, actor.channel), v)
-        now = desk.now()
-        branch = {k: v[k] for k in ("decision_by", "review_requested", "supervisor_reason") if v[k]}
-        contact = Contact(
-            centre_id=actor.centre_id,
-            site_id=actor.site_id,
-            channel=actor.channel,
-            requester_kind=v["requester_kind"],
-            requester_id=staff.id if staff else None,
-            requester_name=name,
-            requester_logon=req_logon,
-            recorded_by_id=actor.id,
-            reason=v["reason"],
-            references=json.dumps(v["references"]),
-            reference_other=v["reference_other"],
-            confirmed_no_answer=v["confirmed_no_answer"],
-            help_required=v["help_required"],
-            crn=v["crn"],
-            branch_detail=json.dumps(branch, sort_keys=True) if branch else "",
-            opened_at=now,
-        )
-        session.add(contact)
-        session.flush()
-        record_event(
-            session,
-            now,
-            actor.id,
-            "contact-opened",
-            contact_id=contact.id,
-            reason=v["reason"],
-            requester=req_logon,
-            **branch,
-        )
+        if outcome is not None:
+            require(desk.policy, actor, "outcome")  # R6: checked before anything is written
+        contact = _new_contact(desk, session, actor, draft)
+        if outcome is not None:
+            _complete(desk, session, actor, contact, outcome)
         return contact_view(session, desk.policy, contact)
+
+
+def _new_contact(desk: Desk, session: Session, actor: Actor, draft: dict[str, Any]) -> Contact:
+    """The contact row and its D3 event, inside the caller's transaction."""
+    # I4, R1: an SO recording their own request is the requester; nobody else is.
+    draft["requester_logon"] = requester_logon_for(
+        draft["requester_logon"], actor.logon, _records_for_others(desk, actor)
+    )
+    v = validated(desk.policy, actor.channel, draft)
+    staff, name, req_logon = _requester(session, actor, desk, intake_guide(desk.policy, actor.channel), v)
+    now = desk.now()
+    branch = {k: v[k] for k in ("decision_by", "review_requested", "supervisor_reason") if v[k]}
+    contact = Contact(
+        centre_id=actor.centre_id,
+        site_id=actor.site_id,
+        channel=actor.channel,
+        requester_kind=v["requester_kind"],
+        requester_id=staff.id if staff else None,
+        requester_name=name,
+        requester_logon=req_logon,
+        recorded_by_id=actor.id,
+        reason=v["reason"],
+        references=json.dumps(v["references"]),
+        reference_other=v["reference_other"],
+        confirmed_no_answer=v["confirmed_no_answer"],
+        help_required=v["help_required"],
+        crn=v["crn"],
+        branch_detail=json.dumps(branch, sort_keys=True) if branch else "",
+        opened_at=now,
+    )
+    session.add(contact)
+    session.flush()
+    record_event(
+        session,
+        now,
+        actor.id,
+        "contact-opened",
+        contact_id=contact.id,
+        reason=v["reason"],
+        requester=req_logon,
+        **branch,
+    )
+    return contact
 
 
 def load_contact(session: Session, contact_id: int, expected_version: int | None = None) -> Contact:
@@ -376,7 +406,8 @@ def record_outcome(
     expected_version: int | None = None,
     crn: str | None = None,
 ) -> ContactView:
-    """I8: the outcome(s), any escalation, and the I7 confirmation in the outbox, in one transaction."""
+    """I8: the outcome(s) of a saved contact, any escalation, and the I7 confirmation in the
+    outbox, in one transaction. ``expected_version`` refuses a contact changed meanwhile."""
     with desk.store.write() as session:
         actor = actor_for(session, logon)
         require(desk.policy, actor, "outcome")
@@ -385,30 +416,36 @@ def record_outcome(
             raise PermissionDenied(f"refused: contact {contact_id} belongs to another Centre")
         if contact.status == "complete":
             raise ValidationError("status", f"contact {contact_id} already has its outcome recorded")
-        now = desk.now()
-        outs = apply_outcome(
-            desk, session, actor, contact, outcomes, category=category, summary=summary, nnu_ref=nnu_ref,
-            service_first=service_first, eped=eped, crn=crn, now=now,
-        )  # fmt: skip
-        contact.outcomes = json.dumps(outs)
-        contact.outcome_at = now
-        contact.tps_id = actor.id
-        contact.status = "complete"
-        flush_contact(session, contact)
-        subject, body = completion_message(desk, contact, outs, contact.escalation_id)
-        recipient = confirmation_recipient(session, contact)
-        kind = desk.policy.intake.completion_kind
-        session.add(
-            Outbox(created_at=now, kind=kind, recipient=recipient, subject=subject, body=body, contact_id=contact.id)
-        )
-        session.flush()
-        record_event(
-            session,
-            now,
-            actor.id,
-            "contact-outcome",
-            contact_id=contact.id,
-            outcomes=outs,
-            escalation_id=contact.escalation_id,
-        )
+        chosen = OutcomeInput(outcomes, category, summary, nnu_ref, service_first, eped, crn)
+        _complete(desk, session, actor, contact, chosen)
         return contact_view(session, desk.policy, contact)
+
+
+def _complete(desk: Desk, session: Session, actor: Actor, contact: Contact, chosen: OutcomeInput) -> None:
+    """I8 and I7 on an open contact, inside the caller's transaction."""
+    now = desk.now()
+    outs = apply_outcome(
+        desk, session, actor, contact, chosen.outcomes, category=chosen.category, summary=chosen.summary,
+        nnu_ref=chosen.nnu_ref, service_first=chosen.service_first, eped=chosen.eped, crn=chosen.crn, now=now,
+    )  # fmt: skip
+    contact.outcomes = json.dumps(outs)
+    contact.outcome_at = now
+    contact.tps_id = actor.id
+    contact.status = "complete"
+    flush_contact(session, contact)
+    subject, body = completion_message(desk, contact, outs, contact.escalation_id)
+    recipient = confirmation_recipient(session, contact)
+    kind = desk.policy.intake.completion_kind
+    session.add(
+        Outbox(created_at=now, kind=kind, recipient=recipient, subject=subject, body=body, contact_id=contact.id)
+    )
+    session.flush()
+    record_event(
+        session,
+        now,
+        actor.id,
+        "contact-outcome",
+        contact_id=contact.id,
+        outcomes=outs,
+        escalation_id=contact.escalation_id,
+    )
