@@ -266,8 +266,10 @@ class StopPaymentScreen(FormScreen):
             back.focus()
             return
         self._back_to = focused.id if focused is not None and focused.id else None
-        preview.focus()
-        preview.scroll_visible(animate=False, top=True)
+        # The preview's top at the top of the view, at once: one place whatever was scrolled
+        # before (the focus's own minimal scroll then has nothing left to do).
+        preview.scroll_visible(top=True, animate=False, immediate=True)
+        preview.focus(scroll_visible=False)
 
     def action_new(self) -> None:
         self._saved = None
