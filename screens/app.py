@@ -64,7 +64,7 @@ class ScreenSpec:
     key: str
 
 
-# name -> screen; F-key order follows the issue (F1 help ... F6 dashboard).
+# name -> screen; F-key order follows the issue (F1 help ... F6 dashboard; F8 open contacts, issue 9).
 SCREENS: dict[str, ScreenSpec] = {
     "help": ScreenSpec("screens.help", "HelpScreen", "Help: keys of this screen", "f1"),
     "intake": ScreenSpec("screens.intake", "IntakeScreen", "Intake checklist", "f2"),
@@ -72,6 +72,7 @@ SCREENS: dict[str, ScreenSpec] = {
     "stop_payment": ScreenSpec("screens.stop_payment", "StopPaymentScreen", "Stop-payment DOC builder", "f4"),
     "calendar": ScreenSpec("screens.calendar", "CalendarScreen", "Follow-up calendar", "f5"),
     "dashboard": ScreenSpec("screens.dashboard", "DashboardScreen", "Team Leader dashboard", "f6"),
+    "contacts": ScreenSpec("screens.contacts", "ContactsScreen", "Open contacts", "f8"),
 }
 
 # R1-R4: the screen a role starts on.
@@ -185,6 +186,15 @@ class TpsApp(App[None]):
             tooltip="Team Leader dashboard",
         ),
         Binding("f7", "overdue", "Overdue", priority=True, id="app.overdue", tooltip="Quick overdue lookup"),
+        Binding(
+            "f8",
+            "show('contacts')",
+            "Contacts",
+            show=False,
+            priority=True,
+            id="app.contacts",
+            tooltip="Open contacts: record an outcome (I8)",
+        ),
         Binding(
             "o",
             "overdue_key",

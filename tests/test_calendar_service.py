@@ -214,3 +214,32 @@ def test_e3_review_14_days_after_referral_is_a_review_entry(desk, floor) -> None
     assert cal_svc.month_counts(desk, floor.sp, 2026, 9) == {}
     [item] = cal_svc.day_agenda(desk, floor.sp, date(2026, 10, 9))
     assert (item.what, item.rule, item.local.hour) == ("review", "E3", 10)
+
+
+def test_c9_month_grid_counted_by_the_database_equals_the_agenda_entries(desk) -> None:
+    """The grid's counts (one grouped query per kind of entry) are exactly what the day agendas
+    hold, for every role and site's viewer across months on either side of a DST change."""
+    from conftest import OWNER
+    from sqlmodel import select
+
+    from tpsdesk import demo
+    from tpsdesk.models import Site, Staff
+
+    demo.generate(desk, who=OWNER, size=400, seed=11)
+    with desk.store.read() as session:
+        staff = session.exec(select(Staff.logon, Staff.role, Site.code).join(Site, Site.id == Staff.site_id)).all()
+    viewers = {(role, site): logon for logon, role, site in sorted(staff)}
+    assert len(viewers) >= 6
+    with desk.store.write() as session:  # a follow-up that falls on the deadline itself is one entry
+        open_items = session.exec(select(Escalation).where(Escalation.closed == False, Escalation.due_at != None))  # noqa: E711, E712
+        for esc in list(open_items)[:25]:
+            esc.next_follow_up_at = esc.due_at
+    checked = 0
+    for logon in viewers.values():
+        for year, month_no in ((2026, 8), (2026, 9), (2026, 10), (2026, 11), (2026, 12)):
+            objects = cal_svc.month(desk, logon, year, month_no)
+            grid = cal_svc.month_grid(desk, logon, year, month_no)
+            assert grid.days == objects.days, (logon, year, month_no)
+            assert grid.holidays == objects.holidays and grid.today == objects.today and not grid.items
+            checked += sum(c.total + c.eped for c in grid.days.values())
+    assert checked > 500  # the floor has entries of every kind to compare

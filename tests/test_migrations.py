@@ -33,3 +33,16 @@ def test_downgrade_then_upgrade_round_trips(tmp_path) -> None:
     assert store.current_revision() == "0001"
     store.upgrade()
     assert store.current_revision() == store.head_revision()
+
+
+def test_head_constant_is_alembics_head(tmp_path) -> None:
+    """``migrations.HEAD`` (read by every command instead of loading alembic) is the newest migration."""
+    from alembic.script import ScriptDirectory
+
+    from tpsdesk.migrations import HEAD
+
+    store = Store(f"sqlite:///{tmp_path / 'm.db'}")
+    assert ScriptDirectory.from_config(store.alembic_config()).get_current_head() == HEAD
+    assert store.current_revision() is None
+    store.upgrade()
+    assert store.current_revision() == HEAD and not store.needs_upgrade()

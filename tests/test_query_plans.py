@@ -27,6 +27,7 @@ from tpsdesk.services.desk import Desk
 from tpsdesk.store import Store
 
 SCAN = re.compile(r"\bSCAN (escalation|event)\b(?!_fts)")
+WHOLE_CENTRE = re.compile(r"SEARCH escalation USING (COVERING )?INDEX \w+ \(centre_id=\?\)$", re.MULTILINE)
 END_KEY = (10**6, FAR_FUTURE, 2**62)  # after every row: the queue's End key
 
 
@@ -106,12 +107,19 @@ def test_q_every_queue_filter_is_an_index_range_first_page_end_and_count(floor_d
     if not _known(floor_desk, logon):
         pytest.skip(f"the demo floor has no {logon}")
     f = FILTERS[name]
-    no_scan(floor_desk, lambda: esc.list_page(floor_desk, logon, f, limit=60))
+    first = no_scan(floor_desk, lambda: esc.list_page(floor_desk, logon, f, limit=60))
     end = no_scan(floor_desk, lambda: esc.page_before(floor_desk, logon, f, END_KEY, limit=60))
-    no_scan(floor_desk, lambda: esc.count(floor_desk, logon, f))
-    if name in ("open", "category", "unclaimed", "site") and logon == "sp1":
-        # End starts at the last open row: bounded below the closed rank, not a walk back through closed items.
-        assert any("rank<?" in p for p in end), end
+    counted = no_scan(floor_desk, lambda: esc.count(floor_desk, logon, f))
+    if name != "all":
+        # A filter is a range of its own index: never the whole Centre's rows tested one by one.
+        # Awaiting follow-up spans several statuses: on this small floor the planner walks the
+        # queue for its page (at a million it takes the status index), but never for its count.
+        read = (*first, *end, *counted) if name != "awaiting-follow-up" else counted
+        for plan in read:
+            assert not WHOLE_CENTRE.search(plan), f"{name} reads every row of the Centre:\n{plan}"
+    if name in ("open", "category", "unclaimed", "site", "overdue") and logon == "sp1":
+        # End starts at the last open row: the open ranks only, not a walk back through closed items.
+        assert any("rank=?" in p for p in end), end
 
 
 def test_q_category_count_is_a_range_of_the_centre_category_index(floor_desk) -> None:

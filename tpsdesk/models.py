@@ -141,18 +141,35 @@ class Escalation(SQLModel, table=True):
         Index("ix_escalation_site_raised", "site_id", "raised_at"),
         # 0005: a category filter in one Centre is an index range in queue order.
         Index("ix_escalation_centre_category_queue", "centre_id", "category", "rank", "sort_at", "id"),
+        # 0006: status, owner and site filters in queue order; the calendar's day counts covered.
+        Index("ix_escalation_centre_status_queue", "centre_id", "status", "rank", "sort_at", "id", "next_follow_up_at"),
+        Index("ix_escalation_centre_owner_queue", "centre_id", "owner_id", "rank", "sort_at", "id"),
+        Index("ix_escalation_site_queue", "site_id", "centre_id", "rank", "sort_at", "id"),
+        Index("ix_escalation_centre_open_due", "centre_id", "closed", "due_at", "rank"),
+        Index("ix_escalation_centre_open_follow_up", "centre_id", "closed", "next_follow_up_at", "due_at", "rank"),
+        Index(
+            "ix_escalation_centre_open_progress",
+            "centre_id",
+            "closed",
+            "next_action_kind",
+            "next_action_at",
+            "due_at",
+            "next_follow_up_at",
+            "rank",
+        ),
+        Index("ix_escalation_centre_open_eped", "centre_id", "closed", "eped", "category"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     category: str = Field(max_length=12, index=True)
     centre_id: int = Field(foreign_key="centre.id")
-    site_id: int = Field(foreign_key="site.id", index=True)
+    site_id: int = Field(foreign_key="site.id")
     crn: str = Field(default="", max_length=10, index=True)
     summary: str = ""
     raised_by_id: int = Field(foreign_key="staff.id")
     raised_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     owner_id: int | None = Field(default=None, foreign_key="staff.id")
-    status: str = Field(default="new", max_length=20, index=True)
+    status: str = Field(default="new", max_length=20)
     closed: bool = False  # finalised; kept as a flag so open items are an index range
     # Deadlines (E12): due_at is the earliest unmet deadline, next_follow_up_at the
     # next follow-up; next_action_at the earlier of the two, indexed for "overdue".
@@ -219,6 +236,8 @@ class Event(SQLModel, table=True):
     """History (D3): who, when, what. Append-only."""
 
     __tablename__ = "event"
+    # 0007: a day's events of some kinds, with their escalation, from the index alone (T1).
+    __table_args__ = (Index("ix_event_kind_at", "kind", "at", "escalation_id"),)
     id: int | None = Field(default=None, primary_key=True)
     escalation_id: int | None = Field(default=None, foreign_key="escalation.id", index=True)
     contact_id: int | None = Field(default=None, foreign_key="contact.id", index=True)
@@ -236,7 +255,15 @@ class Contact(SQLModel, table=True):
     """A request for TPS help (I1 to I8)."""
 
     __tablename__ = "contact"
-    __table_args__ = (Index("ix_contact_site_opened", "site_id", "opened_at"),)
+    __table_args__ = (
+        Index("ix_contact_site_opened", "site_id", "opened_at"),
+        # 0007: the dashboard's contacts per hour and per TPS officer, from the index alone.
+        Index("ix_contact_centre_opened", "centre_id", "opened_at", "tps_id"),
+        # 0008: the open contacts of a site, oldest first, and an SO's own (R1, I7).
+        Index("ix_contact_site_open", "site_id", "status", "opened_at", "id"),
+        Index("ix_contact_requester_open", "requester_id", "status", "opened_at", "id"),
+        Index("ix_contact_recorder_open", "recorded_by_id", "status", "opened_at", "id"),
+    )
     __mapper_args__ = {"version_id_col": _contact_version}
 
     id: int | None = Field(default=None, primary_key=True)

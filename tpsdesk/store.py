@@ -148,6 +148,9 @@ def _create_private(file: Path) -> bool:
     return True
 
 
+CACHE_KIB = 16 * 1024  # per connection
+
+
 def _sqlite_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -158,6 +161,9 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
+        # Reads of a large floor touch index pages all over the file: keep more of them
+        # than SQLite's 2 MB default, bounded so the app stays small.
+        cur.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -338,15 +344,21 @@ class Store:
             )
 
     def current_revision(self) -> str | None:
-        from alembic.runtime.migration import MigrationContext
+        """The schema revision the database is at (alembic's version row), read with one query:
+        every command and the app's start check it, and alembic itself loads slowly."""
+        from sqlalchemy import inspect
 
         with self.engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            row = conn.exec_driver_sql("SELECT version_num FROM alembic_version").first()
+            return None if row is None else str(row[0])
 
-    def head_revision(self) -> str | None:
-        from alembic.script import ScriptDirectory
+    def head_revision(self) -> str:
+        """This version's schema revision (``migrations.HEAD``; a test checks it is alembic's head)."""
+        from tpsdesk.migrations import HEAD
 
-        return ScriptDirectory.from_config(self.alembic_config()).get_current_head()
+        return HEAD
 
     def needs_upgrade(self) -> bool:
         return self.current_revision() != self.head_revision()

@@ -25,6 +25,7 @@ async def test_f_keys_switch_screens(make_app) -> None:
             ("f4", "stop_payment"),
             ("f5", "calendar"),
             ("f6", "dashboard"),
+            ("f8", "contacts"),
             ("f3", "queue"),
         ]:
             await pilot.press(key)
@@ -129,6 +130,7 @@ async def test_help_lists_every_key_of_the_queue(make_app) -> None:
         for entry in REGISTRY:  # the registry generates the bindings the help screen lists
             assert entry.binding().tooltip in shown
         assert "Quick overdue lookup" in shown
+        assert "Open contacts: record an outcome (I8)" in shown  # F8, issue 9 item 9
         await pilot.press("escape")
         await pilot.pause()
         assert app.current_mode == "queue"
@@ -136,6 +138,7 @@ async def test_help_lists_every_key_of_the_queue(make_app) -> None:
 
 def test_every_binding_has_id_and_tooltip() -> None:
     from screens.app import TpsApp
+    from screens.contacts import ContactsScreen, OutcomeDialog
     from screens.first_run import FirstRunScreen
     from screens.help import HelpScreen
     from screens.identity import UserPicker
@@ -144,7 +147,8 @@ def test_every_binding_has_id_and_tooltip() -> None:
     from screens.widgets.action_dialogs import FormDialog
     from screens.widgets.virtual_table import VirtualTable
 
-    for owner in (TpsApp, QueueScreen, OverdueScreen, HelpScreen, FirstRunScreen, UserPicker, FormDialog, VirtualTable):
+    owners = (TpsApp, QueueScreen, OverdueScreen, HelpScreen, FirstRunScreen, UserPicker, FormDialog, VirtualTable)
+    for owner in (*owners, ContactsScreen, OutcomeDialog):
         for binding in owner.BINDINGS:
             assert binding.id and binding.tooltip, (owner.__name__, binding.key)
 

@@ -19,6 +19,10 @@ from tpsdesk.policy import Policy
 
 # Queue order (S3): urgent arrears first until ICT is asked, then after-hours, then the rest.
 RANK_URGENT, RANK_AFTER_HOURS, RANK_NORMAL, RANK_CLOSED = 0, 1, 2, 3
+# An open item has one of these ranks and sorts at its next action (``plan``); a closed one
+# ranks RANK_CLOSED at FAR_FUTURE. Queue reads rely on it: open = rank in OPEN_RANKS,
+# overdue = open and sort_at before now, each a range of a queue-ordered index.
+OPEN_RANKS = (RANK_URGENT, RANK_AFTER_HOURS, RANK_NORMAL)
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
 
 

@@ -517,6 +517,8 @@ class Intake:
     max_name_chars: int = field(metadata={"min": 1})
     max_reference_chars: int = field(metadata={"min": 1})
     max_summary_chars: int = field(metadata={"min": 1})
+    # R1, I7: how long an SO still sees their contact in the open contacts list after its outcome
+    recent_complete_hours: int = field(metadata={"min": 0})
 
 
 # ---------------------------------------------------------------- typed input (any field)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_
-from sqlmodel import Session, col
+from sqlalchemy import and_, case, func, or_
+from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from tpsdesk.businesstime import SiteCalendar
@@ -305,18 +305,110 @@ def _collect(desk: Desk, logon: str, first: date, last: date) -> MonthData:
         for item in items:
             counts.add(item, data.today)
         data.days[day] = counts
+    data.holidays = _holidays(viewer, first, last)
+    return data
+
+
+# ---------------------------------------------------------------- counts in SQL
+def _day_of(column: Any, midnights: list[datetime]) -> Any:
+    """The viewer's local day of ``column`` as its index in the month (0 = the 1st): the UTC
+    instants of the local midnights bound each day, so daylight saving changes nothing."""
+    return case(*[(column < m, i) for i, m in enumerate(midnights[1:])], else_=len(midnights) - 1)
+
+
+def _counted(
+    session: Session, desk: Desk, actor: Actor, column: Any, where: list[Any], midnights: list[datetime], now: datetime
+) -> list[tuple[int, bool, bool, int]]:
+    """(day index, overdue, urgent, how many) of the open, visible items whose ``column`` falls in the month."""
+    day = _day_of(column, midnights)
+    overdue = column < now
+    urgent = col(Escalation.rank) == RANK_URGENT
+    stmt = select(day, overdue, urgent, func.count()).select_from(Escalation)
+    stmt = _visible(stmt, desk, actor).where(
+        Escalation.closed == False,  # noqa: E712
+        column >= midnights[0],
+        column < midnights[-1],
+        *where,
+    )
+    stmt = stmt.group_by(day, overdue, urgent)
+    return [(int(d), bool(o), bool(u), int(n)) for d, o, u, n in session.exec(stmt).all()]
+
+
+def _grid_counts(
+    session: Session, desk: Desk, actor: Actor, viewer: SiteCalendar, first: date, last: date, now: datetime
+) -> dict[date, DayCounts]:
+    """The day counts ``_collect`` builds from agenda items, computed by the database: one
+    grouped count per kind of entry (deadline, follow-up or review, progress check, EPED),
+    each a range of an index, so a month costs the same at a million items as at a thousand."""
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    midnights = [viewer.at(d, time(0)) for d in [*days, last + timedelta(days=1)]]
+    today = viewer.local(now).date()
+    due, nfu, nxt = col(Escalation.due_at), col(Escalation.next_follow_up_at), col(Escalation.next_action_at)
+    entries = [
+        *_counted(session, desk, actor, due, [], midnights, now),
+        # A follow-up or review on the deadline itself is the deadline's entry.
+        *_counted(session, desk, actor, nfu, [or_(due == None, nfu != due)], midnights, now),  # noqa: E711
+        *_counted(
+            session, desk, actor, nxt,
+            [col(Escalation.next_action_kind).in_(list(PROGRESS_KINDS)), or_(due == None, nxt != due),  # noqa: E711
+             or_(nfu == None, nxt != nfu)],  # noqa: E711
+            midnights, now,
+        ),
+    ]  # fmt: skip
+    out: dict[date, DayCounts] = {}
+    for index, overdue, urgent, n in entries:
+        day = days[index]
+        counts = out.setdefault(day, DayCounts())
+        bucket = "overdue" if overdue else "urgent" if urgent else "today" if day == today else "normal"
+        setattr(counts, bucket, getattr(counts, bucket) + n)
+    eped_cats = [k for k, c in desk.policy.categories.items() if c.followup.eped]
+    if eped_cats:  # E10: the customer's EPED marks its own date
+        stmt = select(col(Escalation.eped), func.count()).select_from(Escalation)
+        stmt = _visible(stmt, desk, actor).where(
+            Escalation.closed == False,  # noqa: E712
+            col(Escalation.category).in_(eped_cats),
+            col(Escalation.eped).between(first, last),
+        )
+        for eped, n in session.exec(stmt.group_by(col(Escalation.eped))).all():
+            if eped is not None:
+                out.setdefault(eped, DayCounts()).eped += int(n)
+    return out
+
+
+def _holidays(viewer: SiteCalendar, first: date, last: date) -> dict[date, str]:
+    out = {}
     d = first
     while d <= last:
         name = viewer.holiday_name(d)
         if name:
-            data.holidays[d] = name
+            out[d] = name
         d += timedelta(days=1)
+    return out
+
+
+@typed_input()
+def month_grid(desk: Desk, logon: str, year: int, month_no: int) -> MonthData:
+    """The month grid: counts per local day and public holidays, counted by the database
+    (C9: the viewer's days). ``items`` is empty: a day's entries come from ``day_agenda``."""
+    if not 1 <= month_no <= 12:
+        raise ValidationError("month", f"month {month_no} is not 1 to 12")
+    first = date(year, month_no, 1)
+    last = _next_month(first) - timedelta(days=1)
+    with desk.store.read() as session:
+        actor = actor_for(session, logon)
+        site, viewer = _viewer(session, desk, actor)
+        now = desk.now()
+        days = _grid_counts(session, desk, actor, viewer, first, last, now)
+    data = MonthData(year, month_no, viewer.zone_name, site.code, viewer.state, now, viewer.local(now).date())
+    data.days = dict(sorted(days.items()))
+    data.holidays = _holidays(viewer, first, last)
     return data
 
 
 @typed_input()
 def month(desk: Desk, logon: str, year: int, month_no: int) -> MonthData:
-    """The month grid's data: counts, agenda items and public holidays per local day."""
+    """The month with every agenda item built (the day lists and the counts they make);
+    the screen uses ``month_grid`` and ``day_agenda``, which stay flat as the floor grows."""
     if not 1 <= month_no <= 12:
         raise ValidationError("month", f"month {month_no} is not 1 to 12")
     first = date(year, month_no, 1)
@@ -326,7 +418,7 @@ def month(desk: Desk, logon: str, year: int, month_no: int) -> MonthData:
 @typed_input()
 def month_counts(desk: Desk, logon: str, year: int, month_no: int) -> dict[date, DayCounts]:
     """Counts of due entries per local day of the month (days with nothing are absent)."""
-    return month(desk, logon, year, month_no).days
+    return month_grid(desk, logon, year, month_no).days
 
 
 @typed_input()

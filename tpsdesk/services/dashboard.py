@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import Select
 
 from tpsdesk.domain.facts import Actor
+from tpsdesk.domain.schedule import OPEN_RANKS, RANK_AFTER_HOURS, RANK_URGENT
 from tpsdesk.domain.vocab import Grant, Permission, Role
 from tpsdesk.errors import PermissionDenied, ValidationError
-from tpsdesk.models import RANK_CLOSED, Centre, Contact, Escalation, Event, Site, Staff
+from tpsdesk.models import Centre, Contact, Escalation, Event, Site, Staff
 from tpsdesk.services.actors import actor_for, allowed, can_work
 from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
@@ -136,7 +136,8 @@ def _window(now_local: datetime, open_t: time, cob_t: time, window_hours: int | 
 
 
 def _hours(session: Session, centre_id: int, start: datetime, end: datetime) -> list[HourCount]:
-    """Contacts per local hour: one GROUP BY over a portable CASE of hour buckets."""
+    """Contacts per local hour: one GROUP BY over a portable CASE of hour buckets, read from
+    the Centre's contacts-by-time index alone."""
     edges: list[datetime] = []
     t = start
     while t < end:
@@ -144,13 +145,11 @@ def _hours(session: Session, centre_id: int, start: datetime, end: datetime) -> 
         t = t + HOUR
     if not edges:
         return []
-    bucket = case(
-        *[(and_(col(Contact.opened_at) >= e, col(Contact.opened_at) < e + HOUR), i) for i, e in enumerate(edges)],
-        else_=-1,
-    )
+    bucket = case(*[(col(Contact.opened_at) < e + HOUR, i) for i, e in enumerate(edges)], else_=-1)
     stmt = (
-        select(bucket, func.count(col(Contact.id)))
-        .where(_in_centre(Contact.centre_id, centre_id), Contact.opened_at >= start, Contact.opened_at < end)
+        select(bucket, func.count())
+        .select_from(Contact)
+        .where(Contact.centre_id == centre_id, Contact.opened_at >= start, Contact.opened_at < end)
         .group_by(bucket)
     )
     counts = {int(b): int(n) for b, n in session.exec(stmt).all()}
@@ -160,8 +159,9 @@ def _hours(session: Session, centre_id: int, start: datetime, end: datetime) -> 
 def _per_tps(session: Session, actor: Actor, start: datetime, end: datetime) -> list[PersonCount]:
     """Contacts per TPS officer in the window; every active TPS officer is listed, idle ones with 0."""
     stmt = (
-        select(Contact.tps_id, func.count(col(Contact.id)))
-        .where(_in_centre(Contact.centre_id, actor.centre_id), Contact.opened_at >= start, Contact.opened_at < end)
+        select(Contact.tps_id, func.count())
+        .select_from(Contact)
+        .where(Contact.centre_id == actor.centre_id, Contact.opened_at >= start, Contact.opened_at < end)
         .group_by(col(Contact.tps_id))
     )
     counts: dict[int | None, int] = {tps_id: int(n) for tps_id, n in session.exec(stmt).all()}
@@ -181,37 +181,52 @@ def _per_tps(session: Session, actor: Actor, start: datetime, end: datetime) -> 
     return out
 
 
+def _open(centre_id: int) -> list[Any]:
+    """The Centre's open items, as the queue indexes hold them: an open item has an open rank
+    and sorts at its next action (schedule.plan), so "overdue" is sort_at before now."""
+    return [Escalation.centre_id == centre_id, col(Escalation.rank).in_(OPEN_RANKS)]
+
+
 def _open_items(session: Session, desk: Desk, actor: Actor, now: datetime) -> tuple[list[OwnerLoad], int, int]:
-    """Open escalations and overdue items per owner (E12), plus after-hours and stop-payment (S3)."""
-    urgent = [k for k, c in desk.policy.categories.items() if c.urgent] or [""]
-    late = case((col(Escalation.next_action_at) < now, 1), else_=0)
-    # sqlmodel's ``select`` is typed for at most four entities; it builds this same
-    # ``Select`` for more, so build it directly, naming the row's types as select() would.
-    stmt = (
-        Select[int | None, int, int, int, int](
-            col(Escalation.owner_id),
-            func.count(col(Escalation.id)),
-            func.sum(late),
-            func.sum(case((col(Escalation.after_hours).is_(True), 1), else_=0)),
-            func.sum(case((col(Escalation.category).in_(urgent), 1), else_=0)),
-        )
-        # rank < closed lets the planner use the Centre's queue index.
-        .where(Escalation.centre_id == actor.centre_id, Escalation.rank < RANK_CLOSED, Escalation.closed == False)  # noqa: E712
+    """Open escalations and overdue items per owner (E12), plus after-hours and stop-payment (S3).
+
+    Each figure is a grouped count over one index that holds every column it reads (the
+    owner queue, the category queue, the Centre queue), so no table row is read."""
+    late = case((col(Escalation.sort_at) < now, 1), else_=0)
+    per_owner = (
+        select(col(Escalation.owner_id), func.count(), func.sum(late))
+        .select_from(Escalation)
+        .where(*_open(actor.centre_id))
         .group_by(col(Escalation.owner_id))
     )
-    rows = session.exec(stmt).all()
+    rows = session.exec(per_owner).all()
+    urgent = [k for k, c in desk.policy.categories.items() if c.urgent]
+    stop_payment = 0
+    if urgent:
+        stmt = select(func.count()).select_from(Escalation).where(*_open(actor.centre_id))
+        stop_payment = int(session.exec(stmt.where(col(Escalation.category).in_(urgent))).one())
+    # After-hours items still waiting on their deadline (C6): they rank after-hours, or urgent
+    # (S3 ranks an urgent item first even when it was raised after hours).
+    after_hours = int(
+        session.exec(
+            select(func.count())
+            .select_from(Escalation)
+            .where(
+                Escalation.centre_id == actor.centre_id,
+                col(Escalation.rank).in_((RANK_URGENT, RANK_AFTER_HOURS)),
+                col(Escalation.after_hours).is_(True),
+            )
+        ).one()
+    )
     workers = session.exec(select(Staff).where(Staff.centre_id == actor.centre_id, Staff.active == True)).all()  # noqa: E712
     names = {s.id: s for s in workers}
     missing = {r[0] for r in rows if r[0] is not None and r[0] not in names}
     if missing:
         names.update({s.id: s for s in session.exec(select(Staff).where(col(Staff.id).in_(missing))).all()})
     loads: dict[int | None, OwnerLoad] = {}
-    after_hours = stop_payment = 0
-    for owner_id, n, overdue, ah, sp in rows:
+    for owner_id, n, overdue in rows:
         s = names.get(owner_id)
         loads[owner_id] = OwnerLoad(s.logon if s else None, s.name if s else "unclaimed", int(n), int(overdue or 0))
-        after_hours += int(ah or 0)
-        stop_payment += int(sp or 0)
     for s in workers:  # everyone who may work escalations shows, idle or not (W5)
         if s.id not in loads and can_work(desk.policy, s, actor.channel):
             loads[s.id] = OwnerLoad(s.logon, s.name, 0, 0)
@@ -223,12 +238,9 @@ def _open_items(session: Session, desk: Desk, actor: Actor, now: datetime) -> tu
 
 def _overdue_by_category(session: Session, desk: Desk, actor: Actor, now: datetime) -> list[CategoryCount]:
     stmt = (
-        select(Escalation.category, func.count(col(Escalation.id)))
-        .where(
-            _in_centre(Escalation.centre_id, actor.centre_id),
-            col(Escalation.closed).is_(False),
-            col(Escalation.next_action_at) < now,
-        )
+        select(Escalation.category, func.count())
+        .select_from(Escalation)
+        .where(*_open(actor.centre_id), col(Escalation.sort_at) < now)
         .group_by(Escalation.category)
     )
     out = []
@@ -247,30 +259,25 @@ def _events_today(
     *,
     closed: bool | None = None,
 ) -> int:
-    """Escalations of the Centre with a history event (D3) of ``kinds`` today.
-
-    Two steps, so the planner cannot walk the Centre's every escalation: the day's
-    events by their indexed time, then those escalations by primary key.
-    """
-    ids = session.exec(
-        select(Event.escalation_id).where(Event.at >= start, Event.at < end, col(Event.kind).in_(kinds)).distinct()
-    ).all()
-    wanted = [i for i in ids if i is not None]
-    total = 0
-    for i in range(0, len(wanted), 5000):
-        # Only the primary key in the WHERE: the Centre is checked on the fetched rows, else
-        # SQLite prefers the Centre index and walks every escalation the Centre ever had.
-        rows = session.exec(
-            select(Escalation.centre_id, Escalation.closed).where(col(Escalation.id).in_(wanted[i : i + 5000]))
-        ).all()
-        total += sum(1 for centre_id, is_closed in rows if centre_id == actor.centre_id and closed in (None, is_closed))
-    return total
-
-
-def _in_centre(column: Any, centre_id: int) -> Any:
-    """``column = centre`` written as ``column + 0 = centre`` so SQLite plans on the time range
-    index instead of walking the whole Centre (PostgreSQL plans by statistics either way)."""
-    return (column + 0) == centre_id
+    """Escalations of the Centre with a history event (D3) of ``kinds`` today, counted by the
+    database: the day's events of those kinds from the event index (kind, time, escalation),
+    each joined to its escalation by primary key for the Centre (and, with ``closed``, its state)."""
+    conds: list[Any] = [
+        col(Event.kind).in_(kinds),
+        Event.at >= start,
+        Event.at < end,
+        # "+ 0": the Centre is checked on the joined row; as an index it would walk the Centre.
+        (col(Escalation.centre_id) + 0) == actor.centre_id,
+    ]
+    if closed is not None:
+        conds.append(col(Escalation.closed).is_(closed))
+    stmt = (
+        select(func.count(func.distinct(Event.escalation_id)))
+        .select_from(Event)
+        .join(Escalation, col(Escalation.id) == Event.escalation_id)
+        .where(*conds)
+    )
+    return int(session.exec(stmt).one())
 
 
 @typed_input()

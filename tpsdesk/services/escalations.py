@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, func, or_, tuple_, update
+from sqlalchemy import func, or_, tuple_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
@@ -21,7 +21,7 @@ from tpsdesk.businesstime import zone
 from tpsdesk.domain import access, lifecycle
 from tpsdesk.domain.facts import Actor
 from tpsdesk.domain.lifecycle import Offer
-from tpsdesk.domain.schedule import RANK_CLOSED, RANK_URGENT
+from tpsdesk.domain.schedule import OPEN_RANKS, RANK_CLOSED, RANK_URGENT
 from tpsdesk.domain.vocab import ALL_FILTER, OPEN_FILTER, REFERRED_STATUSES, Action, NoteKind, Permission, Status
 from tpsdesk.errors import Conflict, NotFound, ValidationError
 from tpsdesk.models import Centre, Contact, Escalation, Event, Note, Site, Staff, StopPaymentDoc
@@ -101,22 +101,26 @@ def _visible(stmt: Any, desk: Desk, actor: Actor) -> Any:
     return stmt.where(or_(col(Escalation.raised_by_id) == sc.actor_id, col(Escalation.owner_id) == sc.actor_id))
 
 
-def _filtered(stmt: Any, desk: Desk, actor: Actor, f: Filters, now: datetime, *, in_order: bool = True) -> Any:
-    """The filters as SQL. ``in_order`` (rows read in queue order): open items are also
-    bounded by rank, so a backward read (End) starts at the last open row instead of
-    walking back through the closed ones; a count leaves it out, so it stays a covering
-    range of the open-items index."""
+def _filtered(
+    stmt: Any, desk: Desk, actor: Actor, f: Filters, now: datetime, session: Session, *, counting: bool = False
+) -> Any:
+    """The filters as SQL, each a range of an index in queue order (rank, sort_at, id).
+
+    Open items are the ranks in OPEN_RANKS and an open item sorts at its next action
+    (``schedule.plan``), so "open" and "overdue" are written on rank and sort_at: an IN
+    list on rank keeps the index order, so a page, End and the count never walk the
+    closed items or the ones not yet due."""
     stmt = _visible(stmt, desk, actor)
-    if f.status == OPEN_FILTER:
-        stmt = stmt.where(Escalation.closed == False)  # noqa: E712
-        if in_order:
-            stmt = stmt.where(Escalation.rank < RANK_CLOSED)  # the same rows: closed items rank last (Q1)
+    if f.status == OPEN_FILTER or f.overdue:
+        stmt = stmt.where(col(Escalation.rank).in_(OPEN_RANKS))
+    if f.status in (OPEN_FILTER, ALL_FILTER):
+        pass
     elif f.status == Status.AWAITING_FOLLOW_UP:
         stmt = stmt.where(
             col(Escalation.status).in_(REFERRED_STATUSES),
             col(Escalation.next_follow_up_at) <= now,
         )
-    elif f.status != ALL_FILTER:
+    else:
         if f.status not in {s.value for s in Status}:
             names = ", ".join(s.value for s in Status)
             raise ValidationError("status", f"unknown status {f.status!r}: use open, {names} or all")
@@ -132,13 +136,16 @@ def _filtered(stmt: Any, desk: Desk, actor: Actor, f: Filters, now: datetime, *,
     elif f.owner == "none":
         stmt = stmt.where(Escalation.owner_id == None)  # noqa: E711
     elif f.owner:
-        stmt = stmt.where(Owner.logon == f.owner)
+        # By id, not through the view's join: a count or a key read then needs no join.
+        stmt = stmt.where(Escalation.owner_id == select(Staff.id).where(Staff.logon == f.owner).scalar_subquery())
     if f.overdue:
-        stmt = stmt.where(Escalation.closed == False, col(Escalation.next_action_at) < now)  # noqa: E712
+        stmt = stmt.where(col(Escalation.sort_at) < now)  # the next action has passed (E12)
     if f.site:
-        stmt = stmt.where(Site.code == f.site)
+        stmt = stmt.where(Escalation.site_id == select(Site.id).where(Site.code == f.site).scalar_subquery())
     if f.text:
-        stmt = stmt.where(textsearch.matching(desk.store.dialect, f.text))
+        dialect = desk.store.dialect
+        many = textsearch.many_matches(session.connection(), dialect, f.text)
+        stmt = stmt.where(textsearch.matching(dialect, f.text, many=many, counting=counting))
     return stmt
 
 
@@ -155,7 +162,7 @@ def list_page(
     f = filters or Filters()
     with desk.store.read() as session:
         actor = actor_for(session, logon)
-        stmt = _filtered(_view_query(), desk, actor, f, desk.now())
+        stmt = _filtered(_view_query(), desk, actor, f, desk.now(), session)
         if after is not None:
             stmt = stmt.where(tuple_(Escalation.rank, Escalation.sort_at, Escalation.id) > tuple_(*after))
         stmt = stmt.order_by(Escalation.rank, Escalation.sort_at, Escalation.id).limit(max(1, min(limit, 1000)))
@@ -170,8 +177,9 @@ def page_before(
     f = filters or Filters()
     with desk.store.read() as session:
         actor = actor_for(session, logon)
-        stmt = _filtered(_view_query(), desk, actor, f, desk.now())
-        stmt = stmt.where(tuple_(Escalation.rank, Escalation.sort_at, Escalation.id) < tuple_(*before))
+        stmt = _filtered(_view_query(), desk, actor, f, desk.now(), session)
+        if before[0] <= RANK_CLOSED:  # a key past every rank (End) bounds nothing; left out, the filter's range is used
+            stmt = stmt.where(tuple_(Escalation.rank, Escalation.sort_at, Escalation.id) < tuple_(*before))
         stmt = stmt.order_by(col(Escalation.rank).desc(), col(Escalation.sort_at).desc(), col(Escalation.id).desc())
         stmt = stmt.limit(limit)
         return [_to_view(r) for r in reversed(session.exec(stmt).all())]
@@ -183,12 +191,7 @@ def count(desk: Desk, logon: str, filters: Filters | None = None) -> int:
     with desk.store.read() as session:
         actor = actor_for(session, logon)
         base = select(func.count(col(Escalation.id))).select_from(Escalation)
-        needs_join = bool(f.site) or bool(f.owner and f.owner != "none" and not f.mine)
-        if needs_join:
-            base = base.join(Site, col(Site.id) == Escalation.site_id).outerjoin(
-                Owner, col(Owner.id) == Escalation.owner_id
-            )
-        return int(session.exec(_filtered(base, desk, actor, f, desk.now(), in_order=False)).one())
+        return int(session.exec(_filtered(base, desk, actor, f, desk.now(), session, counting=True)).one())
 
 
 @typed_input()
@@ -198,10 +201,7 @@ def key_at(desk: Desk, logon: str, filters: Filters | None, index: int) -> tuple
     with desk.store.read() as session:
         actor = actor_for(session, logon)
         base = select(Escalation.rank, Escalation.sort_at, Escalation.id).select_from(Escalation)
-        base = base.join(Site, col(Site.id) == Escalation.site_id).outerjoin(
-            Owner, col(Owner.id) == Escalation.owner_id
-        )
-        stmt = _filtered(base, desk, actor, f, desk.now())
+        stmt = _filtered(base, desk, actor, f, desk.now(), session)
         stmt = stmt.order_by(Escalation.rank, Escalation.sort_at, Escalation.id).offset(max(0, index)).limit(1)
         row = session.exec(stmt).first()
         return None if row is None else (row[0], row[1], row[2])
@@ -209,13 +209,28 @@ def key_at(desk: Desk, logon: str, filters: Filters | None, index: int) -> tuple
 
 @typed_input()
 def overdue(desk: Desk, logon: str, *, limit: int = 100, text: str | None = None) -> list[EscalationView]:
-    """Items whose next action has passed: urgent arrears first (S3), then most overdue first."""
+    """Items whose next action has passed: urgent arrears first (S3), then most overdue first.
+
+    Two index walks in order, each stopping at ``limit``: the urgent ones on the queue
+    index (an open item sorts at its next action), then the rest by next action."""
+    limit = max(1, limit)
     with desk.store.read() as session:
         actor = actor_for(session, logon)
-        stmt = _filtered(_view_query(), desk, actor, Filters(overdue=True, text=text), desk.now())
-        urgent_first = case((col(Escalation.rank) == RANK_URGENT, 0), else_=1)
-        stmt = stmt.order_by(urgent_first, Escalation.next_action_at, Escalation.id).limit(max(1, limit))
-        return [_to_view(r) for r in session.exec(stmt).all()]
+        now = desk.now()
+        base = _visible(_view_query(), desk, actor)
+        if text:
+            base = base.where(textsearch.matching(desk.store.dialect, text))
+        urgent = base.where(Escalation.rank == RANK_URGENT, col(Escalation.sort_at) < now)
+        found = list(session.exec(urgent.order_by(Escalation.sort_at, Escalation.id).limit(limit)).all())
+        if len(found) < limit:
+            rest = base.where(
+                Escalation.closed == False,  # noqa: E712
+                col(Escalation.next_action_at) < now,
+                Escalation.rank != RANK_URGENT,
+            )
+            rest = rest.order_by(Escalation.next_action_at, Escalation.id).limit(limit - len(found))
+            found += session.exec(rest).all()
+        return [_to_view(r) for r in found]
 
 
 @typed_input()

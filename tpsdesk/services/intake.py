@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import and_, or_
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session, col, select
 
@@ -53,6 +53,7 @@ __all__ = [
     "OTHER",
     "ContactView",
     "IntakeGuide",
+    "OpenContacts",
     "OutcomeInput",
     "ReasonOption",
     "Refused",
@@ -65,6 +66,7 @@ __all__ = [
     "list_contacts",
     "missing_fields",
     "open_contact",
+    "open_contacts",
     "record_outcome",
     "requester_identity",
     "requester_logon_for",
@@ -345,6 +347,65 @@ def list_contacts(
             stmt = stmt.where(Contact.status == status)
         stmt = stmt.order_by(col(Contact.opened_at).desc(), col(Contact.id).desc()).limit(max(1, min(limit, 1000)))
         return contact_views(session, desk.policy, list(session.exec(stmt).all()))
+
+
+@dataclass(frozen=True)
+class OpenContacts:
+    """The open contacts list (F8): what is waiting for an outcome, or an SO's own."""
+
+    rows: list[ContactView]
+    records_outcomes: bool  # R6: the reader may record an outcome (else: R1, their own)
+    site: str  # the site listed (an SO's own contacts are listed from any site)
+    more: bool  # there are more than ``rows`` (capped at the limit)
+    refusal: str = ""  # why the reader may not record an outcome (R6), when they may not
+
+
+@typed_input()
+def open_contacts(desk: Desk, logon: str, *, site: str | None = None, limit: int = 200) -> OpenContacts:
+    """I7, I8: the contacts waiting for TPS. Those who record outcomes (R6) get the open
+    contacts of their site, or of a site of their Centre they name, OLDEST first (the one
+    waiting longest is done first). Anyone else (an SO, R1) gets their own contacts, as
+    requester or recorder, while open and for ``intake.recent_complete_hours`` after the
+    outcome, so they see TPS completed it. Keyed ranges over ``ix_contact_site_open``,
+    ``ix_contact_requester_open`` and ``ix_contact_recorder_open``."""
+    limit = max(1, min(limit, 1000))
+    with desk.store.read() as session:
+        actor = actor_for(session, logon)
+        refusal = allowed(desk.policy, actor, "outcome")
+        where = _listed_site(session, actor, site if refusal is None else None)
+        stmt = select(Contact)
+        if refusal is None:
+            stmt = stmt.where(Contact.site_id == where.id, Contact.status == "open")
+        else:
+            since = desk.now() - timedelta(hours=desk.policy.intake.recent_complete_hours)
+            shown = or_(
+                col(Contact.status) == "open", and_(col(Contact.status) == "complete", col(Contact.outcome_at) >= since)
+            )
+            mine = or_(col(Contact.requester_id) == actor.id, col(Contact.recorded_by_id) == actor.id)
+            stmt = stmt.where(mine, shown)
+        stmt = stmt.order_by(col(Contact.opened_at), col(Contact.id)).limit(limit + 1)
+        found = list(session.exec(stmt).all())
+        return OpenContacts(
+            rows=contact_views(session, desk.policy, found[:limit]) if found else [],
+            records_outcomes=refusal is None,
+            site=where.code,
+            more=len(found) > limit,
+            refusal=f"refused: {refusal}" if refusal is not None else "",
+        )
+
+
+def _listed_site(session: Session, actor: Actor, code: str | None) -> Site:
+    """The actor's own site, or the named site of their Centre (another Centre's is refused)."""
+    if code:
+        found = session.exec(select(Site).where(Site.code == code.upper())).first()
+        if found is None:
+            raise NotFound(f"site: no site with code {code!r}")
+        if found.centre_id != actor.centre_id:
+            raise PermissionDenied(f"refused: site {found.code} belongs to another Centre")
+        return found
+    own = session.get(Site, actor.site_id)
+    assert own is not None  # a staff member's site is a foreign key
+    return own
 
 
 @typed_input()
