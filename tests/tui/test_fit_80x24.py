@@ -273,3 +273,13 @@ async def test_r7_identity_picker_list_on_screen_at_80x24(make_app) -> None:
         for part in ("#picker-title", "#picker-filter", "#picker-status", "#picker-list"):
             assert on_screen(app, app.screen.query_one(part)), part
         await tab_through(app, pilot)
+
+
+async def test_i8_open_contacts_reached_by_keys_at_80x24(make_app) -> None:
+    app = make_app("tps1", live=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.show_screen("contacts")
+        await settle(pilot)
+        assert header_line(app).endswith(type(app.screen).TITLE)
+        await tab_through(app, pilot)
