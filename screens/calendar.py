@@ -36,6 +36,7 @@ RELOAD_SECONDS = 60  # time moves on; another user's change comes by the change 
 class MonthLoaded(Message):
     year: int
     month: int
+    generation: int
     data: MonthData | None = None
     error: str = ""
 
@@ -70,6 +71,7 @@ class CalendarScreen(DeskScreen):
         super().__init__()
         self.data: MonthData | None = None
         self.loaded_month: tuple[int, int] | None = None
+        self._generation = 0  # of the latest month request; an answer to an older one is dropped
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="cal-body"):
@@ -110,19 +112,27 @@ class CalendarScreen(DeskScreen):
         return self.session.now().astimezone(ZoneInfo(zone)).date()
 
     # ------------------------------------------------------------ loading
-    @work(thread=True, exit_on_error=False, exclusive=True, group="calendar")
     def load_month(self, year: int, month: int) -> None:
+        """Read the month in a worker. Each request carries a generation: a slow answer to an
+        older request (PgDn pressed twice quickly) never replaces the month asked for last."""
+        self._generation += 1
+        self._read_month(year, month, self._generation)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="calendar")
+    def _read_month(self, year: int, month: int, generation: int) -> None:
         from tpsdesk.services import calendar as cal_svc
 
         app = self.session
         try:
             data = cal_svc.month(app.desk, app.logon, year, month)
         except TpsError as exc:
-            self.post_message(MonthLoaded(year, month, error=str(exc)))
+            self.post_message(MonthLoaded(year, month, generation, error=str(exc)))
             return
-        self.post_message(MonthLoaded(year, month, data))
+        self.post_message(MonthLoaded(year, month, generation, data))
 
     def on_month_loaded(self, message: MonthLoaded) -> None:
+        if message.generation != self._generation:
+            return  # an answer to an older request: a newer one is on its way
         if message.error:
             self.notify(message.error, severity="error", markup=False)
             return

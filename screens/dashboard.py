@@ -15,13 +15,14 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from screens.base import DeskScreen
 from screens.messages import ShowQueue
+from screens.widgets.pane import Pane
 from tpsdesk.errors import PermissionDenied, TpsError
 from tpsdesk.services.dashboard import Dashboard, OwnerLoad
 
@@ -104,7 +105,7 @@ class DashboardScreen(DeskScreen):
         self.poll: Timer | None = None  # the next refresh, armed after the last one answered
 
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="dash-body"):
+        with Pane(id="dash-body"):
             yield Static("Loading the floor…", id="dash-title", markup=False)
             yield Static("", id="dash-summary", markup=False)
             with Horizontal(id="dash-columns"):

@@ -31,6 +31,7 @@ LIMIT = 200
 
 @dataclass
 class OverdueLoaded(Message):
+    generation: int
     rows: list[EscalationView] = field(default_factory=list)
     now: datetime | None = None
     error: str = ""
@@ -45,6 +46,10 @@ class OverdueScreen(FloorAware, ModalScreen[None]):
         Binding("down", "cursor(1)", "Down", show=False, id="overdue.down", tooltip="Next item"),
         Binding("up", "cursor(-1)", "Up", show=False, id="overdue.up", tooltip="Previous item"),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._generation = 0  # of the latest filter request; an answer to an older one is dropped
 
     def compose(self) -> ComposeResult:
         with Vertical(id="overdue", classes="dialog"):
@@ -72,19 +77,27 @@ class OverdueScreen(FloorAware, ModalScreen[None]):
         for box in self.query("#overdue-filter").results(Input):
             self.load(box.value)
 
-    @work(thread=True, exit_on_error=False, exclusive=True, group="overdue")
     def load(self, text: str) -> None:
+        """Read the list for this filter in a worker. Each request carries a generation: a slow
+        answer to an older filter (typing fast) never replaces the list for the last one."""
+        self._generation += 1
+        self._read(text, self._generation)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="overdue")
+    def _read(self, text: str, generation: int) -> None:
         from tpsdesk.services import escalations
 
         app = desk_app(self.app).session
         try:
             rows = escalations.overdue(app.desk, app.logon, limit=LIMIT, text=text.strip() or None)
         except TpsError as exc:
-            self.post_message(OverdueLoaded(error=str(exc)))
+            self.post_message(OverdueLoaded(generation, error=str(exc)))
             return
-        self.post_message(OverdueLoaded(rows, app.desk.now()))
+        self.post_message(OverdueLoaded(generation, rows, app.desk.now()))
 
     def on_overdue_loaded(self, message: OverdueLoaded) -> None:
+        if message.generation != self._generation:
+            return  # an answer to an older filter: the newer one is on its way
         if message.error:
             self.app.notify(message.error, severity="error", markup=False)
             return

@@ -20,7 +20,7 @@ def stop_payment_fields(types: list[str]) -> Iterator[Widget]:
     """S0 check, CRN, payment type (list or "Other" named), amount, period, exact reason, escalate."""
     yield FieldRow(
         "AR checked (S0)",
-        Checkbox(Text("Was the AR screen checked thoroughly before finalising?"), id="ar_checked", compact=True),
+        Checkbox(Text("Was the AR screen checked thoroughly?"), id="ar_checked", compact=True),
         required=True,
         stack=True,
         id="row-ar_checked",
