@@ -33,6 +33,13 @@ class Clockface:
         self.viewer_zone: str | None = setup.viewer_zone(desk, viewer)
         self.now: datetime = desk.now()
 
+    @classmethod
+    def of(cls, zones: dict[str, str], viewer_zone: str | None, now: datetime) -> Clockface:
+        """The same face from zones already read (the direct read path, ``tpsdesk.quickread``)."""
+        face = cls.__new__(cls)
+        face.zones, face.viewer_zone, face.now = zones, viewer_zone, now
+        return face
+
     def fmt(self, site: str, instant: datetime | None) -> str:
         if instant is None:
             return "-"

@@ -10,10 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 from tpsdesk.domain.lifecycle import Offer
 from tpsdesk.domain.vocab import Status
-from tpsdesk.models import Escalation
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
+
+    from tpsdesk.models import Escalation
 
 
 @dataclass(frozen=True)
