@@ -51,14 +51,15 @@ async def until(pilot: Any, condition: Callable[[], bool], rounds: int = 400) ->
 
 
 def _total(screen: CalendarScreen) -> int:
-    return sum(len(v) for v in screen.data.items.values()) if screen.data else 0
+    """Due entries the loaded month counts (the grid holds counts, not items)."""
+    return sum(c.total for c in screen.data.days.values()) if screen.data else 0
 
 
 async def test_c1_quick_month_change_shows_the_last_month_asked_for(make_app, monkeypatch) -> None:
     app = make_app("sp1", live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        held = Held(monkeypatch, cal_svc, "month", lambda *a, **k: a[3] == 10)
+        held = Held(monkeypatch, cal_svc, "month_grid", lambda *a, **k: a[3] == 10)
         await pilot.press("f5")
         await settle(pilot)
         screen = app.screen
@@ -83,7 +84,7 @@ async def test_e3_older_answer_for_the_same_month_is_dropped(desk, make_app, mon
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, CalendarScreen)
-        held = Held(monkeypatch, cal_svc, "month", lambda *a, **k: a[3] == 9)
+        held = Held(monkeypatch, cal_svc, "month_grid", lambda *a, **k: a[3] == 9)
         await pilot.press("r")  # September re-read (nothing due yet), held at the gate
         await until(pilot, held.started.is_set)
         raise_some(desk, 1, category="death")  # E3: due within 24 hours, in September
