@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
 from screens.widgets.long_text import LongText
+from screens.widgets.tick import Tick
 from tpsdesk.errors import Conflict, TpsError
 
 
@@ -34,15 +35,6 @@ class Field:
     options: list[tuple[str, str]] = field(default_factory=list)
     required: bool = False
     limit: int | None = None  # an area's maximum length; default: the policy's input.max_text_chars
-
-
-class Tick(Checkbox):
-    """A checkbox whose state shows by symbol, not colour alone (✓ ticked, blank not)."""
-
-    @property
-    def _button(self):  # type: ignore[no-untyped-def]
-        self.BUTTON_INNER = "✓" if self.value else " "
-        return super()._button
 
 
 @dataclass
