@@ -22,6 +22,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static, Text
 from screens.widgets.long_text import LongText
 from screens.widgets.tick import Tick
 from tpsdesk.errors import Conflict, TpsError
+from tpsdesk.text import sentence
 
 
 @dataclass
@@ -174,7 +175,7 @@ class FormDialog(ModalScreen[Any]):
             if self.on_conflict is not None:
                 with contextlib.suppress(TpsError):
                     self.on_conflict()  # fetch the fresh version so a second Save applies over it
-            self.post_message(Saved(error=f"{exc} Your text is kept: check it and press Save again.", conflict=True))
+            self.post_message(Saved(error=f"{sentence(str(exc))} Your text is kept: check it and press Save again.", conflict=True))
             return
         except TpsError as exc:
             self.post_message(Saved(error=str(exc)))
