@@ -401,12 +401,16 @@ class TpsApp(App[None]):
         self.sub_title = self.header_text()
         self.show_screen(HOME_BY_ROLE.get(self._session.role, "queue"))
 
-    def header_text(self) -> str:
+    def header_text(self, short: int = 0) -> str:
+        """Who, where and when. ``short`` leaves out, for a narrow terminal (80 columns), the
+        app's name (1) and then the officer's name, keeping the logon (2)."""
         if self._session is None:
             return "tpsdesk"
         s = self._session
         local = s.local(self.desk.now())
-        return f"tpsdesk │ {s.actor.name} ({s.logon}) {s.role} │ {s.site} │ {local:%a %d %b %H:%M %Z}"
+        who = f"{s.logon} {s.role}" if short >= 2 else f"{s.actor.name} ({s.logon}) {s.role}"
+        text = f"{who} │ {s.site} │ {local:%a %d %b %H:%M %Z}"
+        return text if short >= 1 else f"tpsdesk │ {text}"
 
     # ------------------------------------------------------------ switching
     def show_screen(self, name: str) -> None:

@@ -30,6 +30,7 @@ from screens.widgets.header import DeskHeader
 from tpsdesk import faults
 from tpsdesk.changes import Changes
 from tpsdesk.errors import Conflict, PermissionDenied, TpsError, ValidationError
+from tpsdesk.text import sentence
 
 if TYPE_CHECKING:
     from screens.app import TpsApp
@@ -147,7 +148,7 @@ class DeskScreen(FloorAware, Screen[Any]):
 def error_text(error: TpsError) -> str:
     """What a person reads for a typed error: a conflict says the typed text is kept."""
     if isinstance(error, Conflict):
-        return f"{error} Your typed text is kept: check the item, then save again."
+        return f"{sentence(str(error))} Your typed text is kept: check the item, then save again."
     return str(error)
 
 

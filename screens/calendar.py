@@ -2,13 +2,15 @@
 
 Arrows or hjkl move the day, PgUp/PgDn the month, ``t`` jumps to today (from
 ``desk.now()``, so a fake clock makes it stable). Enter opens the day's agenda;
-Enter there opens the escalation. The month loads in a thread worker that posts
-a message; the handler updates the widgets.
+Enter there opens the escalation. The month's counts per day (counted by the
+database, ``calendar.month_grid``) and the cursor day's entries (``day_agenda``)
+load in thread workers that post messages, each with a generation so a late
+answer to an older request is dropped; the handlers update the widgets.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -27,15 +29,25 @@ from screens.widgets.month_grid import LEGEND, MonthGrid, add_days, describe, sh
 from tpsdesk.businesstime import fmt_day
 from tpsdesk.changes import Changes
 from tpsdesk.errors import TpsError
-from tpsdesk.services.calendar import MonthData
+from tpsdesk.services.calendar import AgendaItem, MonthData
 
+SIDE_ITEMS = 30  # the side panel lists a day's first entries; Enter opens all of them
 RELOAD_SECONDS = 60  # time moves on; another user's change comes by the change feed; `r` reloads at once
+
+
+@dataclass
+class DayLoaded(Message):
+    day: date
+    generation: int
+    items: list[AgendaItem] = field(default_factory=list)
+    error: str = ""
 
 
 @dataclass
 class MonthLoaded(Message):
     year: int
     month: int
+    generation: int
     data: MonthData | None = None
     error: str = ""
 
@@ -70,6 +82,10 @@ class CalendarScreen(DeskScreen):
         super().__init__()
         self.data: MonthData | None = None
         self.loaded_month: tuple[int, int] | None = None
+        self._generation = 0  # of the latest month request; an answer to an older one is dropped
+        # The month holds counts per day; a day's entries are read when the cursor is on it.
+        self.day_items: dict[date, list[AgendaItem]] = {}
+        self._day_generation = 0
 
     def compose_body(self) -> ComposeResult:
         with Vertical(id="cal-body"):
@@ -110,19 +126,27 @@ class CalendarScreen(DeskScreen):
         return self.session.now().astimezone(ZoneInfo(zone)).date()
 
     # ------------------------------------------------------------ loading
-    @work(thread=True, exit_on_error=False, exclusive=True, group="calendar")
     def load_month(self, year: int, month: int) -> None:
+        """Read the month in a worker. Each request carries a generation: a slow answer to an
+        older request (PgDn pressed twice quickly) never replaces the month asked for last."""
+        self._generation += 1
+        self._read_month(year, month, self._generation)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="calendar")
+    def _read_month(self, year: int, month: int, generation: int) -> None:
         from tpsdesk.services import calendar as cal_svc
 
         app = self.session
         try:
-            data = cal_svc.month(app.desk, app.logon, year, month)
+            data = cal_svc.month_grid(app.desk, app.logon, year, month)
         except TpsError as exc:
-            self.post_message(MonthLoaded(year, month, error=str(exc)))
+            self.post_message(MonthLoaded(year, month, generation, error=str(exc)))
             return
-        self.post_message(MonthLoaded(year, month, data))
+        self.post_message(MonthLoaded(year, month, generation, data))
 
     def on_month_loaded(self, message: MonthLoaded) -> None:
+        if message.generation != self._generation:
+            return  # an answer to an older request: a newer one is on its way
         if message.error:
             self.notify(message.error, severity="error", markup=False)
             return
@@ -130,7 +154,42 @@ class CalendarScreen(DeskScreen):
             return  # the cursor moved on meanwhile; that month is loading
         self.data = message.data
         self.loaded_month = (message.year, message.month)
+        self.day_items.clear()  # the month was read again: so is the day on the cursor
         self.grid.set_data(message.data)
+        self._show()
+        self._load_day()
+
+    def _load_day(self) -> None:
+        """Read the cursor day's entries when it has some and they are not read yet."""
+        data, day = self._current(), self.cursor
+        if data is None or day in self.day_items:
+            return
+        counts = data.days.get(day)
+        if counts is None or not (counts.total or counts.eped):
+            self.day_items[day] = []
+            return
+        self._day_generation += 1
+        self._read_day(day, self._day_generation)
+
+    @work(thread=True, exit_on_error=False, group="calendar-day")
+    def _read_day(self, day: date, generation: int) -> None:
+        from tpsdesk.services import calendar as cal_svc
+
+        app = self.session
+        try:
+            items = cal_svc.day_agenda(app.desk, app.logon, day)
+        except TpsError as exc:
+            self.post_message(DayLoaded(day, generation, error=str(exc)))
+            return
+        self.post_message(DayLoaded(day, generation, items))
+
+    def on_day_loaded(self, message: DayLoaded) -> None:
+        if message.generation != self._day_generation:
+            return  # the cursor moved on: a newer day is loading
+        if message.error:
+            self.notify(message.error, severity="error", markup=False)
+            return
+        self.day_items[message.day] = message.items
         self._show()
 
     # ------------------------------------------------------------ moving
@@ -140,6 +199,7 @@ class CalendarScreen(DeskScreen):
         if month_changed:
             self.load_month(day.year, day.month)
         self._show()
+        self._load_day()
 
     def action_move(self, days: int) -> None:
         self.go(add_days(self.cursor, days))
@@ -171,7 +231,10 @@ class CalendarScreen(DeskScreen):
             self.notify("the month is still loading", markup=False)
             return
         day = self.cursor
-        items = data.items.get(day, [])
+        items = self.day_items.get(day)
+        if items is None:
+            self.notify(f"{fmt_day(day)} is still loading", markup=False)
+            return
         if not items:
             self.notify(f"nothing is due on {fmt_day(day)}", markup=False)
             return
@@ -199,11 +262,17 @@ class CalendarScreen(DeskScreen):
             elif day.weekday() >= 5:
                 status.append("  ·  weekend")
             status.append(f"  ·  {describe(data.days.get(day))}")
-            if data.items.get(day):
+            if self.day_items.get(day):
                 status.append("  ·  Enter: agenda", style="dim")
         self.query_one("#cal-day", Static).update(status)
         side = self.query_one("#cal-side", Static)
-        if data:
-            side.update(agenda_text(day, data.items.get(day, []), data.today, data.holidays.get(day)))
+        items = self.day_items.get(day)
+        if data and items is not None:
+            shown = agenda_text(day, items[:SIDE_ITEMS], data.today, data.holidays.get(day))
+            if len(items) > SIDE_ITEMS:
+                shown.append(f"\n… and {len(items) - SIDE_ITEMS} more: Enter for the whole agenda", style="dim")
+            side.update(shown)
+        elif data:
+            side.update(Text(f"{fmt_day(day)}\nloading…", style="dim"))
         else:
             side.update("")

@@ -226,7 +226,8 @@ class ContactsScreen(DeskScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("Id", "Age", "Requester", "Reason", "Channel", "CRN", "Status")
+        # The reason comes last: its long labels then end at the screen's edge, never hiding a column.
+        table.add_columns("Id", "Age", "Status", "Requester", "CRN", "Channel", "Reason")
         table.focus()
         self.load()
 
@@ -273,11 +274,11 @@ class ContactsScreen(DeskScreen):
             table.add_row(
                 Text(str(v.id)),
                 Text(age(minutes_since(v.opened_at, now))),
-                Text(v.requester_name + (f" ({v.requester_logon})" if v.requester_logon else "")),
-                Text(reason_label(self.form, v.reason)),
-                Text(v.channel),
-                Text(mask_crn(v.crn, keep) or "-"),  # X2: a customer identifier, masked in a list
                 Text(v.status, style="bold" if v.status == "open" else "dim"),
+                Text(v.requester_name + (f" ({v.requester_logon})" if v.requester_logon else "")),
+                Text(mask_crn(v.crn, keep) or "-"),  # X2: a customer identifier, masked in a list
+                Text(v.channel),
+                Text(reason_label(self.form, v.reason)),
                 key=str(v.id),
             )
         if kept is not None and kept in table.rows:

@@ -1,7 +1,8 @@
 """Team Leader dashboard (F6): call volumes, TPS workloads, open and overdue escalations (T1, R4).
 
-Figures come from ``tpsdesk.services.dashboard`` in a thread worker, polled every
-few seconds and on ``r``. Numbers are drawn as text bars with the number beside
+Figures come from ``tpsdesk.services.dashboard`` in a thread worker, on ``r`` and
+every few seconds while the screen is shown: one read at a time, the next one armed
+only when the last has answered, none while the screen is hidden. Numbers are drawn as text bars with the number beside
 them and urgency with a symbol (never colour alone). Staff whose role may not
 see the whole Centre (R6) get the reason instead of figures.
 """
@@ -14,12 +15,14 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from screens.base import DeskScreen
 from screens.messages import ShowQueue
+from screens.widgets.pane import Pane
 from tpsdesk.errors import PermissionDenied, TpsError
 from tpsdesk.services.dashboard import Dashboard, OwnerLoad
 
@@ -98,9 +101,11 @@ class DashboardScreen(DeskScreen):
         super().__init__()
         self.data: Dashboard | None = None
         self.refused: str = ""
+        self.reading = False  # a read is running: a refresh asked for now waits for it
+        self.poll: Timer | None = None  # the next refresh, armed after the last one answered
 
     def compose_body(self) -> ComposeResult:
-        with VerticalScroll(id="dash-body"):
+        with Pane(id="dash-body"):
             yield Static("Loading the floor…", id="dash-title", markup=False)
             yield Static("", id="dash-summary", markup=False)
             with Horizontal(id="dash-columns"):
@@ -124,18 +129,32 @@ class DashboardScreen(DeskScreen):
             owners.add_column(label, width=width, key=label.lower())
         owners.focus()
         self.load()
-        self.poll = self.set_interval(POLL_SECONDS, self.load, name="dashboard-poll")
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
-        if not self.refused:
-            self.load()
+        self.load()
+
+    def on_screen_suspend(self) -> None:
+        self._disarm()  # nothing polls while the screen is hidden
 
     def action_reload(self) -> None:
         self.load()
 
-    @work(thread=True, exit_on_error=False, exclusive=True, group="dashboard")
     def load(self) -> None:
+        """Refresh now, unless a read is running (its answer is as fresh) or it was refused."""
+        if self.reading or self.refused:
+            return
+        self._disarm()
+        self.reading = True
+        self._read()
+
+    def _disarm(self) -> None:
+        if self.poll is not None:
+            self.poll.stop()
+            self.poll = None
+
+    @work(thread=True, exit_on_error=False, group="dashboard")
+    def _read(self) -> None:
         from tpsdesk.services import dashboard as dash_svc
 
         app = self.session
@@ -147,12 +166,17 @@ class DashboardScreen(DeskScreen):
         except TpsError as exc:
             self.post_message(DashboardLoaded(error=str(exc)))
             return
+        except BaseException:
+            self.post_message(DashboardLoaded(error="the dashboard could not be read: see the log"))
+            raise  # the app's worker handler logs it
         self.post_message(DashboardLoaded(data))
 
     def on_dashboard_loaded(self, message: DashboardLoaded) -> None:
+        self.reading = False
+        if not message.refused and self.app.screen is self:
+            self.poll = self.set_timer(POLL_SECONDS, self.load, name="dashboard-poll")
         if message.refused:
             self.refused = message.error
-            self.poll.stop()
             self.query_one("#dash-body").display = False
             box = self.query_one("#dash-refused", Static)
             box.update(

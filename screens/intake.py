@@ -17,7 +17,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Select, SelectionList, Static, TextArea
 
@@ -29,6 +29,7 @@ from screens.widgets.intake_fields import intake_fields
 from screens.widgets.intake_form import LIVE, Draft, IntakeForm, guidance_text, result_text
 from screens.widgets.long_text import LongText
 from screens.widgets.outcome_picker import OutcomeDraft, OutcomePicker
+from screens.widgets.pane import Pane
 from screens.widgets.reference_checklist import ReferenceChecklist
 from tpsdesk.errors import TpsError, ValidationError
 from tpsdesk.services import intake as svc
@@ -95,8 +96,8 @@ class IntakeScreen(FormScreen):
         self.guide = guide = form.guide
         # R6: TPS, SP, SSO and TL record the outcome; an SO's contact stays open.
         self.may_outcome = allowed(policy, actor, "outcome") is None
-        with Horizontal(id="in-body"):
-            with VerticalScroll(id="in-form"):
+        with Pane(id="in-body"):
+            with Pane(id="in-form"):
                 yield from intake_fields(form)
                 if self.may_outcome:
                     yield OutcomePicker(
@@ -108,7 +109,7 @@ class IntakeScreen(FormScreen):
                         "DOC builder  ctrl+b", id="build_doc", tooltip="Stop-payment DOC builder with this CRN"
                     )
                     yield Button("New  ctrl+n", id="new", tooltip="Clear the form")
-            with VerticalScroll(id="in-side"):
+            with Pane(id="in-side"):
                 yield Static("", markup=False, id="in-result")
                 yield Static(Text(form.side_text()), markup=False, id="in-notes")
 

@@ -27,10 +27,12 @@ from tpsdesk.errors import TpsError
 from tpsdesk.services.views import EscalationView
 
 LIMIT = 200
+FIRST_ROWS = 40  # painted in the first frame; the rest are added after it
 
 
 @dataclass
 class OverdueLoaded(Message):
+    generation: int
     rows: list[EscalationView] = field(default_factory=list)
     now: datetime | None = None
     error: str = ""
@@ -45,6 +47,10 @@ class OverdueScreen(FloorAware, ModalScreen[None]):
         Binding("down", "cursor(1)", "Down", show=False, id="overdue.down", tooltip="Next item"),
         Binding("up", "cursor(-1)", "Up", show=False, id="overdue.up", tooltip="Previous item"),
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._generation = 0  # of the latest filter request; an answer to an older one is dropped
 
     def compose(self) -> ComposeResult:
         with Vertical(id="overdue", classes="dialog"):
@@ -72,19 +78,27 @@ class OverdueScreen(FloorAware, ModalScreen[None]):
         for box in self.query("#overdue-filter").results(Input):
             self.load(box.value)
 
-    @work(thread=True, exit_on_error=False, exclusive=True, group="overdue")
     def load(self, text: str) -> None:
+        """Read the list for this filter in a worker. Each request carries a generation: a slow
+        answer to an older filter (typing fast) never replaces the list for the last one."""
+        self._generation += 1
+        self._read(text, self._generation)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="overdue")
+    def _read(self, text: str, generation: int) -> None:
         from tpsdesk.services import escalations
 
         app = desk_app(self.app).session
         try:
             rows = escalations.overdue(app.desk, app.logon, limit=LIMIT, text=text.strip() or None)
         except TpsError as exc:
-            self.post_message(OverdueLoaded(error=str(exc)))
+            self.post_message(OverdueLoaded(generation, error=str(exc)))
             return
-        self.post_message(OverdueLoaded(rows, app.desk.now()))
+        self.post_message(OverdueLoaded(generation, rows, app.desk.now()))
 
     def on_overdue_loaded(self, message: OverdueLoaded) -> None:
+        if message.generation != self._generation:
+            return  # an answer to an older filter: the newer one is on its way
         if message.error:
             self.app.notify(message.error, severity="error", markup=False)
             return
@@ -92,7 +106,23 @@ class OverdueScreen(FloorAware, ModalScreen[None]):
         kept = self._cursor_key(table)
         table.clear()
         now = message.now or datetime.now().astimezone()
-        for v in message.rows:
+        # The rows a screen shows first, then the rest after that frame is painted: adding a
+        # DataTable row costs about half a millisecond, so 200 at once would hold the first frame.
+        self._add_rows(table, message.rows[:FIRST_ROWS], now, kept)
+        if len(message.rows) > FIRST_ROWS:
+            rest = message.rows[FIRST_ROWS:]
+            self.call_after_refresh(self._add_later, message.generation, rest, now, kept)
+        more = "+" if len(message.rows) >= LIMIT else ""
+        self.query_one("#overdue-title", Label).update(
+            f"Overdue: urgent arrears first (S3), then most overdue: {len(message.rows)}{more} (Enter opens, Esc closes)"
+        )
+
+    def _add_later(self, generation: int, rows: list[EscalationView], now: datetime, kept: str | None) -> None:
+        if generation == self._generation:  # not replaced by a newer list meanwhile
+            self._add_rows(self.query_one(DataTable), rows, now, kept)
+
+    def _add_rows(self, table: DataTable[Any], rows: list[EscalationView], now: datetime, kept: str | None) -> None:
+        for v in rows:
             word, style = urgency(v, now)
             due = v.next_action_at
             table.add_row(
@@ -105,12 +135,8 @@ class OverdueScreen(FloorAware, ModalScreen[None]):
                 Text(v.summary.splitlines()[0][:60] if v.summary else ""),
                 key=str(v.id),
             )
-        if kept is not None and kept in table.rows:
+        if kept is not None and kept in table.rows and kept in {str(v.id) for v in rows}:
             table.move_cursor(row=table.get_row_index(kept), animate=False)
-        more = "+" if len(message.rows) >= LIMIT else ""
-        self.query_one("#overdue-title", Label).update(
-            f"Overdue: urgent arrears first (S3), then most overdue: {len(message.rows)}{more} (Enter opens, Esc closes)"
-        )
 
     @staticmethod
     def _cursor_key(table: DataTable[Any]) -> str | None:

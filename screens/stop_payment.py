@@ -14,13 +14,14 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from screens.base import FormScreen
 from screens.widgets.doc_preview import DocPreview
 from screens.widgets.field_row import FieldRow
+from screens.widgets.pane import Pane
 from screens.widgets.stop_payment_fields import OTHER, stop_payment_fields
 from tpsdesk.errors import TpsError, ValidationError
 from tpsdesk.services import stop_payment as sp
@@ -63,6 +64,14 @@ class StopPaymentScreen(FormScreen):
             tooltip="Copy the DOC text to the clipboard (OSC 52)",
         ),
         Binding("ctrl+n", "new", "New DOC", priority=True, id="sp.new", tooltip="Clear the form and start a new DOC"),
+        Binding(
+            "ctrl+t",
+            "toggle_preview",
+            "Preview",
+            priority=True,
+            id="sp.preview",
+            tooltip="Go to the DOC preview (below the form at 80 columns), and back to the field you were in",
+        ),
     ]
 
     class Preview(Message):
@@ -91,13 +100,14 @@ class StopPaymentScreen(FormScreen):
         self._pending_crn: str | None = None
         self.contact_id: int | None = None
         self._pending_contact: int | None = None
+        self._back_to: str | None = None  # the field ctrl+t returns to from the preview
 
     # ------------------------------------------------------------ layout
     def compose_body(self) -> ComposeResult:
         policy = self.session.desk.policy
         types = list(policy.stop_payment.payment_types)
-        with Horizontal(id="sp-body"):
-            with VerticalScroll(id="sp-form"):
+        with Pane(id="sp-body"):
+            with Pane(id="sp-form"):
                 yield from stop_payment_fields([*types, OTHER] if OTHER not in types else types)
                 with Horizontal(id="sp-buttons"):
                     yield Button(
@@ -105,7 +115,7 @@ class StopPaymentScreen(FormScreen):
                     )
                     yield Button("Copy  ctrl+o", id="copy", tooltip="Copy the DOC text to the clipboard")
                     yield Button("New  ctrl+n", id="new", tooltip="Clear the form")
-            with VerticalScroll(id="sp-side"):
+            with Pane(id="sp-side"):
                 yield DocPreview("The DOC text appears here as you fill in the fields.", id="preview")
                 yield Static("", markup=False, id="sp-result")
                 yield Static(Text(self._route_text()), markup=False, id="sp-route")
@@ -178,7 +188,8 @@ class StopPaymentScreen(FormScreen):
             row = self._row_for(field)
             if row is not None:
                 shown = show_all or self._attempted or field in self._touched
-                row.set_error(errors.get(field) if shown else None)
+                message = errors.get(field) if shown else None
+                row.set_error(_named(row, message) if message else None)
         if self._saved is None:
             self._seq += 1
             self._preview(self._seq, self.data())
@@ -224,8 +235,9 @@ class StopPaymentScreen(FormScreen):
         errors = self._revalidate(show_all=True)
         if errors:
             first = next((f for f in FIELDS if f in errors), next(iter(errors)))
-            self.notify(f"Not saved: {errors[first]}", severity="error", markup=False)
             row = self._row_for(first)
+            text = _named(row, errors[first]) if row is not None else f"{first}: {errors[first]}"
+            self.notify(f"Not saved: {text}", severity="error", markup=False)
             if row is not None:
                 row.field.focus()
             return
@@ -243,6 +255,21 @@ class StopPaymentScreen(FormScreen):
             return
         self.app.copy_to_clipboard(text)
         self.notify("DOC text copied to the clipboard: paste it into the customer's record.", markup=False)
+
+    def action_toggle_preview(self) -> None:
+        """The DOC preview by keys: at 80 columns it is stacked under the form, so focusing it
+        scrolls it into view; pressed again, back to the field you were in."""
+        preview = self.query_one("#preview", DocPreview)
+        focused = self.focused
+        if focused is preview:
+            back = self.query_one(f"#{self._back_to}") if self._back_to else self.query_one("#ar_checked")
+            back.focus()
+            return
+        self._back_to = focused.id if focused is not None and focused.id else None
+        # The preview's top at the top of the view, at once: one place whatever was scrolled
+        # before (the focus's own minimal scroll then has nothing left to do).
+        preview.scroll_visible(top=True, animate=False, immediate=True)
+        preview.focus(scroll_visible=False)
 
     def action_new(self) -> None:
         self._saved = None
@@ -313,9 +340,17 @@ class StopPaymentScreen(FormScreen):
         self.query_one("#save", Button).disabled = False
         row = self._row_for(message.field) if message.field else None
         if row is not None:
-            row.set_error(message.error)
-        text = f"{message.field}: {message.error}" if message.field else message.error
+            row.set_error(_named(row, message.error))
+        if row is not None:
+            text = _named(row, message.error)
+        else:
+            text = f"{message.field}: {message.error}" if message.field else message.error
         self.notify(f"Not saved: {text}", severity="error", markup=False)
+
+
+def _named(row: FieldRow, message: str) -> str:
+    """A field's message names the field by its label, as the form shows it."""
+    return f"{row.label}: {message}"
 
 
 def _due_text(desk: Desk, result: sp.StopPaymentResult, home_site: str) -> str:

@@ -194,9 +194,9 @@ def test_unexpected_failure_exits_1_with_a_short_message_and_a_log(
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(escalations, "overdue", broken)
+    monkeypatch.setattr(escalations, "list_page", broken)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    err = fails(invoke("overdue", db=floor_db, user="sp1"), 1, "unexpected failure (RuntimeError)")
+    err = fails(invoke("escalation", "list", db=floor_db, user="sp1"), 1, "unexpected failure (RuntimeError)")
     assert "tpsdesk.log" in err
 
 

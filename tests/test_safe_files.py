@@ -325,19 +325,19 @@ def test_log_file_is_created_0600_in_a_0700_folder(
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(escalations, "overdue", broken)
+    monkeypatch.setattr(escalations, "list_page", broken)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    err = fails(invoke("overdue", db=floor_db, user="sp1"), 1, "unexpected failure")
+    err = fails(invoke("escalation", "list", db=floor_db, user="sp1"), 1, "unexpected failure")
     log = Path(err.rsplit(" ", 1)[-1])
     assert log.name == "tpsdesk.log" and log.is_relative_to(tmp_path)
     assert _mode(log) == 0o600 and _mode(log.parent) == 0o700 and "RuntimeError: a bug" in log.read_text()
     log.chmod(0o644)  # an older tpsdesk's log is made private on the next write
-    fails(invoke("overdue", db=floor_db, user="sp1"), 1, "unexpected failure")
+    fails(invoke("escalation", "list", db=floor_db, user="sp1"), 1, "unexpected failure")
     assert _mode(log) == 0o600 and log.read_text().count("RuntimeError: a bug") == 2
     log.unlink()
     elsewhere = tmp_path / "elsewhere.txt"
     elsewhere.write_text("keep\n")
     elsewhere.chmod(0o644)
     log.symlink_to(elsewhere)  # a link is not followed
-    assert "log unavailable" in fails(invoke("overdue", db=floor_db, user="sp1"), 1, "unexpected failure")
+    assert "log unavailable" in fails(invoke("escalation", "list", db=floor_db, user="sp1"), 1, "unexpected failure")
     assert elsewhere.read_text() == "keep\n" and _mode(elsewhere) == 0o644

@@ -83,6 +83,11 @@ class Context:
         return self._identity
 
     @property
+    def requested_user(self) -> str | None:
+        """``--user`` as given (None: not given); ``TPSDESK_USER`` and the OS user come after it."""
+        return self._user
+
+    @property
     def user(self) -> str:
         """The staff logon every command acts as: on PostgreSQL the login's (a differing --user is
         refused); on a SQLite file --user, TPSDESK_USER, else the OS user (R7)."""

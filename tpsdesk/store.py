@@ -26,7 +26,10 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
+from tpsdesk.dburl import default_db_path, os_login, resolve_url
 from tpsdesk.errors import ConfigError, Conflict, EnvironmentFault, ValidationError
+
+__all__ = ["Store", "default_db_path", "resolve_url"]
 
 BUSY_TIMEOUT_MS = 10_000
 BUSY_TIMEOUT_ENV = "TPSDESK_BUSY_TIMEOUT_MS"
@@ -45,27 +48,6 @@ def busy_timeout_ms() -> int:
     if not raw.isdigit() or not 0 <= int(raw) <= 3_600_000:
         raise ValidationError(BUSY_TIMEOUT_ENV, f"{raw!r} is not a number of milliseconds from 0 to 3600000")
     return int(raw)
-
-
-def default_db_path() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("tpsdesk")) / "tpsdesk.db"
-
-
-def resolve_url(url: str | None = None) -> str:
-    """``--db``, else ``TPSDESK_DB``, else the SQLite file in the user data dir.
-
-    A bare path means a SQLite file; ``postgresql://`` means psycopg 3.
-    """
-    raw = url or os.environ.get("TPSDESK_DB") or ""
-    if not raw:
-        return f"sqlite:///{default_db_path()}"
-    if "://" not in raw:
-        return f"sqlite:///{Path(raw).expanduser().resolve()}"
-    if raw.startswith("postgresql://") or raw.startswith("postgres://"):
-        raw = "postgresql+psycopg://" + raw.split("://", 1)[1]
-    return raw
 
 
 def _prepare_sqlite_file(path: str) -> None:
@@ -244,12 +226,7 @@ class Store:
                 with self.engine.connect() as conn:
                     self._login = str(conn.execute(text("SELECT session_user")).scalar_one())
             else:
-                import getpass
-
-                try:
-                    self._login = getpass.getuser()
-                except (KeyError, OSError):  # no name for this uid (containers)
-                    self._login = str(os.getuid())
+                self._login = os_login()
         return self._login
 
     @property

@@ -148,3 +148,9 @@ def a_or_an(word: str) -> str:
     acronym = word.isupper() and len(word) > 1
     vowel_sound = first in "AEFHILMNORSX" if acronym else first.lower() in "aeiou"
     return f"{'an' if vowel_sound else 'a'} {word}"
+
+
+def sentence(text: str) -> str:
+    """``text`` ending as a sentence (a full stop added when it has none), so another can follow."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?", ":")) else f"{text}."

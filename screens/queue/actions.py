@@ -249,7 +249,7 @@ class QueueActions:
             # W5: only those the domain lets work it, read in a worker (never on the UI thread)
             self.ask(
                 "queue.assign.options",
-                lambda: escalations.assignable(session.desk, session.logon),
+                lambda: escalations.assignable(session.desk, session.logon, view.id),
                 view.id,
                 lambda staff: self._assign_dialog(view, staff),
             )

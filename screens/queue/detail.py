@@ -17,9 +17,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from screens.queue.actions import BY_ACTION
-from screens.widgets.formatting import local, relative, urgency
+from screens.widgets.formatting import local, local_for, relative, urgency
 from tpsdesk.policy import Policy
-from tpsdesk.present import NEXT_WORDS
+from tpsdesk.present import NEXT_WORDS, EventWords
 from tpsdesk.services.views import EscalationDetail
 
 
@@ -112,17 +112,17 @@ def render_detail(
             t.append(f"  [{offer.key}] {offer.label}: {offer.reason}\n", style="dim")
     t.append(f"\nNotes ({len(d.notes)})\n", style="bold underline")
     for n in d.notes:
-        t.append(f"  {local(n.created_at, zone)} {n.author} [{n.kind}]\n", style="italic")
+        t.append(f"  {local_for(n.created_at, zone, d.zone)} {n.author} [{n.kind}]\n", style="italic")
         for line in n.text.splitlines() or [""]:
             t.append("    ")
             t.append(line)
             t.append("\n")
     t.append(f"\nHistory ({len(d.events)})\n", style="bold underline")
+    # D3, C9: the same sentences as `escalation show`, times in the viewer's zone.
+    history = EventWords(policy, lambda at: local_for(at, zone, d.zone), d.people)
     for e in d.events:
-        t.append(f"  {local(e.at, zone)} {e.actor or 'system'}: {e.kind}")
-        extra = _detail_text(e.detail)
-        if extra:
-            t.append(f"  {extra}", style="dim")
+        t.append(f"  {local_for(e.at, zone, d.zone)}  ", style="dim")
+        t.append(history.sentence(e.kind, e.detail, e.actor))  # plain text: typed reasons stay as typed
         t.append("\n")
     return t
 
@@ -138,11 +138,6 @@ def _requirements(t: Text, req: dict[str, Any], policy: Policy) -> None:
             t.append(f"  {'✓' if req.get(key) else '✗'} {docs.label(key)}\n")
     if req.get("callback_required"):
         t.append(f"  ! {docs.callback_note}\n", style="bold")
-
-
-def _detail_text(detail: dict[str, Any]) -> str:
-    parts = [f"{k}={v}" for k, v in detail.items() if v not in (None, "", [], {})]
-    return ", ".join(parts)[:100]
 
 
 class EscalationDetailView(VerticalScroll, can_focus=True):

@@ -181,7 +181,9 @@ class QueueScreen(DeskScreen):
 
     def _reload(self, *, detail: bool) -> None:
         self.table.reload()
-        if detail and self.detail is not None:
+        if detail and self.opening is not None:  # re-read the item opening, never the one it replaces
+            self.load_detail(self.opening, focus=self._focus_on_load)
+        elif detail and self.detail is not None:
             self.load_detail(self.detail.escalation.id)
 
     def floor_changed(self, found: Changes) -> None:
@@ -190,7 +192,8 @@ class QueueScreen(DeskScreen):
             return  # shown again later (on_screen_resume re-reads), or not composed yet / leaving
         app = self.session
         self.now = app.desk.now()
-        self._reload(detail=self.detail is not None and found.touches_escalation(self.detail.escalation.id))
+        shown = self.opening if self.opening is not None else self.detail.escalation.id if self.detail else None
+        self._reload(detail=shown is not None and found.touches_escalation(shown))
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()

@@ -20,7 +20,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
 from screens.widgets.long_text import LongText
+from screens.widgets.tick import Tick
 from tpsdesk.errors import Conflict, TpsError
+from tpsdesk.text import sentence
 
 
 @dataclass
@@ -34,15 +36,6 @@ class Field:
     options: list[tuple[str, str]] = field(default_factory=list)
     required: bool = False
     limit: int | None = None  # an area's maximum length; default: the policy's input.max_text_chars
-
-
-class Tick(Checkbox):
-    """A checkbox whose state shows by symbol, not colour alone (✓ ticked, blank not)."""
-
-    @property
-    def _button(self):  # type: ignore[no-untyped-def]
-        self.BUTTON_INNER = "✓" if self.value else " "
-        return super()._button
 
 
 @dataclass
@@ -182,7 +175,7 @@ class FormDialog(ModalScreen[Any]):
             if self.on_conflict is not None:
                 with contextlib.suppress(TpsError):
                     self.on_conflict()  # fetch the fresh version so a second Save applies over it
-            self.post_message(Saved(error=f"{exc} Your text is kept: check it and press Save again.", conflict=True))
+            self.post_message(Saved(error=f"{sentence(str(exc))} Your text is kept: check it and press Save again.", conflict=True))
             return
         except TpsError as exc:
             self.post_message(Saved(error=str(exc)))

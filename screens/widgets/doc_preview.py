@@ -11,7 +11,10 @@ from textual.widgets import Static
 
 
 class DocPreview(Static):
-    """The DOC text, byte for byte, in a bordered panel."""
+    """The DOC text, byte for byte, in a bordered panel; focusable, so it is reached by
+    keys (Tab, or the builder's ctrl+t) and scrolled into view at 80 columns."""
+
+    can_focus = True
 
     DEFAULT_CSS = """
     DocPreview {
@@ -20,6 +23,10 @@ class DocPreview(Static):
         padding: 0 1;
         height: auto;
         min-height: 5;
+    }
+    DocPreview:focus {
+        border: round $accent;
+        background-tint: $foreground 5%;
     }
     DocPreview.-placeholder {
         color: $text-muted;

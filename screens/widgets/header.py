@@ -29,10 +29,21 @@ class DeskHeader(Static):
         self.refresh_text()
         self.set_interval(30, self.refresh_text, name="header-clock")
 
+    def on_resize(self) -> None:
+        self.refresh_text()
+
     def refresh_text(self) -> None:
+        """The whole line when it fits; on a narrow terminal the app's name and then the
+        officer's name give way, so the screen's title is never cut off (80x24)."""
         from screens.app import TpsApp
 
         app = self.app
-        text = app.header_text() if isinstance(app, TpsApp) else app.title
         screen_title = getattr(self.screen, "TITLE", "") or ""
-        self.update(f"{text}  {screen_title}".rstrip() if screen_title else text)
+        room = app.size.width - 2  # the padding
+        line = ""
+        for short in range(3):
+            text = app.header_text(short) if isinstance(app, TpsApp) else app.title
+            line = f"{text}  {screen_title}".rstrip() if screen_title else text
+            if len(line) <= room:
+                break
+        self.update(line)

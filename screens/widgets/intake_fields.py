@@ -9,12 +9,13 @@ from collections.abc import Iterator
 
 from rich.text import Text
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Select, Static
+from textual.widgets import Input, Select, Static
 
 from screens.widgets.field_row import FieldRow
 from screens.widgets.intake_form import IntakeForm
 from screens.widgets.long_text import LongText
 from screens.widgets.reference_checklist import ReferenceChecklist
+from screens.widgets.tick import Tick
 
 
 def intake_fields(form: IntakeForm) -> Iterator[Widget]:
@@ -48,7 +49,7 @@ def intake_fields(form: IntakeForm) -> Iterator[Widget]:
     yield Static("", markup=False, id="in-guidance")
     yield FieldRow(
         "No answer (I2)",
-        Checkbox(Text("The reference material did not give the answer"), id="confirmed_no_answer", compact=True),
+        Tick(Text("The reference material did not give the answer"), id="confirmed_no_answer", compact=True),
         required=True,
         stack=True,
         id="row-confirmed_no_answer",
@@ -62,7 +63,7 @@ def intake_fields(form: IntakeForm) -> Iterator[Widget]:
     )
     yield FieldRow(
         "Review (E2)",
-        Checkbox(Text("The customer asks for a review of the decision"), id="review_requested", compact=True),
+        Tick(Text("The customer asks for a review of the decision"), id="review_requested", compact=True),
         stack=True,
         id="row-review_requested",
     )

@@ -13,6 +13,7 @@ from textual.widgets import Input, Select, SelectionList
 from textual.widgets.selection_list import Selection
 
 from screens.widgets.field_row import FieldRow
+from screens.widgets.tick import TickList
 
 ESCALATING = ("escalated", "referred-ict")
 
@@ -51,7 +52,7 @@ class OutcomePicker(Vertical):
     def compose(self) -> ComposeResult:
         choices = [Selection(Text(label), key) for key, label in self.outcomes.items()]
         yield FieldRow(
-            "Outcome (I8)", SelectionList[str](*choices, id="outcomes", compact=True), stack=True, id="row-outcomes"
+            "Outcome (I8)", TickList(*choices, id="outcomes", compact=True), stack=True, id="row-outcomes"
         )
         yield FieldRow(
             "Category",

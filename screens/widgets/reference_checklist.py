@@ -10,6 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Checkbox, Input
 
+from screens.widgets.tick import Tick
+
 
 class ReferenceChecklist(Vertical):
     """Which references the requester checked before contacting TPS."""
@@ -47,10 +49,10 @@ class ReferenceChecklist(Vertical):
 
     def compose(self) -> ComposeResult:
         for i, name in enumerate(self.references):
-            yield Checkbox(Text(name), id=f"ref-{i}", compact=True)
-        yield Checkbox(Text(self.other_label), id="ref-other", compact=True)
+            yield Tick(Text(name), id=f"ref-{i}", compact=True)
+        yield Tick(Text(self.other_label), id="ref-other", compact=True)
         yield Input(placeholder="name of the other reference", id="reference_other", compact=True)
-        yield Checkbox(Text(self.none_label), id="ref-none", compact=True)
+        yield Tick(Text(self.none_label), id="ref-none", compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#reference_other").display = False

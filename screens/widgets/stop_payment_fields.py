@@ -9,9 +9,10 @@ from collections.abc import Iterator
 
 from rich.text import Text
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Select
+from textual.widgets import Input, Select
 
 from screens.widgets.field_row import FieldRow
+from screens.widgets.tick import Tick
 
 OTHER = "Other"  # the payment type named in free text (S1)
 
@@ -20,7 +21,7 @@ def stop_payment_fields(types: list[str]) -> Iterator[Widget]:
     """S0 check, CRN, payment type (list or "Other" named), amount, period, exact reason, escalate."""
     yield FieldRow(
         "AR checked (S0)",
-        Checkbox(Text("Was the AR screen checked thoroughly before finalising?"), id="ar_checked", compact=True),
+        Tick(Text("Was the AR screen checked thoroughly?"), id="ar_checked", compact=True),
         required=True,
         stack=True,
         id="row-ar_checked",
@@ -70,7 +71,7 @@ def stop_payment_fields(types: list[str]) -> Iterator[Widget]:
     )
     yield FieldRow(
         "Escalate (E1)",
-        Checkbox(Text("Escalate as E1 arrears when saved"), value=True, id="escalate", compact=True),
+        Tick(Text("Escalate as E1 arrears when saved"), value=True, id="escalate", compact=True),
         stack=True,
         id="row-escalate",
     )

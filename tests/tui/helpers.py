@@ -13,8 +13,14 @@ from tpsdesk.services.desk import Desk
 
 async def settle(pilot: Pilot, rounds: int = 4) -> None:
     """Let thread workers finish and their messages be handled (no sleeping)."""
+    import contextlib
+
+    from textual.worker import WorkerCancelled
+
     for _ in range(rounds):
-        await pilot.app.workers.wait_for_complete()
+        # An exclusive read replaced by a newer one is cancelled, as it should be: the newer one answers.
+        with contextlib.suppress(WorkerCancelled):
+            await pilot.app.workers.wait_for_complete()
         await pilot.pause()
 
 

@@ -112,9 +112,15 @@ async def test_e4_e9_e10_due_items_appear_on_their_days(make_app, desk, floor) -
         assert days[date(2026, 10, 9)].normal == 1
         assert days[date(2026, 10, 2)].normal == 1
         assert days[date(2026, 10, 17)].eped == 1
-        items = screen.grid.data.items if screen.grid.data else {}
-        assert [i.escalation_id for i in items[date(2026, 10, 9)]] == [fcso.id]
-        assert [(i.escalation_id, i.rule) for i in items[date(2026, 10, 2)]] == [(system.id, "E10")]
+        # The month holds counts; a day's entries are read when the cursor is on it.
+        assert not screen.data or not screen.data.items
+        screen.go(date(2026, 10, 9))
+        await settle(app, pilot)
+        assert [i.escalation_id for i in screen.day_items[date(2026, 10, 9)]] == [fcso.id]
+        screen.go(date(2026, 10, 2))
+        await settle(app, pilot)
+        assert [(i.escalation_id, i.rule) for i in screen.day_items[date(2026, 10, 2)]] == [(system.id, "E10")]
+        assert f"#{system.id}" in str(screen.query_one("#cal-side").render())
 
 
 async def test_enter_opens_the_days_agenda_and_enter_opens_the_escalation(make_app, desk, floor) -> None:
@@ -161,10 +167,9 @@ async def test_r1_so_calendar_shows_only_their_own(make_app, desk, floor) -> Non
     app = make_app("so1")
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_calendar(app, pilot)
-        assert screen.data is not None
-        assert {d: [i.escalation_id for i in items] for d, items in screen.data.items.items()} == {
-            date(2026, 9, 25): [mine.id]
-        }
+        assert screen.data is not None and set(screen.data.days) == {date(2026, 9, 25)}
+        await settle(app, pilot)
+        assert [i.escalation_id for i in screen.day_items[date(2026, 9, 25)]] == [mine.id]
 
 
 async def test_reload_shows_another_users_change(make_app, desk, floor) -> None:
@@ -236,3 +241,21 @@ async def test_user_text_in_the_side_agenda_is_shown_as_typed(make_app, desk, fl
         await pilot.press("l")
         side = screen.query_one("#cal-side")
         assert HOSTILE in str(side.render())
+
+
+async def test_e3_a_busy_day_lists_its_first_entries_and_enter_opens_all(make_app, desk, floor) -> None:
+    """The side panel lists a day's first entries and says how many more; the agenda has all (E3)."""
+    from screens.calendar import SIDE_ITEMS
+    from tui.helpers import raise_some
+
+    raise_some(desk, SIDE_ITEMS + 5, category="death")  # due within 24 hours: Sat 26 Sep
+    app = make_app("sp1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_calendar(app, pilot)
+        await pilot.press("l")
+        await settle(app, pilot)
+        assert len(screen.day_items[date(2026, 9, 26)]) == SIDE_ITEMS + 5
+        assert "… and 5 more" in str(screen.query_one("#cal-side").render())
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AgendaScreen) and len(app.screen.items) == SIDE_ITEMS + 5

@@ -43,7 +43,7 @@ async def test_f8_opens_open_contacts_from_the_queue_oldest_first_crn_masked(des
         assert app.current_mode == "contacts" and isinstance(app.screen, ContactsScreen)
         assert ids(app) == [str(first.id), str(second.id)]
         row = [cell.plain for cell in app.screen.query_one(DataTable).get_row_at(0)]
-        assert row[1] == "1h 00m" and "so1" in row[2] and row[5] == "******789A" and row[6] == "open"
+        assert row[1] == "1h 00m" and row[2] == "open" and "so1" in row[3] and row[4] == "******789A"
         title = str(app.screen.query_one("#contacts-title").render())
         assert "Open contacts at SYD: 2" in title
 
@@ -126,7 +126,7 @@ async def test_r1_an_so_sees_their_own_contacts_with_status_and_no_outcome_key(d
         await settle(pilot)
         assert ids(app) == [str(mine.id), str(done.id)]
         table = app.screen.query_one(DataTable)
-        assert [table.get_row_at(i)[6].plain for i in range(2)] == ["open", "complete"]
+        assert [table.get_row_at(i)[2].plain for i in range(2)] == ["open", "complete"]
         shown = {b.binding.id for b in app.screen.active_bindings.values() if b.enabled and b.binding.show}
         assert "contacts.outcome" not in shown
         await pilot.press("o")

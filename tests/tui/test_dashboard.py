@@ -91,10 +91,55 @@ async def test_t1_polls_on_a_timer(make_app, desk, known_floor) -> None:  # noqa
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_dashboard(app, pilot)
         contact(desk, "so1", "tps2", datetime(2026, 9, 25, 0, 25, tzinfo=UTC))
-        assert screen.poll._task is not None and screen.poll._interval == POLL_SECONDS
-        await screen.poll._tick(next_timer=0, count=1)  # one tick of the poll timer, without waiting for it
+        assert screen.poll is not None and screen.poll._interval == POLL_SECONDS and screen.poll._repeat == 0
+        await screen.poll._tick(next_timer=0, count=1)  # the armed refresh fires, without waiting for it
         await settle(app, pilot)
         assert screen.data is not None and screen.data.contacts_total == 7
+        assert screen.poll is not None  # the next one is armed only now, after that read answered
+
+
+async def test_t1_one_read_at_a_time_and_no_poll_while_hidden(make_app, desk, known_floor, monkeypatch) -> None:  # noqa: F811
+    """Refreshes asked for while a read runs do not start another (never two at once); a hidden
+    dashboard has no refresh armed and reads again when shown."""
+    import threading
+
+    from tpsdesk.services import dashboard as dash_svc
+
+    real = dash_svc.floor_dashboard
+    gate = threading.Event()
+    calls: list[int] = []
+    running = [0]
+
+    def slow(*args, **kwargs):
+        running[0] += 1
+        calls.append(running[0])
+        gate.wait(10)
+        try:
+            return real(*args, **kwargs)
+        finally:
+            running[0] -= 1
+
+    app = make_app("sp1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_dashboard(app, pilot)  # its first read has answered
+        monkeypatch.setattr(dash_svc, "floor_dashboard", slow)
+        await pilot.press("r")
+        for _ in range(50):  # until the read is held at the gate
+            if calls:
+                break
+            await pilot.pause()
+        assert calls == [1] and screen.reading and screen.poll is None
+        for _ in range(3):
+            await pilot.press("r")
+        gate.set()
+        await settle(app, pilot)
+        assert calls == [1] and not screen.reading and screen.poll is not None
+        app.show_screen("queue")
+        await settle(app, pilot)
+        assert screen.poll is None  # hidden: nothing armed
+        app.show_screen("dashboard")
+        await settle(app, pilot)
+        assert len(calls) == 2 and screen.poll is not None
 
 
 @pytest.mark.parametrize("who", ["so1", "tps1"])
@@ -106,7 +151,7 @@ async def test_r4_r6_so_and_tps_see_why_not_a_crash(make_app, floor, who) -> Non
         assert not screen.query_one("#dash-body").display
         message = text_of(screen, "#dash-refused")
         assert "only Senior Practitioners, SSOs and Team Leaders see the floor dashboard" in message
-        assert screen.poll._task is None  # no polling for a refused user
+        assert screen.poll is None  # no polling for a refused user
 
 
 async def test_80x24_stacks_the_columns(make_app, known_floor) -> None:  # noqa: F811

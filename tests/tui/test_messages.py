@@ -85,7 +85,7 @@ async def test_conflict_says_who_changed_it_and_that_typed_text_is_kept(desk, ma
         await pilot.press("c")
         await settle(pilot)
         said = " ".join(notices(app))
-        assert "sp_per" in said and "typed text is kept" in said  # who changed it
+        assert "sp_per" in said and ". Your typed text is kept" in said  # who changed it
         after = escalations.show(desk, "sp1", eid).escalation
         assert after.owner == "sp_per"  # the second claim changed nothing
 

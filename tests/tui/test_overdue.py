@@ -48,3 +48,21 @@ async def test_f7_from_another_screen_and_escape_closes(desk, clock, make_app) -
         await pilot.press("escape")
         await pilot.pause()
         assert app.current_mode == "calendar" and not isinstance(app.screen, OverdueScreen)
+
+
+async def test_e12_a_long_list_paints_its_first_rows_then_holds_every_row_in_order(desk, clock, make_app) -> None:
+    """The first frame shows the first rows; the rest follow, in the service's order (E12)."""
+    from screens.overdue import FIRST_ROWS
+
+    raise_some(desk, FIRST_ROWS + 25, category="death")
+    clock.advance(days=2)
+    expected = [str(v.id) for v in escalations.overdue(desk, "sp1", limit=500)]
+    app = make_app("sp1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        assert [table.get_row_at(i)[0].plain for i in range(table.row_count)] == expected
+        assert len(expected) == FIRST_ROWS + 25

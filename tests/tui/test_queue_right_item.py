@@ -160,3 +160,25 @@ async def test_palette_ranks_an_exact_id_first(desk, make_app) -> None:
         best = max(hits, key=lambda hit: hit.score)
         assert best.text is not None and best.text.startswith("Open escalation 30 ")
         assert sum(hit.score == best.score for hit in hits) == 1
+
+
+async def test_item8_a_reload_while_another_item_opens_keeps_the_one_opening(desk, make_app, monkeypatch) -> None:
+    """A poll or a change heard while B opens re-reads B, never the A still shown (E12, R5)."""
+    shown, opening = raise_some(desk, 2)
+    app = make_app("sp1", live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_escalation(shown)
+        await settle(pilot)
+        gate = _slow_first_show(monkeypatch)
+        app.open_escalation(opening)  # held at the gate
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        screen.poll(force=True)  # the queue re-reads meanwhile
+        await pilot.pause()
+        gate.set()
+        await _until(pilot, FIRST_ANSWERED.is_set)
+        await settle(pilot)
+        assert _body(app).startswith(f"#{opening} ") and screen.opening is None
+        assert screen.detail is not None and screen.detail.escalation.id == opening

@@ -114,3 +114,14 @@ def test_snapshot_builder_errors_narrow(snap_compare, make_app) -> None:
         await _settle(pilot)
 
     assert snap_compare(make_app("so1"), terminal_size=NARROW, run_before=run_before)
+
+
+def test_snapshot_builder_preview_80x24(snap_compare, make_app) -> None:
+    """S5 at a desk terminal: ctrl+t brings the DOC preview, stacked under the form, into view."""
+
+    async def run_before(pilot: Pilot) -> None:
+        await _fill_doc(pilot)
+        await pilot.press("ctrl+t")
+        await _settle(pilot)
+
+    assert snap_compare(make_app("so1"), terminal_size=NARROW, run_before=run_before)

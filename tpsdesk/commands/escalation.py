@@ -89,6 +89,19 @@ class EscalationGroup(click.Group):
 @click.pass_obj
 def overdue(obj: Context, limit: int, text: str | None, as_json: bool) -> None:
     """Open escalations whose next action has passed: urgent arrears first (S3), then most overdue (E12)."""
+    from tpsdesk import quickread
+
+    if not text:  # the direct read path answers a plain lookup on a SQLite floor when it can
+        with quickread.floor(obj.db, obj.requested_user, obj.now()) as floor:
+            if floor is not None:
+                views = quickread.overdue(floor, limit)
+                if as_json:
+                    emit(list_json(views, floor.now), True)
+                else:
+                    emit(
+                        None, False, overdue_text(views, Clockface.of(floor.zones, floor.viewer_zone, floor.now), floor)
+                    )
+                return
     from tpsdesk.services import escalations
 
     desk = obj.desk()
@@ -234,7 +247,9 @@ def assign(obj: Context, escalation_id: int, to: str, expected_version: int | No
 @escalation.command()
 @ID
 @click.argument("text", nargs=-1, required=True)
-@click.option("--corrects", type=NOTE_ID, metavar="NOTE", help="This note corrects note NOTE (D3: notes are never edited).")
+@click.option(
+    "--corrects", type=NOTE_ID, metavar="NOTE", help="This note corrects note NOTE (D3: notes are never edited)."
+)
 @click.option("--file-note", is_flag=True, help="The escalation file note on the customer's record was updated (D4).")
 @JSON
 @click.pass_obj
@@ -269,12 +284,16 @@ def note(
 @VERSION
 @JSON
 @click.pass_obj
-def followup(obj: Context, escalation_id: int, text: tuple[str, ...], expected_version: int | None, as_json: bool) -> None:
+def followup(
+    obj: Context, escalation_id: int, text: tuple[str, ...], expected_version: int | None, as_json: bool
+) -> None:
     """Record a follow-up or review of ID (E3, E9, E10); sets the next one."""
     from tpsdesk.services import escalations
 
     desk = obj.desk()
-    view = escalations.record_follow_up(desk, obj.user, escalation_id, " ".join(text), expected_version=expected_version)
+    view = escalations.record_follow_up(
+        desk, obj.user, escalation_id, " ".join(text), expected_version=expected_version
+    )
     _done(obj, desk, "followed up", view, as_json)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from tpsdesk.cli import table
 from tpsdesk.domain.schedule import RANK_URGENT
-from tpsdesk.present import NEXT_WORDS, age, flags, overdue_minutes, relative, when_text
+from tpsdesk.present import NEXT_WORDS, EventWords, age, flags, overdue_minutes, relative, when_text
 from tpsdesk.text import mask_crn
 
 DEFAULT_ZONE = "Australia/Sydney"
@@ -32,6 +32,13 @@ class Clockface:
         self.zones = {s.code: s.zone for s in setup.list_sites(desk)}
         self.viewer_zone: str | None = setup.viewer_zone(desk, viewer)
         self.now: datetime = desk.now()
+
+    @classmethod
+    def of(cls, zones: dict[str, str], viewer_zone: str | None, now: datetime) -> Clockface:
+        """The same face from zones already read (the direct read path, ``tpsdesk.quickread``)."""
+        face = cls.__new__(cls)
+        face.zones, face.viewer_zone, face.now = zones, viewer_zone, now
+        return face
 
     def fmt(self, site: str, instant: datetime | None) -> str:
         if instant is None:
@@ -81,18 +88,6 @@ def changed_text(verb: str, v: Any, face: Clockface) -> str:
 
 def _indent(text: str, pad: str = "      ") -> str:
     return text.replace("\n", "\n" + pad)
-
-
-def _local_if_instant(value: Any, t: Any) -> Any:
-    """History details store instants as text in UTC; people read them in the site's time (C1)."""
-    if isinstance(value, str) and len(value) >= 19 and value[4:5] == "-":
-        try:
-            instant = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        if instant.tzinfo is not None:
-            return t(instant)
-    return value
 
 
 def show_text(detail: Any, desk: Any, now: datetime, viewer_zone: str | None = None) -> str:
@@ -158,9 +153,9 @@ def show_text(detail: Any, desk: Any, now: datetime, viewer_zone: str | None = N
         ref = f" (corrects note {n.refers_to})" if n.refers_to else ""
         lines.append(f"  #{n.id} {t(n.created_at)} {n.author} [{n.kind}]{ref}: {_indent(n.text)}")
     lines.append(f"history ({len(detail.events)}):")
+    words = EventWords(desk.policy, t, detail.people)  # D3: the same sentences as the queue detail
     for e in detail.events:
-        extra = ", ".join(f"{k}={_local_if_instant(val, t)}" for k, val in sorted(e.detail.items()))
-        lines.append(f"  {t(e.at)} {e.actor or 'system'} {e.kind}" + (f" ({extra})" if extra else ""))
+        lines.append(f"  {t(e.at)}  {words.sentence(e.kind, e.detail, e.actor)}")
     return "\n".join(lines)
 
 

@@ -139,3 +139,21 @@ def may_hold(policy: Policy, actor: Actor, item: Item, *, others: bool = False) 
         Why.CLAIM,
         f"refused: escalation {item.id} is claimed by {who}: ask them, or an SP or TL to reassign it (E11)",
     )
+
+
+def may_be_assigned(policy: Policy, target: Actor, item: Item, *, active: bool = True) -> Refusal | None:
+    """W5, R3, E11: who an escalation may be assigned to: an active member of the item's
+    Centre who may work it (an SP or SSO, or a W5 group's member). The assign picker offers
+    exactly these and the assignment asks the same rule, so nobody offered is refused."""
+    if not active:
+        return Refusal(Why.RULE, f"{target.logon} is inactive", "to")
+    if target.centre_id != item.centre_id:
+        return Refusal(Why.RULE, f"{target.logon} works in another Centre", "to")
+    if may_do(policy, target, Permission.WORK, category=item.category) is not None:
+        return Refusal(
+            Why.RULE,
+            f"{target.logon} is {a_or_an(target.role)} and cannot work escalations: choose an SP, an SSO or a member "
+            "of a W5 group (high-performing TPS or the SP development pool)",
+            "to",
+        )
+    return None

@@ -60,10 +60,14 @@ def require(
         raise PermissionDenied(f"refused: {reason}")
 
 
-def can_work(policy: Policy, staff: Staff, channel: str) -> bool:
-    """W5: may this staff member process escalations (for the assign picker and check)?"""
-    actor = Actor(
+def staff_actor(staff: Staff, channel: str) -> Actor:
+    """A staff row as the domain's facts, in their Centre's ``channel`` (a colleague, not the signed-in actor)."""
+    return Actor(
         staff.id or 0, staff.logon, staff.name, Role(staff.role), staff.centre_id, staff.site_id,
         Channel(channel), W5Group(staff.w5_group),
     )  # fmt: skip
-    return access.may_do(policy, actor, Permission.WORK) is None
+
+
+def can_work(policy: Policy, staff: Staff, channel: str) -> bool:
+    """W5: may this staff member process escalations (the dashboard's idle workers)?"""
+    return access.may_do(policy, staff_actor(staff, channel), Permission.WORK) is None

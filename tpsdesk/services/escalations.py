@@ -25,7 +25,7 @@ from tpsdesk.domain.schedule import OPEN_RANKS, RANK_CLOSED, RANK_URGENT
 from tpsdesk.domain.vocab import ALL_FILTER, OPEN_FILTER, REFERRED_STATUSES, Action, NoteKind, Permission, Status
 from tpsdesk.errors import Conflict, NotFound, ValidationError
 from tpsdesk.models import Centre, Contact, Escalation, Event, Note, Site, Staff, StopPaymentDoc
-from tpsdesk.services.actors import actor_for, allowed, can_work, require, staff_by_logon
+from tpsdesk.services.actors import actor_for, allowed, require, staff_actor, staff_by_logon
 from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.history import add_note_row, record_event
@@ -39,7 +39,7 @@ from tpsdesk.services.uow import (
     visible_escalation,
 )
 from tpsdesk.services.views import EscalationDetail, EscalationView, EventView, NoteView, parse_detail
-from tpsdesk.text import a_or_an, clean, normalise_crn
+from tpsdesk.text import clean, normalise_crn
 
 Owner = aliased(Staff, name="owner")
 Raiser = aliased(Staff, name="raiser")
@@ -267,19 +267,24 @@ def show(desk: Desk, logon: str, escalation_id: int, *, viewer_zone: str | None 
         viewer = zone(viewer_zone) if viewer_zone else None  # C9: the working in the viewer's zone
         plan = plan_of(desk, session, esc, explain=True, viewer=viewer)
         result = plan.result
+        rows = session.exec(select(Event).where(Event.escalation_id == escalation_id).order_by(col(Event.id))).all()
+        details = [parse_detail(e.detail) for e in rows]
+        # D3: an event names a previous owner by id; the history says who it was.
+        held = {d["previous_owner"] for d in details if isinstance(d.get("previous_owner"), int)}
         names = {
             s.id: s.logon
-            for s in session.exec(select(Staff).where(col(Staff.id).in_(_staff_ids(session, escalation_id)))).all()
+            for s in session.exec(
+                select(Staff).where(col(Staff.id).in_(_staff_ids(session, escalation_id) | held))
+            ).all()
+            if s.id is not None
         }
         notes = [
             NoteView(n.id or 0, names.get(n.author_id, "?"), n.created_at, n.kind, n.text, n.refers_to_id)
             for n in session.exec(select(Note).where(Note.escalation_id == escalation_id).order_by(col(Note.id))).all()
         ]
         events = [
-            EventView(e.at, names.get(e.actor_id) if e.actor_id else None, e.kind, parse_detail(e.detail))
-            for e in session.exec(
-                select(Event).where(Event.escalation_id == escalation_id).order_by(col(Event.id))
-            ).all()
+            EventView(e.at, names.get(e.actor_id) if e.actor_id else None, e.kind, d)
+            for e, d in zip(rows, details, strict=True)
         ]
         deadlines = [
             {"rule": d.rule, "kind": d.kind, "id": d.id, "label": d.label, "at": d.at, "met": d.met, "met_at": d.met_at}
@@ -299,6 +304,7 @@ def show(desk: Desk, logon: str, escalation_id: int, *, viewer_zone: str | None 
             procedure=desk.policy.categories[esc.category].procedure,
             next_action=plan.next_action.value,
             next_action_rule=plan.rule,
+            people=names,
         )
 
 
@@ -499,18 +505,13 @@ def assign(
     """An SP, SSO or TL reassigns, to an SP/SSO or W5 staff (W5)."""
     with UnitOfWork.begin(desk, logon) as uow:
         esc = uow.load(escalation_id, expected_version)
-        uow.check(esc, Action.ASSIGN)
+        item = uow.check(esc, Action.ASSIGN)
         target = staff_by_logon(uow.session, to)
-        if not target.active:
-            raise ValidationError("to", f"{to} is inactive")
-        if target.centre_id != esc.centre_id:
-            raise ValidationError("to", f"{to} works in another Centre")
-        if not can_work(desk.policy, target, uow.actor.channel):
-            raise ValidationError(
-                "to",
-                f"{to} is {a_or_an(target.role)} and cannot work escalations: choose an SP, an SSO or a member of a "
-                "W5 group (high-performing TPS or the SP development pool)",
-            )
+        refused = access.may_be_assigned(
+            desk.policy, staff_actor(target, item.channel), item, active=target.active
+        )  # W5: the picker's rule (assignable)
+        if refused is not None:
+            raise ValidationError("to", refused.text)
         previous = esc.owner_id
         esc.owner_id = target.id
         uow.move(esc, Action.ASSIGN)
@@ -520,14 +521,16 @@ def assign(
 
 
 @typed_input()
-def assignable(desk: Desk, logon: str) -> list[Staff]:
-    """W5: the staff of the actor's Centre an escalation may be assigned to (for pickers)."""
+def assignable(desk: Desk, logon: str, escalation_id: int) -> list[Staff]:
+    """W5: the staff escalation ``escalation_id`` may be assigned to, for the picker: exactly
+    those ``assign`` accepts (``access.may_be_assigned``), so nobody offered is then refused."""
     with desk.store.read() as session:
         actor = actor_for(session, logon)
+        _esc, item = visible_escalation(desk, session, actor, escalation_id)
         staff = session.exec(
-            select(Staff).where(Staff.centre_id == actor.centre_id, col(Staff.active).is_(True)).order_by(Staff.logon)
+            select(Staff).where(Staff.centre_id == item.centre_id, col(Staff.active).is_(True)).order_by(Staff.logon)
         ).all()
-        return [s for s in staff if can_work(desk.policy, s, actor.channel)]
+        return [s for s in staff if access.may_be_assigned(desk.policy, staff_actor(s, item.channel), item) is None]
 
 
 NOTE_KINDS = (NoteKind.NOTE, NoteKind.CORRECTION, NoteKind.FILE_NOTE)

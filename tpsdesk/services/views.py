@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from tpsdesk.domain.lifecycle import Offer
 from tpsdesk.domain.vocab import Status
-from tpsdesk.models import Escalation
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
+
+    from tpsdesk.models import Escalation
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,7 @@ class EscalationDetail:
     procedure: str = ""  # E8: the item's own procedure, shown wherever it is shown
     next_action: str = ""  # vocab.NextAction of next_action_at
     next_action_rule: str = ""
+    people: Mapping[int, str] = field(default_factory=dict)  # staff id -> logon, for the history's words (D3)
 
     def to_json(self) -> dict[str, Any]:
         out = self.escalation.to_json()
