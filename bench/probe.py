@@ -138,7 +138,12 @@ def _instrument() -> None:
     VirtualTable.on_window_loaded = on_window_loaded  # type: ignore[method-assign]
     _wrap(VirtualTable, "on_count_loaded", "count", lambda t: t._counting is None)
     _wrap(QueueScreen, "_show_detail", "detail")
-    _wrap(CalendarScreen, "on_month_loaded", "month", lambda s: s.data is not None)
+    _wrap(
+        CalendarScreen,
+        "on_month_loaded",
+        "month",
+        lambda s: s.data is not None and s.loaded_month == (s.cursor.year, s.cursor.month),
+    )
     _wrap(OverdueScreen, "on_overdue_loaded", "overdue")
     _wrap(DashboardScreen, "on_dashboard_loaded", "dashboard", lambda s: s.data is not None)
     _wrap(ContactsScreen, "_show", "contacts")
