@@ -1,4 +1,5 @@
-"""Where the database is and who opened it, without loading a database library.
+"""Where the database is, who opened it and how long to wait for it, without loading a
+database library.
 
 ``resolve_url`` turns ``--db`` / ``TPSDESK_DB`` / the default into a URL; the store and
 the read commands' direct path (``tpsdesk.quickread``) both start from it.
@@ -10,6 +11,20 @@ import os
 from pathlib import Path
 
 SQLITE_PREFIX = "sqlite:///"
+BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_ENV = "TPSDESK_BUSY_TIMEOUT_MS"
+
+
+def busy_timeout_ms() -> int:
+    """How long a SQLite command waits for another's lock: ``TPSDESK_BUSY_TIMEOUT_MS`` or 10 s."""
+    from tpsdesk.errors import ValidationError
+
+    raw = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return BUSY_TIMEOUT_MS
+    if not raw.isdigit() or not 0 <= int(raw) <= 3_600_000:
+        raise ValidationError(BUSY_TIMEOUT_ENV, f"{raw!r} is not a number of milliseconds from 0 to 3600000")
+    return int(raw)
 
 
 def default_db_path() -> Path:

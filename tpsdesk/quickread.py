@@ -21,13 +21,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from tpsdesk.dburl import os_login, resolve_url, sqlite_file
+from tpsdesk.dburl import busy_timeout_ms, os_login, resolve_url, sqlite_file
 from tpsdesk.domain import access
 from tpsdesk.domain.facts import Actor
 from tpsdesk.domain.schedule import RANK_URGENT
@@ -47,6 +47,7 @@ FROM = (
     "FROM escalation e JOIN centre c ON c.id = e.centre_id JOIN site s ON s.id = e.site_id "
     "JOIN staff r ON r.id = e.raised_by_id LEFT JOIN staff o ON o.id = e.owner_id"
 )
+T = TypeVar("T")
 INSTANTS = {"raised_at", "due_at", "next_follow_up_at", "next_action_at", "finalised_at", "sort_at"}
 
 
@@ -102,21 +103,40 @@ def floor(db: str | None, user: str | None, now: datetime) -> Iterator[Floor | N
         yield None
         return
     logon = (user or os.environ.get("TPSDESK_USER") or "").strip() or os_login()
-    conn = sqlite3.connect(path, timeout=10.0)
+    wait = busy_timeout_ms() / 1000  # a bad setting is refused here as on the full path
+    conn = sqlite3.connect(path, timeout=wait)
     try:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        version = (
-            conn.execute("SELECT version_num FROM alembic_version").fetchone() if "alembic_version" in tables else None
-        )
-        actor = _actor(conn, logon) if version is not None and version[0] == HEAD else None
-        if actor is None:
-            yield None
-            return
-        zones = {code: z for code, z in conn.execute("SELECT code, zone FROM site")}
-        viewer = conn.execute("SELECT zone FROM site WHERE id = ?", (actor.site_id,)).fetchone()
-        yield Floor(conn, load_policy(), actor, now, zones, str(viewer[0]) if viewer else "")
+        try:
+            opened = _opened(conn, logon, now)
+        except sqlite3.Error:  # damaged, locked, not a tpsdesk file: the full path says which
+            opened = None
+        yield opened
     finally:
         conn.close()
+
+
+def _opened(conn: sqlite3.Connection, logon: str, now: datetime) -> Floor | None:
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    version = (
+        conn.execute("SELECT version_num FROM alembic_version").fetchone() if "alembic_version" in tables else None
+    )
+    actor = _actor(conn, logon) if version is not None and version[0] == HEAD else None
+    if actor is None:
+        return None
+    zones = {code: z for code, z in conn.execute("SELECT code, zone FROM site")}
+    viewer = conn.execute("SELECT zone FROM site WHERE id = ?", (actor.site_id,)).fetchone()
+    return Floor(conn, load_policy(), actor, now, zones, str(viewer[0]) if viewer else "")
+
+
+def answer(f: Floor | None, read: Callable[[Floor], T]) -> T | None:
+    """``read(f)``, or None when there is no floor or the read fails in the database (a lock
+    held too long, a damaged page): the full path then answers, or says what is wrong."""
+    if f is None:
+        return None
+    try:
+        return read(f)
+    except sqlite3.Error:
+        return None
 
 
 def _visible(f: Floor) -> tuple[str, list[Any]]:

@@ -26,28 +26,23 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from tpsdesk.dburl import default_db_path, os_login, resolve_url
-from tpsdesk.errors import ConfigError, Conflict, EnvironmentFault, ValidationError
+from tpsdesk.dburl import BUSY_TIMEOUT_ENV, BUSY_TIMEOUT_MS, busy_timeout_ms, default_db_path, os_login, resolve_url
+from tpsdesk.errors import ConfigError, Conflict, EnvironmentFault
 
-__all__ = ["Store", "default_db_path", "resolve_url"]
+__all__ = [
+    "BUSY_TIMEOUT_ENV",
+    "BUSY_TIMEOUT_MS",
+    "Store",
+    "busy_timeout_ms",
+    "default_db_path",
+    "resolve_url",
+]
 
-BUSY_TIMEOUT_MS = 10_000
-BUSY_TIMEOUT_ENV = "TPSDESK_BUSY_TIMEOUT_MS"
 WRITE_OPTION = "tpsdesk_write"
 SQLITE_HEADER = b"SQLite format 3\x00"
 SQLITE_SIDE_FILES = (("-wal", "write-ahead log"), ("-shm", "shared-memory file"), ("-journal", "rollback journal"))
 # pg_advisory_xact_lock key held by a migration: the bytes of "tpsdeskm" (fits a signed bigint).
 MIGRATION_LOCK_KEY = int.from_bytes(b"tpsdeskm", "big")
-
-
-def busy_timeout_ms() -> int:
-    """How long a SQLite command waits for another's lock: ``TPSDESK_BUSY_TIMEOUT_MS`` or 10 s."""
-    raw = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
-    if not raw:
-        return BUSY_TIMEOUT_MS
-    if not raw.isdigit() or not 0 <= int(raw) <= 3_600_000:
-        raise ValidationError(BUSY_TIMEOUT_ENV, f"{raw!r} is not a number of milliseconds from 0 to 3600000")
-    return int(raw)
 
 
 def _prepare_sqlite_file(path: str) -> None:
@@ -248,7 +243,9 @@ class Store:
                 session.commit()
             except StaleDataError:  # E11: a versioned row changed under this write
                 session.rollback()
-                raise Conflict("what you changed was changed by someone else meanwhile: reload it and try again") from None
+                raise Conflict(
+                    "what you changed was changed by someone else meanwhile: reload it and try again"
+                ) from None
             except BaseException:
                 session.rollback()
                 raise

@@ -93,8 +93,8 @@ def overdue(obj: Context, limit: int, text: str | None, as_json: bool) -> None:
 
     if not text:  # the direct read path answers a plain lookup on a SQLite floor when it can
         with quickread.floor(obj.db, obj.requested_user, obj.now()) as floor:
-            if floor is not None:
-                views = quickread.overdue(floor, limit)
+            views = quickread.answer(floor, lambda f: quickread.overdue(f, limit))
+            if floor is not None and views is not None:
                 if as_json:
                     emit(list_json(views, floor.now), True)
                 else:
