@@ -7,8 +7,9 @@ permission matrix refuses (R6), 4 on a conflict.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -99,6 +100,31 @@ def contact_text(view: Any, policy: Policy) -> str:
     return "\n".join(lines)
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def outcome_options(command: F) -> F:
+    """The I8 outcome's options, the same on ``contact add`` (saved with the contact) and
+    ``contact outcome`` (for a contact saved before)."""
+    options = [
+        click.option(
+            "--outcome",
+            "outcomes",
+            metavar="KEY",
+            multiple=True,
+            help="resolved, took-over, transferred-tl, escalated, referred-ict (I8); repeat.",
+        ),
+        click.option("--category", metavar="C", help="Escalation category when escalated (e.g. system, death)."),
+        click.option("--summary", default="", help="Escalation summary (default: the help required)."),
+        click.option("--nnu", "nnu_ref", default="", help="NNU instruction covering a direct ICT referral (E5b)."),
+        click.option("--service-first", default="", help="Service First number of a direct ICT referral (E5b)."),
+        click.option("--eped", metavar="YYYY-MM-DD", help="The customer's EPED (E10)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @click.group()
 def contact() -> None:
     """Contacts: requests for TPS help (I1 to I10)."""
@@ -127,26 +153,15 @@ def contact() -> None:
 @click.option("--decision-by", metavar="KEY", help="Who made the unfavourable decision (I5).")
 @click.option("--review-requested", is_flag=True, help="The customer asks for a review of the decision (I5, E2).")
 @click.option("--supervisor-reason", metavar="complaint|technical", help="Why a supervisor is asked for (I6).")
-@click.option(
-    "--outcome",
-    "outcomes",
-    metavar="KEY",
-    multiple=True,
-    help="Record the outcome in the same step (I8; repeat): the contact is saved with it or not at all.",
-)
-@click.option("--category", metavar="C", help="Escalation category, with --outcome escalated.")
-@click.option("--summary", default="", help="Escalation summary, with --outcome (default: the help required).")
-@click.option("--nnu", "nnu_ref", default="", help="NNU instruction covering a direct ICT referral (E5b).")
-@click.option("--service-first", default="", help="Service First number of a direct ICT referral (E5b).")
-@click.option("--eped", metavar="YYYY-MM-DD", help="The customer's EPED (E10), with --outcome.")
+@outcome_options
 @JSON
 @click.pass_obj
 def add(obj: Context, reason: str, help_text: str, refs: tuple[str, ...], ref_other: str, confirmed_no_answer: bool,
         requester: str | None, requester_name: str | None, requester_kind: str, crn: str, decision_by: str | None,
         review_requested: bool, supervisor_reason: str | None, outcomes: tuple[str, ...], category: str | None,
         summary: str, nnu_ref: str, service_first: str, eped: str | None, as_json: bool) -> None:  # fmt: skip
-    """Record a request for TPS help, and with --outcome its outcome in the same step.
-    A reason TPS does not take (I3) records nothing."""
+    """Record a request for TPS help, and with --outcome its outcome in the same step: the
+    contact is saved with it or not at all. A reason TPS does not take (I3) records nothing."""
     from tpsdesk.services import intake
     from tpsdesk.services.setup import parse_date
 
@@ -179,19 +194,8 @@ def add(obj: Context, reason: str, help_text: str, refs: tuple[str, ...], ref_ot
 
 @contact.command("outcome")
 @click.argument("contact_id", type=CONTACT_ID, metavar="ID")
-@click.option(
-    "--outcome",
-    "outcomes",
-    metavar="KEY",
-    multiple=True,
-    help="resolved, took-over, transferred-tl, escalated, referred-ict (I8); repeat.",
-)
-@click.option("--category", metavar="C", help="Escalation category when escalated (e.g. system, death, review).")
-@click.option("--summary", default="", help="Escalation summary (default: the help required).")
-@click.option("--nnu", "nnu_ref", default="", help="NNU instruction covering a direct ICT referral (E5b).")
-@click.option("--service-first", default="", help="Service First number of a direct ICT referral (E5b).")
+@outcome_options
 @click.option("--crn", default=None, help="The customer's CRN, if the contact lacks it.")
-@click.option("--eped", metavar="YYYY-MM-DD", help="The customer's EPED (E10).")
 @click.option("--expected-version", type=CONTACT_VERSION, help="Refuse if the contact changed since this version.")
 @JSON
 @click.pass_obj
