@@ -159,3 +159,18 @@ def test_r4_r6_dashboard_refused_for_so_and_tps_with_reason(desk, floor, who) ->
 @pytest.mark.parametrize("who", ["sp", "sso", "tl", "cr_sso"])
 def test_r4_r6_dashboard_allowed_for_sp_sso_tl(desk, floor, who) -> None:
     assert dash_svc.floor_dashboard(desk, getattr(floor, who)).centre in ("PCC", "CRC")
+
+
+def test_t1_f3_finalised_today_counts_withdrawn_and_not_reopened(desk, floor, known_floor, clock) -> None:
+    """Finalised today means finalised or withdrawn today and still closed: a reopened item
+    leaves the figure (F3), a withdrawn one joins it (E12)."""
+    from tpsdesk.services import finalisation
+
+    before = dash_svc.floor_dashboard(desk, floor.tl).finalised_today
+    mistaken = esc_svc.raise_escalation(desk, floor.tps, category="review", crn=CRN)
+    finalisation.withdraw(desk, floor.tps, mistaken.id, "raised against the wrong customer")
+    assert dash_svc.floor_dashboard(desk, floor.tl).finalised_today == before + 1
+    finalisation.reopen(desk, floor.sp, known_floor["done"], "the customer called back: not resolved")
+    assert dash_svc.floor_dashboard(desk, floor.tl).finalised_today == before
+    clock.advance(days=1)
+    assert dash_svc.floor_dashboard(desk, floor.tl).finalised_today == 0  # a new day

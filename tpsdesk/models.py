@@ -158,6 +158,8 @@ class Escalation(SQLModel, table=True):
             "rank",
         ),
         Index("ix_escalation_centre_open_eped", "centre_id", "closed", "eped", "category"),
+        # 0009: finalised today, for the dashboard (T1).
+        Index("ix_escalation_centre_finalised", "centre_id", "finalised_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -33,7 +33,6 @@ ROLE_WORDS = {
     "TL": "Team Leaders",
 }
 HOUR = timedelta(hours=1)
-CLOSING_EVENTS = ("finalised", "withdrawn")  # history kinds written by the finalisation service (F1, E12)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,32 +249,33 @@ def _overdue_by_category(session: Session, desk: Desk, actor: Actor, now: dateti
     return sorted(out, key=lambda c: (-c.count, c.category))
 
 
-def _events_today(
-    session: Session,
-    actor: Actor,
-    kinds: tuple[str, ...],
-    start: datetime,
-    end: datetime,
-    *,
-    closed: bool | None = None,
-) -> int:
-    """Escalations of the Centre with a history event (D3) of ``kinds`` today, counted by the
-    database: the day's events of those kinds from the event index (kind, time, escalation),
-    each joined to its escalation by primary key for the Centre (and, with ``closed``, its state)."""
-    conds: list[Any] = [
-        col(Event.kind).in_(kinds),
-        Event.at >= start,
-        Event.at < end,
-        # "+ 0": the Centre is checked on the joined row; as an index it would walk the Centre.
-        (col(Escalation.centre_id) + 0) == actor.centre_id,
-    ]
-    if closed is not None:
-        conds.append(col(Escalation.closed).is_(closed))
+def _raised_today(session: Session, actor: Actor, start: datetime, end: datetime) -> int:
+    """Escalations of the Centre recorded today (their D3 "raised" event today, so a backdated
+    item counts on the day it was entered): the day's raise events from the event index
+    (kind, time, escalation), each joined to its escalation by primary key for the Centre."""
     stmt = (
         select(func.count(func.distinct(Event.escalation_id)))
         .select_from(Event)
         .join(Escalation, col(Escalation.id) == Event.escalation_id)
-        .where(*conds)
+        .where(
+            Event.kind == "raised",
+            Event.at >= start,
+            Event.at < end,
+            # "+ 0": the Centre is checked on the joined row; as an index it would walk the Centre.
+            (col(Escalation.centre_id) + 0) == actor.centre_id,
+        )
+    )
+    return int(session.exec(stmt).one())
+
+
+def _finalised_today(session: Session, actor: Actor, start: datetime, end: datetime) -> int:
+    """Escalations of the Centre finalised or withdrawn today and still closed: finalising and
+    withdrawing set ``finalised_at``, reopening clears it (F3), so it is one index range."""
+    stmt = select(func.count()).select_from(Escalation)
+    stmt = stmt.where(
+        Escalation.centre_id == actor.centre_id,
+        col(Escalation.finalised_at) >= start,
+        col(Escalation.finalised_at) < end,
     )
     return int(session.exec(stmt).one())
 
@@ -298,9 +298,8 @@ def floor_dashboard(desk: Desk, logon: str, *, window_hours: int | None = None) 
         day_start = cal.at(now_local.date(), time(0))
         day_end = cal.at(now_local.date() + timedelta(days=1), time(0))
         owners, after_hours, stop_payment = _open_items(session, desk, actor, now)
-        raised = _events_today(session, actor, ("raised",), day_start, day_end)
-        # still finalised: a reopened item no longer counts (F3)
-        finalised = _events_today(session, actor, CLOSING_EVENTS, day_start, day_end, closed=True)
+        raised = _raised_today(session, actor, day_start, day_end)
+        finalised = _finalised_today(session, actor, day_start, day_end)
         return Dashboard(
             centre=centre.code,
             centre_name=centre.name,
