@@ -174,3 +174,13 @@ def test_q_search_follows_a_changed_summary(floor_desk) -> None:
         conn.exec_driver_sql("UPDATE escalation SET summary = 'Quokkaflavoured rate' WHERE id = ?", (some,))
     assert [v.id for v in esc.list_page(floor_desk, "sp1", f)] == [some]
     assert esc.count(floor_desk, "sp1", esc.Filters(status="all", text="rate quokka")) == 0
+
+
+def test_t1_dashboard_reads_no_table_scan_and_counts_from_indexes(floor_desk) -> None:
+    """Every dashboard figure is an index range (T1): no scan of escalation or event, and the
+    grouped counts read a covering index, never the table rows of the Centre."""
+    from tpsdesk.services import dashboard
+
+    found = no_scan(floor_desk, lambda: dashboard.floor_dashboard(floor_desk, "tl1"))
+    grouped = [p for p in found if "GROUP BY" in p or "COVERING" in p]
+    assert grouped and all("COVERING INDEX" in p for p in grouped if "SEARCH escalation" in p), grouped
