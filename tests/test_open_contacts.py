@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from sqlalchemy import text
+from test_intake import ask  # a complete technical contact; keywords override
 
 from tpsdesk.errors import NotFound, PermissionDenied
 from tpsdesk.services import intake
-
-
-def ask(desk, logon: str, **kw: Any) -> intake.ContactView:
-    """A complete technical contact; keywords override."""
-    args: dict[str, Any] = dict(
-        reason="status-rate",
-        help_required="Rate shows single but record says partnered",
-        references=["Ask Kristy"],
-        confirmed_no_answer=True,
-    )
-    args.update(kw)
-    return intake.open_contact(desk, logon, **args)
 
 
 def ids(found: intake.OpenContacts) -> list[int]:

@@ -8,21 +8,15 @@ from sqlmodel import select
 from textual.widgets import DataTable
 
 from screens.contacts import ContactsScreen, OutcomeDialog
+from tests.test_intake import ask as technical_contact
 from tpsdesk.models import Contact, Outbox, Staff
 from tpsdesk.services import intake
 from tui.helpers import notices, settle
 
 
 def ask(desk, logon: str = "so1", **kw: Any) -> intake.ContactView:
-    args: dict[str, Any] = dict(
-        reason="status-rate",
-        help_required="Rate shows single but record says partnered",
-        references=["Ask Kristy"],
-        confirmed_no_answer=True,
-        crn="123456789A",
-    )
-    args.update(kw)
-    return intake.open_contact(desk, logon, **args)
+    """The intake tests' complete technical contact, by so1 with a CRN unless told otherwise."""
+    return technical_contact(desk, logon, **{"crn": "123456789A", **kw})
 
 
 def ids(app) -> list[str]:
