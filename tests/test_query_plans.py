@@ -227,3 +227,15 @@ def test_x1_items_open_at_end_of_shift_are_listed_by_next_action_with_none_last(
     assert [i.id for i in every.handover[:30]] == [i.id for i in got.handover]
     assert len(every.handover) == every.handover_total
     assert every.overdue_total == sum(1 for i in every.handover if i.next_action_at and i.next_action_at < every.end)
+
+
+def test_e12_calendar_grid_and_day_first_entries_are_index_ranges(floor_desk) -> None:
+    """The month's day counts are one index range per day and kind of entry, and a day's
+    first entries walk each kind's index in order: nothing scans the escalation table."""
+    from tpsdesk.services import calendar
+
+    today = floor_desk.now().date()
+    for logon in ("sp1", "tl1", "tps1"):
+        grid = no_scan(floor_desk, lambda logon=logon: calendar.month_grid(floor_desk, logon, today.year, today.month))
+        assert all("INDEX" in p for p in grid)
+        no_scan(floor_desk, lambda logon=logon: calendar.day_agenda(floor_desk, logon, today, limit=30))
