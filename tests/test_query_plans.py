@@ -146,6 +146,21 @@ def test_q_overdue_lookup_and_calendar_range_use_indexes(floor_desk) -> None:
         no_scan(floor_desk, lambda logon=logon: esc.between(floor_desk, logon, start, end))
 
 
+@pytest.mark.parametrize("name", ["none", "mine", "site", "owner", "unclaimed"])
+@pytest.mark.parametrize("logon", ("sp1", "tps1"))
+def test_q_calendar_feed_window_and_revisions_use_indexes(floor_desk, logon, name) -> None:
+    """The feed's read (``calendar.window``: the calendar's rows narrowed by the queue's
+    filters, and each item's revision from ``event`` by escalation id) scans no table."""
+    from datetime import date
+
+    from tpsdesk.services import calendar as cal_svc
+
+    f = None if name == "none" else FILTERS[name]
+    found = no_scan(floor_desk, lambda: cal_svc.window(floor_desk, logon, date(2026, 9, 25), date(2026, 10, 26), f))
+    if logon == "sp1" and name == "none":
+        assert any("ix_event_escalation_id" in p for p in found), found
+
+
 def _centre_summaries(desk: Desk, logon: str) -> dict[int, str]:
     with desk.store.engine.connect() as conn:
         raw = conn.connection.driver_connection

@@ -20,17 +20,17 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from tpsdesk.businesstime import SiteCalendar
-from tpsdesk.deadlines import date_deadline
+from tpsdesk.deadlines import COB_KINDS, date_deadline
 from tpsdesk.domain.facts import Actor
 from tpsdesk.domain.schedule import RANK_URGENT
 from tpsdesk.domain.vocab import NextAction
-from tpsdesk.errors import ValidationError
-from tpsdesk.models import Escalation, Site
+from tpsdesk.errors import NotFound, ValidationError
+from tpsdesk.models import Escalation, Event, Site, Staff
 from tpsdesk.policy import Policy
 from tpsdesk.services.actors import actor_for
 from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
-from tpsdesk.services.escalations import Owner, _visible
+from tpsdesk.services.escalations import Filters, Owner, _visible, narrowed
 
 # Urgency of one due entry, most pressing first. S3 puts stop-payment at the top
 # of every calendar; the day's count takes the first bucket that applies.
@@ -63,6 +63,8 @@ class AgendaItem:
     status: str
     summary: str
     eped: date | None = None
+    cob: bool = False  # a deadline due at close of business (C6, C7): the feed alarms before it
+    site_zone: str = ""  # the raising site's zone (C9: its deadlines are in that site's calendar)
 
     @property
     def counts(self) -> bool:
@@ -125,6 +127,36 @@ class MonthData:
         return _next_month(self.first) - timedelta(days=1)
 
 
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """How often an escalation has changed and when it last did, from its history (D3).
+
+    Events are append-only, so ``changes`` only grows: a calendar feed uses it as the
+    events' SEQUENCE and ``last_changed`` as their LAST-MODIFIED."""
+
+    changes: int
+    last_changed: datetime
+
+
+@dataclass(slots=True)
+class DueWindow:
+    """The due entries of open, visible escalations on the viewer's local days ``first`` to
+    ``last`` (the calendar's own reads, narrowed by the queue's filters), with their revisions."""
+
+    first: date
+    last: date
+    zone: str
+    site: str
+    now: datetime
+    items: list[AgendaItem]
+    revisions: dict[int, Revision]
+
+
+# A feed covers at most this many days: a year and a day, so any month or quarter fits.
+MAX_WINDOW_DAYS = 366
+_REVISION_CHUNK = 500  # ids per IN list: well under SQLite's and PostgreSQL's parameter limits
+
+
 def _next_month(d: date) -> date:
     return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
 
@@ -143,6 +175,7 @@ def _rows(
     end: datetime,
     first: date,
     last: date,
+    narrow: Filters | None = None,
     limit: int | None = None,
 ) -> list[Any]:
     """Open, visible items with a deadline, follow-up or EPED in the window; with ``limit``,
@@ -186,6 +219,8 @@ def _rows(
         .outerjoin(Owner, col(Owner.id) == Escalation.owner_id)
     )
     base = _visible(base, desk, actor).where(Escalation.closed == False)  # noqa: E712
+    if narrow is not None:  # mine / owner / site: the queue's own filters, inside what R1 allows
+        base = narrowed(base, actor, narrow)
     if limit is not None:
         return _first_rows(session, desk, base, start, end, first, last, limit)
 
@@ -260,6 +295,7 @@ def _items_of(
     common = dict(
         escalation_id=esc_id, category=category, category_label=cat.short, crn=crn, owner=owner,
         site=site_code, status=status, summary=summary, urgent=rank == RANK_URGENT, eped=eped,
+        site_zone=cals[site_id].zone_name,
     )  # fmt: skip
     out: list[AgendaItem] = []
     if due_at is not None:
@@ -270,6 +306,7 @@ def _items_of(
         out.append(
             AgendaItem(
                 what="deadline",
+                cob=bool(cat.deadlines) and all(d.kind in COB_KINDS for d in cat.deadlines),
                 rule=rule,
                 label=label,
                 at=due_at,
@@ -327,21 +364,33 @@ def sort_key(item: AgendaItem) -> tuple[int, int, datetime, int]:
     return (0 if item.urgent else 1, 0 if item.overdue else 1, item.at, item.escalation_id)
 
 
-def _collect(desk: Desk, logon: str, first: date, last: date, limit: int | None = None) -> MonthData:
+def _collect(
+    desk: Desk,
+    logon: str,
+    first: date,
+    last: date,
+    narrow: Filters | None = None,
+    revisions: dict[int, Revision] | None = None,
+    limit: int | None = None,
+) -> MonthData:
     if last < first:
         raise ValidationError("day", "the last day is before the first")
     with desk.store.read() as session:
         actor = actor_for(session, logon)
+        if narrow is not None:
+            _check_narrow(session, narrow)
         site, viewer = _viewer(session, desk, actor)
         now = desk.now()
         start = viewer.at(first, time(0))
         end = viewer.at(last + timedelta(days=1), time(0))
-        rows = _rows(session, desk, actor, start, end, first, last, limit)
+        rows = _rows(session, desk, actor, start, end, first, last, narrow, limit)
         cals: dict[int, SiteCalendar] = {}
         for site_id in {r[5] for r in rows}:
             s = session.get(Site, site_id)
             assert s is not None
             cals[site_id] = desk.calendar(s)
+        if revisions is not None:  # in the same read as the rows, so a revision matches what was read
+            revisions.update(_revisions(session, [r[0] for r in rows]))
     data = MonthData(first.year, first.month, viewer.zone_name, site.code, viewer.state, now, viewer.local(now).date())
     by_day: dict[date, list[AgendaItem]] = defaultdict(list)
     for row in rows:
@@ -357,6 +406,55 @@ def _collect(desk: Desk, logon: str, first: date, last: date, limit: int | None 
         data.days[day] = counts
     data.holidays = _holidays(viewer, first, last)
     return data
+
+
+def _revisions(session: Session, ids: list[int]) -> dict[int, Revision]:
+    """Each escalation's count of history events and the last one's time: one grouped read per
+    chunk of ids, each id a range of ``ix_event_escalation_id``."""
+    out: dict[int, Revision] = {}
+    for i in range(0, len(ids), _REVISION_CHUNK):
+        chunk = ids[i : i + _REVISION_CHUNK]
+        stmt = (
+            select(col(Event.escalation_id), func.count(), func.max(col(Event.at)))
+            .where(col(Event.escalation_id).in_(chunk))
+            .group_by(col(Event.escalation_id))
+        )
+        for esc_id, n, last in session.exec(stmt).all():
+            if esc_id is not None and last is not None:
+                out[int(esc_id)] = Revision(int(n), last)
+    return out
+
+
+def _check_narrow(session: Session, f: Filters) -> None:
+    """The filters name a real owner and site, and do not contradict each other (one message each)."""
+    if f.mine and f.owner:
+        raise ValidationError("--owner", "give --mine or --owner, not both")
+    if f.owner and f.owner != "none" and session.exec(select(Staff.id).where(Staff.logon == f.owner)).first() is None:
+        raise NotFound(f"--owner: no staff member with logon {f.owner!r} (tpsdesk staff list)")
+    if f.site and session.exec(select(Site.id).where(Site.code == f.site)).first() is None:
+        raise NotFound(f"--site: no site with code {f.site!r} (tpsdesk site list)")
+
+
+@typed_input()
+def window(desk: Desk, logon: str, first: date, last: date, filters: Filters | None = None) -> DueWindow:
+    """What falls due on the viewer's local days ``first`` to ``last`` (C9), for a calendar feed:
+    the same rows and entries as ``day_agenda`` (who sees what is ``_visible``, R1, R4, W5),
+    narrowed by ``filters``' mine / owner / site, with each escalation's revision (D3).
+
+    EPED markers (E10) only mark a day and are left out; the EPED follow-up is an entry."""
+    if last < first:
+        raise ValidationError("--to", f"{last:%Y-%m-%d} is before --from {first:%Y-%m-%d}")
+    if (last - first).days + 1 > MAX_WINDOW_DAYS:
+        raise ValidationError("--to", f"a feed covers at most {MAX_WINDOW_DAYS} days; choose a shorter window")
+    narrow = Filters(mine=filters.mine, owner=filters.owner, site=filters.site) if filters else None
+    if narrow is not None and narrow.site:
+        narrow.site = narrow.site.strip().upper()
+    revisions: dict[int, Revision] = {}
+    data = _collect(desk, logon, first, last, narrow, revisions)
+    items = sorted(
+        (i for day in data.items.values() for i in day if i.counts), key=lambda i: (i.at, i.escalation_id, i.what)
+    )
+    return DueWindow(first, last, data.zone, data.site, data.now, items, revisions)
 
 
 # ---------------------------------------------------------------- counts in SQL
@@ -474,7 +572,7 @@ def day_agenda(desk: Desk, logon: str, day: date, *, limit: int | None = None) -
     holds tens of thousands). The day's counts (``month_grid``) say how many there are."""
     if limit is not None and limit < 1:
         raise ValidationError("limit", "give at least 1 entry")
-    return _collect(desk, logon, day, day, limit).items.get(day, [])
+    return _collect(desk, logon, day, day, limit=limit).items.get(day, [])
 
 
 @typed_input()
@@ -484,3 +582,12 @@ def today(desk: Desk, logon: str) -> date:
         actor = actor_for(session, logon)
         _site, viewer = _viewer(session, desk, actor)
     return viewer.local(desk.now()).date()
+
+
+@typed_input()
+def viewer_site(desk: Desk, logon: str) -> str:
+    """The code of the viewer's site (a feed's file is named after it)."""
+    with desk.store.read() as session:
+        actor = actor_for(session, logon)
+        site, _viewer_cal = _viewer(session, desk, actor)
+        return site.code
