@@ -82,7 +82,7 @@ class CalendarScreen(DeskScreen):
         _move("t", "today", "Today", "Jump to today (site local time)", show=True),
         _move("enter", "agenda", "Agenda", "Open the agenda of the cursor day", show=True),
         _move("r", "reload", "Reload", "Reload the month from the database", show=True),
-        _move("ctrl+e", "export_month", "Export month (.ics)", "Write the month as a calendar file", show=True),
+        _move("ctrl+e", "export_month", "Export .ics", "Write the month shown as a calendar file (.ics)", show=False),
     ]
 
     def __init__(self) -> None:
