@@ -120,34 +120,71 @@ def _desk(url: str, now: str) -> Any:
 
 
 def _instrument() -> None:
-    from screens.calendar import CalendarScreen
-    from screens.contacts import ContactsScreen
-    from screens.dashboard import DashboardScreen
-    from screens.overdue import OverdueScreen
-    from screens.queue.screen import QueueScreen
-    from screens.widgets.virtual_table import VirtualTable
+    """Wrap the handlers each figure waits for as each screen module is first imported: the
+    app imports its screens lazily, on first use, so importing them here would move their
+    import time out of the cold start and the first opens. Import statements pass through
+    ``builtins.__import__``, the app's mode factories through ``importlib.import_module``."""
+    import builtins
+    import importlib
 
-    _wrap(VirtualTable, "on_window_loaded", "window")
-    loaded = VirtualTable.on_window_loaded
+    pending = dict(INSTRUMENTS)
+    original = builtins.__import__
+
+    def apply() -> None:
+        for name in [n for n in pending if n in sys.modules and hasattr(sys.modules[n], "__file__")]:
+            module = sys.modules[name]
+            try:
+                pending.pop(name)(module)
+            except AttributeError:  # still executing (a circular import): the next import retries
+                pending[name] = INSTRUMENTS[name]
+
+    def hooked(name: str, *args: Any, **kwargs: Any) -> Any:
+        module = original(name, *args, **kwargs)
+        if pending:
+            apply()
+        return module
+
+    import_module = importlib.import_module
+
+    def hooked_module(name: str, package: str | None = None) -> Any:
+        module = import_module(name, package)
+        if pending:
+            apply()
+        return module
+
+    builtins.__import__ = hooked
+    importlib.import_module = hooked_module
+    apply()
+    _hook_paint()
+
+
+def _wrap_table(module: Any) -> None:
+    table = module.VirtualTable
+    _wrap(table, "on_window_loaded", "window")
+    loaded = table.on_window_loaded
 
     def on_window_loaded(self: Any, message: Any) -> None:
         loaded(self, message)
         if message.generation == self.generation:
             EMPTY[id(self)] = (self.generation, not message.rows)
 
-    VirtualTable.on_window_loaded = on_window_loaded  # type: ignore[method-assign]
-    _wrap(VirtualTable, "on_count_loaded", "count", lambda t: t._counting is None)
-    _wrap(QueueScreen, "_show_detail", "detail")
-    _wrap(
-        CalendarScreen,
+    table.on_window_loaded = on_window_loaded
+    _wrap(table, "on_count_loaded", "count", lambda t: t._counting is None)
+
+
+INSTRUMENTS: dict[str, Callable[[Any], None]] = {
+    "screens.widgets.virtual_table": _wrap_table,
+    "screens.queue.screen": lambda m: _wrap(m.QueueScreen, "_show_detail", "detail"),
+    "screens.calendar": lambda m: _wrap(
+        m.CalendarScreen,
         "on_month_loaded",
         "month",
         lambda s: s.data is not None and s.loaded_month == (s.cursor.year, s.cursor.month),
-    )
-    _wrap(OverdueScreen, "on_overdue_loaded", "overdue")
-    _wrap(DashboardScreen, "on_dashboard_loaded", "dashboard", lambda s: s.data is not None)
-    _wrap(ContactsScreen, "_show", "contacts")
-    _hook_paint()
+    ),
+    "screens.overdue": lambda m: _wrap(m.OverdueScreen, "on_overdue_loaded", "overdue"),
+    "screens.dashboard": lambda m: _wrap(m.DashboardScreen, "on_dashboard_loaded", "dashboard", lambda s: s.data is not None),
+    "screens.contacts": lambda m: _wrap(m.ContactsScreen, "_show", "contacts"),
+}
 
 
 def _table(app: Any) -> Any:
