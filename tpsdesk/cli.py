@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "doc": "tpsdesk.commands.doc:doc",
     "feedback": "tpsdesk.commands.feedback:feedback",
     "summary": "tpsdesk.commands.summary:summary",
+    "outbox": "tpsdesk.commands.outbox:outbox",
 }
 
 
