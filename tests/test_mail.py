@@ -325,3 +325,28 @@ def test_i7_postgres_delivers_once_and_a_stopped_sender_is_taken_over(pg_desk, p
     pg_desk.clock.advance(seconds=md.policy.mail.lease_seconds)
     assert sorted(send_due(md, "so1", sender="other").sent) == ids[1:]
     assert sorted(inbox.message_ids()) == sorted(rows(pg_desk)[i].message_id for i in ids)
+
+
+def test_i7_a_sender_asked_to_stop_gives_back_what_it_did_not_try(desk, floor, tmp_path, inbox, port) -> None:
+    """The app closing: the run stops before its next message, and the messages it claimed
+    are due again at once for the next sender, the attempt not counted."""
+    md = mail_desk(desk, tmp_path, port)
+    ids = put(desk, 3)
+    done = send_due(md, floor.so, sender="app", stop=lambda: len(inbox.received) >= 1)
+    assert done.sent == (ids[0],) and sorted(done.skipped) == ids[1:]
+    back = rows(desk)
+    assert all(back[i].claimed_by is None and back[i].attempts == 0 and back[i].next_attempt_at == desk.now()
+               for i in ids[1:])  # fmt: skip
+    assert sorted(send_due(md, floor.so, sender="next").sent) == ids[1:] and len(inbox.received) == 3
+
+
+def test_i7_what_is_due_is_one_range_of_the_due_index(desk, floor) -> None:
+    """The claim reads the due messages through ``ix_outbox_due`` (no scan of the outbox)."""
+    put(desk, 3)
+    with desk.store.read() as s:
+        plan = s.exec(
+            text("EXPLAIN QUERY PLAN SELECT id FROM outbox WHERE next_attempt_at <= :now "
+                 "ORDER BY next_attempt_at, id LIMIT 20").bindparams(now=desk.now().replace(tzinfo=None))
+        ).all()  # fmt: skip
+    detail = " ".join(str(r[-1]) for r in plan)
+    assert "SEARCH outbox USING COVERING INDEX ix_outbox_due" in detail and "SCAN" not in detail, detail

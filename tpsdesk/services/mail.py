@@ -45,17 +45,13 @@ from __future__ import annotations
 
 import os
 import secrets
-import smtplib
 import socket
-import ssl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -69,6 +65,10 @@ from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.retry import transaction
 from tpsdesk.text import mask_crns_in_text
+
+if TYPE_CHECKING:  # smtplib, ssl and email load only when a sender runs (intake imports this module)
+    import smtplib
+    from email.message import EmailMessage
 
 USER_ENV = "TPSDESK_SMTP_USER"
 PASSWORD_ENV = "TPSDESK_SMTP_PASSWORD"  # never stored: read when connecting
@@ -93,6 +93,7 @@ class MailStatus(StrEnum):
 BEFORE_SEND = "before-send"
 ACCEPTED = "accepted"
 Hook = Callable[[str, int], None]
+Stop = Callable[[], bool]  # asked before each message: True ends the run (the app is closing)
 
 
 def _message_id_for(outbox_id: int, centre_code: str | None) -> str:
@@ -431,6 +432,9 @@ def _recipient_address(mail: Mail, recipient: str) -> str:
 
 def _compose(mail: Mail, message: Claimed, now: datetime) -> EmailMessage:
     """The RFC 5322 message: the stored Message-ID on every attempt, dated when it was queued."""
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+
     msg = EmailMessage()
     try:
         msg["From"] = mail.smtp_from
@@ -446,6 +450,8 @@ def _compose(mail: Mail, message: Claimed, now: datetime) -> EmailMessage:
 
 def _reply(exc: smtplib.SMTPException | OSError) -> Refused:
     """The server's reply (or the failure) as one line; 5xx is permanent (RFC 5321)."""
+    import smtplib
+
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         parts = [f"{code} {_text(text)} ({addr})" for addr, (code, text) in exc.recipients.items()]
         codes = [code for code, _ in exc.recipients.values()]
@@ -463,6 +469,9 @@ def _text(value: bytes | str) -> str:
 def smtp_connection(mail: Mail) -> Iterator[smtplib.SMTP]:
     """A connection to the configured server: STARTTLS first when configured (refused if the
     server does not offer it), then login when TPSDESK_SMTP_USER is set (only over TLS)."""
+    import smtplib
+    import ssl
+
     user = os.environ.get(USER_ENV, "")
     if user and not mail.smtp_starttls:
         raise Refused(f"{USER_ENV} is set but smtp_starttls is off: the password is never sent unencrypted",
@@ -503,7 +512,24 @@ class _Batch:
         (self.failed if gave_up else self.retry).append(message.id)
 
 
-def _deliver(desk: Desk, sender: str, batch: list[Claimed], hook: Hook | None) -> _Batch:
+@transaction
+def _release(desk: Desk, sender: str, ids: list[int]) -> None:
+    """Messages this sender claimed and will not try (it is stopping): due again at once, the
+    attempt not counted, for the next sender without waiting for the lease."""
+    if not ids:
+        return
+    with desk.store.write() as session:
+        session.exec(
+            update(Outbox)
+            .where(col(Outbox.id).in_(ids), col(Outbox.claimed_by) == sender, col(Outbox.sent_at).is_(None))
+            .values(claimed_by=None, claimed_at=None, next_attempt_at=desk.now(), attempts=Outbox.attempts - 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _deliver(desk: Desk, sender: str, batch: list[Claimed], hook: Hook | None, stop: Stop | None) -> _Batch:
+    import smtplib
+
     mail = desk.policy.mail
     done = _Batch()
     sendable: list[tuple[Claimed, EmailMessage]] = []
@@ -517,6 +543,10 @@ def _deliver(desk: Desk, sender: str, batch: list[Claimed], hook: Hook | None) -
     try:
         with smtp_connection(mail) as conn:
             for i, (message, email) in enumerate(sendable):
+                if stop is not None and stop():  # the app is closing: the rest go back, untried
+                    _release(desk, sender, [m.id for m, _ in sendable[i:]])
+                    done.skipped.extend(m.id for m, _ in sendable[i:])
+                    break
                 if not _renew(desk, sender, message.id):
                     done.skipped.append(message.id)
                     continue
@@ -553,20 +583,24 @@ def require_configured(desk: Desk) -> None:
 
 
 @typed_input()
-def send_due(desk: Desk, logon: str, *, sender: str | None = None, hook: Hook | None = None) -> Delivery:
+def send_due(
+    desk: Desk, logon: str, *, sender: str | None = None, hook: Hook | None = None, stop: Stop | None = None
+) -> Delivery:
     """Deliver what is due now: batches until none is left (each failure is rescheduled for
     later, so this ends). Any active staff member of the floor may run it (the module's
     docstring); ``ConfigError`` without an SMTP host. ``sender`` names this sender (one per
-    process by default); ``hook`` is called at ``BEFORE_SEND`` and ``ACCEPTED`` (tests)."""
+    process by default); ``hook`` is called at ``BEFORE_SEND`` and ``ACCEPTED`` (tests);
+    ``stop`` is asked before each message, and True gives the rest back untried."""
     require_configured(desk)
     with desk.store.read() as session:
         actor_for(session, logon)  # an active staff member of this floor (R7)
     name = sender or sender_name()
     total = Delivery()
-    while True:
+    while not (stop is not None and stop()):
         batch = _claim(desk, name)
         if not batch:
-            return total
-        done = _deliver(desk, name, batch, hook)
+            break
+        done = _deliver(desk, name, batch, hook, stop)
         total = total + Delivery(tuple(done.sent), tuple(done.retry), tuple(done.failed), tuple(done.skipped),
                                  len(batch))  # fmt: skip
+    return total
