@@ -350,3 +350,47 @@ def test_i7_what_is_due_is_one_range_of_the_due_index(desk, floor) -> None:
         ).all()  # fmt: skip
     detail = " ".join(str(r[-1]) for r in plan)
     assert "SEARCH outbox USING COVERING INDEX ix_outbox_due" in detail and "SCAN" not in detail, detail
+
+
+def test_i7_a_sender_process_killed_mid_batch_is_taken_over_after_the_lease(
+    desk, floor, db_url, tmp_path, inbox, port
+) -> None:
+    """The real thing: a sender process SIGKILLed in the middle of its batch (it waits
+    at its third message until killed). After the lease, another sender delivers the rest;
+    every message arrives exactly once."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from cli_helpers import ROOT
+
+    ids = put(desk, 5)
+    policy = mail_policy_file(tmp_path, port)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TPSDESK_")}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    child = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests" / "crash_sender.py"), db_url, str(policy), desk.now().isoformat(),
+         str(ids[2])],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    seen: list[str] = []
+    try:
+        assert child.stdout is not None
+        for line in child.stdout:  # blocks on the child's output only: no timing
+            seen.append(line.strip())
+            if line.strip() == f"before-send {ids[2]}":
+                break
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+    assert seen == [f"{stage} {i}" for i in ids[:2] for stage in (BEFORE_SEND, ACCEPTED)] + [f"before-send {ids[2]}"]
+    assert child.returncode == -signal.SIGKILL
+    held = rows(desk)
+    assert [held[i].sent_at is not None for i in ids] == [True, True, False, False, False]
+    assert all(held[i].claimed_by == "crashed" for i in ids[2:])
+    md = mail_desk(desk, tmp_path, port)
+    assert send_due(md, floor.so, sender="second").claimed == 0  # still leased
+    desk.clock.advance(seconds=md.policy.mail.lease_seconds)
+    assert sorted(send_due(md, floor.so, sender="second").sent) == ids[2:]
+    assert sorted(inbox.message_ids()) == sorted(rows(desk)[i].message_id for i in ids)  # each exactly once
