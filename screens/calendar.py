@@ -31,7 +31,8 @@ from tpsdesk.changes import Changes
 from tpsdesk.errors import TpsError
 from tpsdesk.services.calendar import AgendaItem, MonthData
 
-SIDE_ITEMS = 30  # the side panel lists a day's first entries; Enter opens all of them
+SIDE_ITEMS = 30  # the side panel lists a day's first entries; Enter opens the agenda
+AGENDA_ITEMS = 200  # a day's agenda reads its first entries only (a busy day holds thousands)
 RELOAD_SECONDS = 60  # time moves on; another user's change comes by the change feed; `r` reloads at once
 
 
@@ -177,7 +178,7 @@ class CalendarScreen(DeskScreen):
 
         app = self.session
         try:
-            items = cal_svc.day_agenda(app.desk, app.logon, day)
+            items = cal_svc.day_agenda(app.desk, app.logon, day, limit=AGENDA_ITEMS)
         except TpsError as exc:
             self.post_message(DayLoaded(day, generation, error=str(exc)))
             return
@@ -239,6 +240,22 @@ class CalendarScreen(DeskScreen):
             self.notify(f"nothing is due on {fmt_day(day)}", markup=False)
             return
         self.app.push_screen(AgendaScreen(day, items, data.today, data.holidays.get(day)), self._opened)
+        total = self._entries_on(day, items)
+        if total > len(items):
+            self.notify(
+                f"the first {len(items):,} of {total:,} entries on {fmt_day(day)}; "
+                "the queue's filters (f3) find the rest",
+                markup=False,
+            )
+
+    def _entries_on(self, day: date, items: list[AgendaItem]) -> int:
+        """How many entries the day holds: what was read, or the grid's count when the read
+        stopped at its limit (due entries plus EPED markers)."""
+        data = self._current()
+        counts = data.days.get(day) if data else None
+        if len(items) < AGENDA_ITEMS or counts is None:
+            return len(items)
+        return max(len(items), counts.total + counts.eped)
 
     def _opened(self, escalation_id: int | None) -> None:
         if escalation_id is not None:
@@ -269,8 +286,9 @@ class CalendarScreen(DeskScreen):
         items = self.day_items.get(day)
         if data and items is not None:
             shown = agenda_text(day, items[:SIDE_ITEMS], data.today, data.holidays.get(day))
-            if len(items) > SIDE_ITEMS:
-                shown.append(f"\n… and {len(items) - SIDE_ITEMS} more: Enter for the whole agenda", style="dim")
+            more = self._entries_on(day, items) - SIDE_ITEMS
+            if more > 0:
+                shown.append(f"\n… and {more:,} more: Enter for the agenda", style="dim")
             side.update(shown)
         elif data:
             side.update(Text(f"{fmt_day(day)}\nloading…", style="dim"))

@@ -9,12 +9,13 @@ plus one on the EPED categories, never a walk over every row.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import BindParameter, and_, bindparam, case, func, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
@@ -135,9 +136,17 @@ def _viewer(session: Session, desk: Desk, actor: Actor) -> tuple[Site, SiteCalen
 
 
 def _rows(
-    session: Session, desk: Desk, actor: Actor, start: datetime, end: datetime, first: date, last: date
+    session: Session,
+    desk: Desk,
+    actor: Actor,
+    start: datetime,
+    end: datetime,
+    first: date,
+    last: date,
+    limit: int | None = None,
 ) -> list[Any]:
-    """Open, visible items with a deadline, follow-up or EPED in the window."""
+    """Open, visible items with a deadline, follow-up or EPED in the window; with ``limit``,
+    only the rows that can hold the window's first ``limit`` entries (``_first_rows``)."""
     # sqlmodel's ``select`` is typed for at most four entities; for more it builds this
     # same ``Select``, so build it directly, naming the row's types as select() would
     # (the owner's logon is None on an unclaimed item: outer join).
@@ -177,6 +186,8 @@ def _rows(
         .outerjoin(Owner, col(Owner.id) == Escalation.owner_id)
     )
     base = _visible(base, desk, actor).where(Escalation.closed == False)  # noqa: E712
+    if limit is not None:
+        return _first_rows(session, desk, base, start, end, first, last, limit)
 
     def within(column: Any) -> Any:
         return and_(column >= start, column < end)
@@ -194,6 +205,45 @@ def _rows(
     rows = {r[0]: r for r in session.exec(by_action).all()}
     eped_cats = [k for k, c in desk.policy.categories.items() if c.followup.eped]
     if eped_cats:
+        by_eped = base.where(col(Escalation.category).in_(eped_cats), col(Escalation.eped).between(first, last))
+        for r in session.exec(by_eped).all():
+            rows.setdefault(r[0], r)
+    return list(rows.values())
+
+
+def _entry_columns() -> list[tuple[Any, list[Any]]]:
+    """Each kind of dated entry as (its column, what makes a row have one): the deadline; a
+    follow-up or review that is not the deadline itself; a progress check (E13) that is
+    neither. The day counts and the day's first entries ask the same conditions."""
+    due, nfu, nxt = col(Escalation.due_at), col(Escalation.next_follow_up_at), col(Escalation.next_action_at)
+    return [
+        (due, []),
+        (nfu, [or_(due == None, nfu != due)]),  # noqa: E711
+        (nxt, [col(Escalation.next_action_kind).in_(list(PROGRESS_KINDS)), or_(due == None, nxt != due),  # noqa: E711
+               or_(nfu == None, nxt != nfu)]),  # noqa: E711
+    ]  # fmt: skip
+
+
+def _first_rows(
+    session: Session, desk: Desk, base: Any, start: datetime, end: datetime, first: date, last: date, limit: int
+) -> list[Any]:
+    """The rows holding the first ``limit`` entries of the window in agenda order (``sort_key``:
+    stop-payment, then overdue, then by time). For each kind of entry, each of its four groups
+    (urgent or not, before or after now) is read in its column's index order up to ``limit``
+    rows; every entry of the overall first ``limit`` is among those of its own group."""
+    now = desk.now()
+    rows: dict[int, Any] = {}
+    for column, where in _entry_columns():
+        for lo, hi in ((start, min(now, end)), (max(start, now), end)):
+            if lo >= hi:
+                continue
+            for urgent in (col(Escalation.rank) == RANK_URGENT, col(Escalation.rank) != RANK_URGENT):
+                stmt = base.where(column >= lo, column < hi, urgent, *where)
+                stmt = stmt.order_by(column, col(Escalation.id)).limit(limit)
+                for r in session.exec(stmt).all():
+                    rows.setdefault(r[0], r)
+    eped_cats = [k for k, c in desk.policy.categories.items() if c.followup.eped]
+    if eped_cats:  # E10: an EPED marks its own date; a day holds few of them
         by_eped = base.where(col(Escalation.category).in_(eped_cats), col(Escalation.eped).between(first, last))
         for r in session.exec(by_eped).all():
             rows.setdefault(r[0], r)
@@ -277,7 +327,7 @@ def sort_key(item: AgendaItem) -> tuple[int, int, datetime, int]:
     return (0 if item.urgent else 1, 0 if item.overdue else 1, item.at, item.escalation_id)
 
 
-def _collect(desk: Desk, logon: str, first: date, last: date) -> MonthData:
+def _collect(desk: Desk, logon: str, first: date, last: date, limit: int | None = None) -> MonthData:
     if last < first:
         raise ValidationError("day", "the last day is before the first")
     with desk.store.read() as session:
@@ -286,7 +336,7 @@ def _collect(desk: Desk, logon: str, first: date, last: date) -> MonthData:
         now = desk.now()
         start = viewer.at(first, time(0))
         end = viewer.at(last + timedelta(days=1), time(0))
-        rows = _rows(session, desk, actor, start, end, first, last)
+        rows = _rows(session, desk, actor, start, end, first, last, limit)
         cals: dict[int, SiteCalendar] = {}
         for site_id in {r[5] for r in rows}:
             s = session.get(Site, site_id)
@@ -300,7 +350,7 @@ def _collect(desk: Desk, logon: str, first: date, last: date) -> MonthData:
                 by_day[item.day].append(item)
     for day, items in sorted(by_day.items()):
         items.sort(key=sort_key)
-        data.items[day] = items
+        data.items[day] = items if limit is None else items[:limit]
         counts = DayCounts()
         for item in items:
             counts.add(item, data.today)
@@ -310,28 +360,31 @@ def _collect(desk: Desk, logon: str, first: date, last: date) -> MonthData:
 
 
 # ---------------------------------------------------------------- counts in SQL
-def _day_of(column: Any, midnights: list[datetime]) -> Any:
-    """The viewer's local day of ``column`` as its index in the month (0 = the 1st): the UTC
-    instants of the local midnights bound each day, so daylight saving changes nothing."""
-    return case(*[(column < m, i) for i, m in enumerate(midnights[1:])], else_=len(midnights) - 1)
-
-
 def _counted(
     session: Session, desk: Desk, actor: Actor, column: Any, where: list[Any], midnights: list[datetime], now: datetime
 ) -> list[tuple[int, bool, bool, int]]:
-    """(day index, overdue, urgent, how many) of the open, visible items whose ``column`` falls in the month."""
-    day = _day_of(column, midnights)
-    overdue = column < now
-    urgent = col(Escalation.rank) == RANK_URGENT
-    stmt = select(day, overdue, urgent, func.count()).select_from(Escalation)
+    """(day index, overdue, urgent, how many) of the open, visible items whose ``column`` falls
+    in the month. Each local day is its own range of an index, bounded by the UTC instants of
+    the viewer's midnights (so daylight saving changes nothing): one statement, compiled once
+    and run per day, several times faster than one pass that works out each row's day with a
+    CASE of every midnight."""
+    lo: BindParameter[datetime] = bindparam("day_start")
+    hi: BindParameter[datetime] = bindparam("day_end")
+    overdue = func.sum(case((column < now, 1), else_=0))
+    urgent = func.sum(case((and_(column >= now, col(Escalation.rank) == RANK_URGENT), 1), else_=0))
+    stmt = select(func.count(), overdue, urgent).select_from(Escalation)
     stmt = _visible(stmt, desk, actor).where(
         Escalation.closed == False,  # noqa: E712
-        column >= midnights[0],
-        column < midnights[-1],
+        column >= lo,
+        column < hi,
         *where,
     )
-    stmt = stmt.group_by(day, overdue, urgent)
-    return [(int(d), bool(o), bool(u), int(n)) for d, o, u, n in session.exec(stmt).all()]
+    out: list[tuple[int, bool, bool, int]] = []
+    for day, (start, end) in enumerate(itertools.pairwise(midnights)):
+        n, late, first = session.exec(stmt, params={"day_start": start, "day_end": end}).one()
+        n, late, first = int(n), int(late or 0), int(first or 0)
+        out += [(day, True, False, late), (day, False, True, first), (day, False, False, n - late - first)]
+    return [entry for entry in out if entry[3]]
 
 
 def _grid_counts(
@@ -343,18 +396,11 @@ def _grid_counts(
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     midnights = [viewer.at(d, time(0)) for d in [*days, last + timedelta(days=1)]]
     today = viewer.local(now).date()
-    due, nfu, nxt = col(Escalation.due_at), col(Escalation.next_follow_up_at), col(Escalation.next_action_at)
     entries = [
-        *_counted(session, desk, actor, due, [], midnights, now),
-        # A follow-up or review on the deadline itself is the deadline's entry.
-        *_counted(session, desk, actor, nfu, [or_(due == None, nfu != due)], midnights, now),  # noqa: E711
-        *_counted(
-            session, desk, actor, nxt,
-            [col(Escalation.next_action_kind).in_(list(PROGRESS_KINDS)), or_(due == None, nxt != due),  # noqa: E711
-             or_(nfu == None, nxt != nfu)],  # noqa: E711
-            midnights, now,
-        ),
-    ]  # fmt: skip
+        entry
+        for column, where in _entry_columns()
+        for entry in _counted(session, desk, actor, column, where, midnights, now)
+    ]
     out: dict[date, DayCounts] = {}
     for index, overdue, urgent, n in entries:
         day = days[index]
@@ -422,9 +468,13 @@ def month_counts(desk: Desk, logon: str, year: int, month_no: int) -> dict[date,
 
 
 @typed_input()
-def day_agenda(desk: Desk, logon: str, day: date) -> list[AgendaItem]:
-    """What is due on one local day, stop-payment and overdue first (S3)."""
-    return _collect(desk, logon, day, day).items.get(day, [])
+def day_agenda(desk: Desk, logon: str, day: date, *, limit: int | None = None) -> list[AgendaItem]:
+    """What is due on one local day, stop-payment and overdue first (S3); with ``limit``, only
+    the first ``limit`` entries, read without building the rest (a busy day at a million items
+    holds tens of thousands). The day's counts (``month_grid``) say how many there are."""
+    if limit is not None and limit < 1:
+        raise ValidationError("limit", "give at least 1 entry")
+    return _collect(desk, logon, day, day, limit).items.get(day, [])
 
 
 @typed_input()
