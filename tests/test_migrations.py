@@ -67,17 +67,17 @@ def test_an_upgrade_of_a_floor_gives_the_planner_statistics_for_the_new_indexes(
     assert "alembic_version" in analysed
 
 
-def test_0010_fills_in_the_unsent_outbox_and_keeps_the_sent_message_and_its_triggers(desk, floor) -> None:
-    check_0010_backfill(desk, floor)
+def test_0011_fills_in_the_unsent_outbox_and_keeps_the_sent_message_and_its_triggers(desk, floor) -> None:
+    check_0011_backfill(desk, floor)
 
 
 @pytest.mark.postgres
-def test_0010_fills_in_the_unsent_outbox_on_postgres(pg_desk, pg_floor) -> None:
-    check_0010_backfill(pg_desk, pg_floor)
+def test_0011_fills_in_the_unsent_outbox_on_postgres(pg_desk, pg_floor) -> None:
+    check_0011_backfill(pg_desk, pg_floor)
 
 
-def check_0010_backfill(desk, floor) -> None:
-    """I7, E7, D3: an outbox from before 0010 gets, for each unsent message, its Centre, its
+def check_0011_backfill(desk, floor) -> None:
+    """I7, E7, D3: an outbox from before 0011 gets, for each unsent message, its Centre, its
     staff recipient, its Message-ID and a due time; a sent message is history and stays as
     it was; SQLite's batch steps keep the outbox's D3 triggers (both ways)."""
     from alembic import command
@@ -104,7 +104,7 @@ def check_0010_backfill(desk, floor) -> None:
     cfg = desk.store.alembic_config()
     with desk.store.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0009")
+        command.downgrade(cfg, "0010")
         assert appendonly.installed(conn) == guards
         conn.execute(text("INSERT INTO outbox (created_at, kind, recipient, subject, body) "
                           "SELECT created_at, kind, recipient, subject, body FROM outbox WHERE id = 2"))  # fmt: skip

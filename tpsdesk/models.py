@@ -361,7 +361,7 @@ class Outbox(SQLModel, table=True):
 
     __tablename__ = "outbox"
     __table_args__ = (
-        # 0010: what is due to send, and the lists of a Centre's and a person's messages.
+        # 0011: what is due to send, and the lists of a Centre's and a person's messages.
         Index("ix_outbox_due", "next_attempt_at", "id"),
         Index("ix_outbox_centre", "centre_id", "id"),
         Index("ix_outbox_recipient", "recipient_id", "id"),
@@ -375,7 +375,7 @@ class Outbox(SQLModel, table=True):
     body: str = Field(sa_type=Text)
     contact_id: int | None = Field(default=None, foreign_key="contact.id")
     sent_at: datetime | None = utc_col()
-    # 0010: delivery (I7, E7).
+    # 0011: delivery (I7, E7).
     centre_id: int | None = Field(default=None, foreign_key="centre.id")
     recipient_id: int | None = Field(default=None, foreign_key="staff.id")
     message_id: str | None = Field(default=None, max_length=200)

@@ -98,7 +98,7 @@ Stop = Callable[[], bool]  # asked before each message: True ends the run (the a
 
 def _message_id_for(outbox_id: int, centre_code: str | None) -> str:
     """The message's RFC 5322 Message-ID, the same on every attempt (a repeat after a crash is
-    recognisable as one). Matches migration 0010's for messages queued before it."""
+    recognisable as one). Matches migration 0011's for messages queued before it."""
     where = (centre_code or "floor").lower()
     return f"<outbox-{outbox_id}.{where}@tpsdesk>"
 

@@ -1,7 +1,7 @@
 """Mail that arrives (I7, E7): what the outbox sender needs on each message.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-03 14:40:00
 
 The Message-ID every attempt of a message uses, the attempts and the last failure, when
@@ -26,8 +26,8 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
