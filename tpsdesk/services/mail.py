@@ -248,7 +248,7 @@ def list_outbox(desk: Desk, logon: str, *, status: str | None = None, limit: int
         rows = session.exec(query.order_by(col(Outbox.id).desc()).limit(max(1, limit))).all()
     keep = desk.policy.summary.mask_keep
     configured = bool(desk.policy.mail.smtp_host)
-    whose = "the Centre's messages" if scope.whole_centre else "messages to you"
+    whose = "The Centre's messages" if scope.whole_centre else "Messages to you"
     if configured:
         note = f"{whose}; due messages are sent through {desk.policy.mail.smtp_host}"
     else:
