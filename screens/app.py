@@ -29,7 +29,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -51,6 +51,9 @@ from tpsdesk.services.desk import Desk
 from tpsdesk.services.identity import POSTGRESQL, Identity
 from tpsdesk.services.setup import SignIn
 
+if TYPE_CHECKING:
+    from screens.mail_sender import MailDelivered, MailSender
+
 T = TypeVar("T")
 
 
@@ -64,7 +67,8 @@ class ScreenSpec:
     key: str
 
 
-# name -> screen; F-key order follows the issue (F1 help ... F6 dashboard; F8 open contacts, issue 9).
+# name -> screen; F-key order follows the issue (F1 help ... F6 dashboard; F8 open contacts, issue 9;
+# F9 the outbox, issue 11).
 SCREENS: dict[str, ScreenSpec] = {
     "help": ScreenSpec("screens.help", "HelpScreen", "Help: keys of this screen", "f1"),
     "intake": ScreenSpec("screens.intake", "IntakeScreen", "Intake checklist", "f2"),
@@ -73,6 +77,7 @@ SCREENS: dict[str, ScreenSpec] = {
     "calendar": ScreenSpec("screens.calendar", "CalendarScreen", "Follow-up calendar", "f5"),
     "dashboard": ScreenSpec("screens.dashboard", "DashboardScreen", "Team Leader dashboard", "f6"),
     "contacts": ScreenSpec("screens.contacts", "ContactsScreen", "Open contacts", "f8"),
+    "outbox": ScreenSpec("screens.outbox", "OutboxScreen", "Outbox: the mail the desk sends", "f9"),
 }
 
 # R1-R4: the screen a role starts on.
@@ -196,6 +201,15 @@ class TpsApp(App[None]):
             tooltip="Open contacts: record an outcome (I8)",
         ),
         Binding(
+            "f9",
+            "show('outbox')",
+            "Outbox",
+            show=False,
+            priority=True,
+            id="app.outbox",
+            tooltip="Outbox: the mail the desk sends, its status and errors (I7, E7)",
+        ),
+        Binding(
             "o",
             "overdue_key",
             "Overdue",
@@ -223,6 +237,7 @@ class TpsApp(App[None]):
         self.feed: changes.ChangeFeed | None = None
         self.terminal_watch: TerminalWatch | None = None
         self.terminal_gone = ""  # why the app left without its terminal ('' while it has one)
+        self.mail_sender: MailSender | None = None  # I7, E7: started at sign-in when smtp_host is set
 
     # ------------------------------------------------------------ the session
     @property
@@ -258,7 +273,32 @@ class TpsApp(App[None]):
             if isinstance(screen, FloorAware) and screen.is_mounted:
                 screen.floor_changed(message.changes)
 
+    # ------------------------------------------------------------ the mail sender (I7, E7)
+    def _start_mail_sender(self) -> None:
+        """After sign-in: the background sender, when an SMTP host is configured (imported here,
+        so an app that sends nothing loads no mail library)."""
+        if self.mail_sender is not None or not self.desk.policy.mail.smtp_host:
+            return
+        from screens.mail_sender import MailSender
+
+        self.mail_sender = MailSender(self, self.session)
+        self.mail_sender.start()
+
+    def on_mail_delivered(self, message: MailDelivered) -> None:
+        """A run of the sender answered: arm the next, and let the open outbox re-read."""
+        if self.mail_sender is not None:
+            self.mail_sender.finished(message)
+        if message.error:
+            self.notify(f"Mail: {message.error}", severity="warning", markup=False)
+        for screen in list(self.screen_stack):
+            delivered = getattr(screen, "delivered", None)
+            if callable(delivered) and screen.is_mounted:
+                delivered(message)
+
     def on_unmount(self) -> None:
+        if self.mail_sender is not None:
+            self.mail_sender.stop()
+            self.mail_sender = None
         if self.feed is not None:
             self.feed.stop()
             self.feed = None
@@ -400,6 +440,7 @@ class TpsApp(App[None]):
         )
         self.sub_title = self.header_text()
         self.show_screen(HOME_BY_ROLE.get(self._session.role, "queue"))
+        self._start_mail_sender()
 
     def header_text(self, short: int = 0) -> str:
         """Who, where and when. ``short`` leaves out, for a narrow terminal (80 columns), the

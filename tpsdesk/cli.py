@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "feedback": "tpsdesk.commands.feedback:feedback",
     "summary": "tpsdesk.commands.summary:summary",
     "calendar": "tpsdesk.commands.calendar:calendar",
+    "outbox": "tpsdesk.commands.outbox:outbox",
 }
 
 

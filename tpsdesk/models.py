@@ -350,9 +350,23 @@ class StopPaymentDoc(SQLModel, table=True):
 
 
 class Outbox(SQLModel, table=True):
-    """Messages to send (I7); delivery is a later job."""
+    """Messages to send (I7 confirmations, E7 feedback), delivered by ``services/mail.py``.
+
+    A row is pending while ``next_attempt_at`` is set: the sender claims what is due
+    (``next_attempt_at <= now``, one index range) by moving ``next_attempt_at`` to the end of
+    its lease, so an abandoned claim is due again when the lease runs out. Sent (``sent_at``)
+    or given up (``failed_at``), ``next_attempt_at`` is cleared; a sent row is history (D3,
+    migration 0004's triggers). ``message_id`` is the RFC 5322 Message-ID every attempt uses.
+    """
 
     __tablename__ = "outbox"
+    __table_args__ = (
+        # 0011: what is due to send, and the lists of a Centre's and a person's messages.
+        Index("ix_outbox_due", "next_attempt_at", "id"),
+        Index("ix_outbox_centre", "centre_id", "id"),
+        Index("ix_outbox_recipient", "recipient_id", "id"),
+        Index("ix_outbox_message_id", "message_id", unique=True),
+    )
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     kind: str = Field(max_length=30)
@@ -361,6 +375,16 @@ class Outbox(SQLModel, table=True):
     body: str = Field(sa_type=Text)
     contact_id: int | None = Field(default=None, foreign_key="contact.id")
     sent_at: datetime | None = utc_col()
+    # 0011: delivery (I7, E7).
+    centre_id: int | None = Field(default=None, foreign_key="centre.id")
+    recipient_id: int | None = Field(default=None, foreign_key="staff.id")
+    message_id: str | None = Field(default=None, max_length=200)
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_error: str | None = Field(default=None, sa_type=Text)
+    next_attempt_at: datetime | None = utc_col()
+    claimed_at: datetime | None = utc_col()
+    claimed_by: str | None = Field(default=None, max_length=200)
+    failed_at: datetime | None = utc_col()
 
 
 class Feedback(SQLModel, table=True):

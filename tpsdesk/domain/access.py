@@ -89,6 +89,13 @@ def sees_whole_centre(policy: Policy, actor: Actor) -> bool:
     return may_do(policy, actor, Permission.SEE_ALL) is None or may_do(policy, actor, Permission.WORK) is None
 
 
+def outbox_scope(policy: Policy, actor: Actor) -> bool:
+    """I7, E7: True when the actor sees the Centre's outbox (those who watch the floor, R4:
+    the dashboard's SP, SSO and TL; the floor's admin is a TL); else only the messages
+    addressed to them (R1)."""
+    return may_do(policy, actor, Permission.DASHBOARD) is None
+
+
 def scope(policy: Policy, actor: Actor) -> Scope:
     """The SQL twin of ``may_see``: built from the same policy, so the two never disagree."""
     return Scope(actor.centre_id, sees_whole_centre(policy, actor), actor.id)

@@ -571,6 +571,34 @@ class Summary:
     mask_keep: int = field(metadata={"min": 0})  # CRN digits kept when masked
 
 
+# ---------------------------------------------------------------- mail (I7, E7)
+@dataclass(frozen=True, slots=True)
+class Mail:
+    """How the outbox is delivered (``tpsdesk.services.mail``). The SMTP user name and
+    password come only from the environment (TPSDESK_SMTP_USER, TPSDESK_SMTP_PASSWORD),
+    never from a policy file or the database."""
+
+    smtp_host: str  # "" : nothing is sent; the outbox only shows what would be
+    smtp_port: int = field(metadata={"min": 1})
+    smtp_starttls: bool  # STARTTLS before anything else; without it no password is sent
+    smtp_from: str
+    smtp_timeout_seconds: int = field(metadata={"min": 1})
+    logon_domain: str  # a recipient that is a bare logon gets "@" this; "" : such a message fails
+    max_attempts: int = field(metadata={"min": 1})  # then it is given up (failed_at), never dropped
+    backoff_seconds: int = field(metadata={"min": 1})  # the wait after the first failed attempt, doubling
+    backoff_max_seconds: int = field(metadata={"min": 1})
+    lease_seconds: int = field(metadata={"min": 1})  # a claimed message is another sender's after this
+    batch_size: int = field(metadata={"min": 1})
+    send_every_seconds: int = field(metadata={"min": 1})  # the app's sender: the pause between runs
+
+    def checked(self, where: str, raw: dict[str, Any]) -> Mail:
+        if self.smtp_host and not self.smtp_from:
+            raise PolicyError(f"policy key {where}.smtp_from is empty: say which address the mail comes from")
+        if self.backoff_max_seconds < self.backoff_seconds:
+            raise PolicyError(f"policy key {where}.backoff_max_seconds must be at least {where}.backoff_seconds")
+        return self
+
+
 # ---------------------------------------------------------------- identity (R7)
 _LOGON = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
 
@@ -775,6 +803,7 @@ class Sections:
     permissions: Permissions = field(metadata=_section(parse_permissions))
     summary: Summary
     identity: IdentityPolicy  # R7
+    mail: Mail  # I7, E7: delivering the outbox
 
     def checked(self, where: str, raw: dict[str, Any]) -> Sections:
         """What one table cannot check alone: names that must match across tables."""

@@ -29,11 +29,12 @@ from sqlmodel import Session, col, select
 from tpsdesk.domain.facts import Actor
 from tpsdesk.domain.vocab import Grant, Permission, Role
 from tpsdesk.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from tpsdesk.models import Feedback, Outbox, Staff
+from tpsdesk.models import Feedback, Staff
 from tpsdesk.services.actors import actor_for, require, staff_by_logon
 from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.history import record_event
+from tpsdesk.services.mail import queue
 from tpsdesk.services.retry import transaction
 from tpsdesk.services.uow import load_escalation, require_visible
 from tpsdesk.services.views import json_fields
@@ -112,7 +113,9 @@ def _raised_with(desk: Desk, session: Session, actor: Actor, logon: str, subject
 
 
 def _mail(session: Session, at: datetime, kind: str, to: Staff, subject: str, body: str) -> None:
-    session.add(Outbox(created_at=at, kind=kind, recipient=to.email or to.logon, subject=subject, body=body))
+    """The message to the officer who must act (E7, I10), in the outbox of their Centre."""
+    queue(session, at, kind=kind, recipient=to.email or to.logon, subject=subject, body=body,
+          centre_id=to.centre_id, recipient_id=to.id)  # fmt: skip
 
 
 @typed_input(lines={"text": "the feedback"})

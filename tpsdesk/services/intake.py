@@ -44,6 +44,7 @@ from tpsdesk.services.intake_rules import (
     requester_logon_for,
     validated,
 )
+from tpsdesk.services.mail import queue
 from tpsdesk.services.retry import transaction
 from tpsdesk.services.views import json_fields
 from tpsdesk.text import a_or_an
@@ -497,10 +498,8 @@ def _complete(desk: Desk, session: Session, actor: Actor, contact: Contact, chos
     subject, body = completion_message(desk, contact, outs, contact.escalation_id)
     recipient = confirmation_recipient(session, contact)
     kind = desk.policy.intake.completion_kind
-    session.add(
-        Outbox(created_at=now, kind=kind, recipient=recipient, subject=subject, body=body, contact_id=contact.id)
-    )
-    session.flush()
+    queue(session, now, kind=kind, recipient=recipient, subject=subject, body=body, centre_id=contact.centre_id,
+          recipient_id=contact.requester_id, contact_id=contact.id)  # fmt: skip
     record_event(
         session,
         now,
