@@ -174,3 +174,71 @@ def test_t1_f3_finalised_today_counts_withdrawn_and_not_reopened(desk, floor, kn
     assert dash_svc.floor_dashboard(desk, floor.tl).finalised_today == before
     clock.advance(days=1)
     assert dash_svc.floor_dashboard(desk, floor.tl).finalised_today == 0  # a new day
+
+
+def test_t1_last_week_hours_are_the_same_local_hours_a_week_before(desk, floor, known_floor) -> None:
+    """T1: contacts per hour on the same weekday last week, hour by hour beside today's; other
+    days and other Centres do not count."""
+    week = timedelta(days=7)
+    for hh, mm in [(8, 10), (8, 20), (11, 5), (16, 59)]:
+        contact(desk, floor.so, "tps1", local(hh, mm) - week)
+    contact(desk, floor.so, "tps1", local(7, 59) - week)  # before the shift
+    contact(desk, floor.so, "tps1", local(9) - week - timedelta(days=1))  # Thursday a week ago
+    contact(desk, floor.cr_so, "crtps1", local(9) - week)  # another Centre
+    d = dash_svc.floor_dashboard(desk, floor.tl)
+    assert [h.label for h in d.hours_last_week] == [h.label for h in d.hours]
+    assert [h.count for h in d.hours_last_week] == [2, 0, 0, 1, 0, 0, 0, 0, 1]
+    assert d.hours_last_week[0].start.date() == date(2026, 9, 18)
+    assert (d.contacts_last_week, d.contacts_total) == (4, 6)
+
+
+def test_t1_last_week_hours_keep_local_clock_hours_across_dst(desk, floor, clock) -> None:
+    """Sydney moves to AEDT on Sun 4 Oct 2026: on Fri 9 Oct the 08:00 hour of last Friday is
+    08:00 AEST, not 168 hours back (07:00 AEST), so a contact at 07:30 AEST is outside the
+    shift and one at 08:30 AEST is in its first hour (C10, T1)."""
+    aest, aedt = timedelta(hours=10), timedelta(hours=11)
+    clock.set(datetime(2026, 10, 9, 10, 30, tzinfo=UTC) - aedt)
+    contact(desk, floor.so, "tps1", datetime(2026, 10, 2, 7, 30, tzinfo=UTC) - aest)
+    contact(desk, floor.so, "tps1", datetime(2026, 10, 2, 8, 30, tzinfo=UTC) - aest)
+    contact(desk, floor.so, "tps1", datetime(2026, 10, 2, 16, 30, tzinfo=UTC) - aest)
+    contact(desk, floor.so, "tps1", datetime(2026, 10, 9, 8, 30, tzinfo=UTC) - aedt)  # today
+    d = dash_svc.floor_dashboard(desk, floor.tl)
+    assert d.hours_last_week[0].start.utcoffset() == aest and d.hours[0].start.utcoffset() == aedt
+    assert [h.label for h in d.hours_last_week] == [h.label for h in d.hours] == [f"{h:02d}:00" for h in range(8, 17)]
+    assert [h.count for h in d.hours_last_week] == [1, 0, 0, 0, 0, 0, 0, 0, 1]
+    assert [h.count for h in d.hours] == [1, 0, 0, 0, 0, 0, 0, 0, 0]
+
+
+def test_t1_s3_stop_payment_requests_before_cob_and_the_earliest_cob(desk, floor, known_floor, clock) -> None:
+    """The open stop-payment request raised this morning waits on its ICT request until 17:00 today
+    (E1, S3); after COB it still waits, and the time shown is before now (past COB)."""
+    d = dash_svc.floor_dashboard(desk, floor.tl)
+    assert d.stop_payment_waiting == 1
+    assert d.stop_payment_next_cob == datetime(2026, 9, 25, 17, 0, tzinfo=d.now.tzinfo)
+    assert d.stop_payment_next_cob is not None and d.stop_payment_next_cob > d.now
+    clock.set(local(17, 30))
+    late = dash_svc.floor_dashboard(desk, floor.tl)
+    assert late.stop_payment_waiting == 1 and late.stop_payment_next_cob is not None
+    assert late.stop_payment_next_cob < late.now
+
+
+def test_t1_no_stop_payment_waiting_and_no_unclaimed_on_an_empty_floor(desk, floor) -> None:
+    d = dash_svc.floor_dashboard(desk, floor.tl)
+    assert (d.stop_payment_waiting, d.stop_payment_next_cob, d.oldest_unclaimed) == (0, None, None)
+    assert d.contacts_last_week == 0 and len(d.hours_last_week) == len(d.hours)
+
+
+def test_t1_oldest_unclaimed_item_with_its_category_and_age(desk, floor, known_floor) -> None:
+    """The oldest open item nobody holds (T1): raised first; a claimed or finalised one is not it."""
+    d = dash_svc.floor_dashboard(desk, floor.tl)
+    assert d.oldest_unclaimed is not None
+    assert (d.oldest_unclaimed.id, d.oldest_unclaimed.category) == (known_floor["death"], "death")
+    assert d.oldest_unclaimed.label == "Death (E3)"
+    older = esc_svc.raise_escalation(desk, floor.tps, category="review", crn=CRN, raised_at=NOW - timedelta(days=2))
+    d = dash_svc.floor_dashboard(desk, floor.tl)
+    assert d.oldest_unclaimed is not None and d.oldest_unclaimed.id == older.id
+    assert d.oldest_unclaimed.age == timedelta(days=2)
+    assert d.oldest_unclaimed.raised_at == datetime(2026, 9, 23, 10, 30, tzinfo=d.now.tzinfo)
+    esc_svc.claim(desk, floor.sp, older.id)
+    d = dash_svc.floor_dashboard(desk, floor.tl)
+    assert d.oldest_unclaimed is not None and d.oldest_unclaimed.id == known_floor["death"]

@@ -254,3 +254,29 @@ def test_e12_calendar_grid_and_day_first_entries_are_index_ranges(floor_desk) ->
         grid = no_scan(floor_desk, lambda logon=logon: calendar.month_grid(floor_desk, logon, today.year, today.month))
         assert all("INDEX" in p for p in grid)
         no_scan(floor_desk, lambda logon=logon: calendar.day_agenda(floor_desk, logon, today, limit=30))
+
+
+def test_t1_dashboard_last_week_stop_payment_and_oldest_unclaimed_are_index_ranges(floor_desk) -> None:
+    """T1, S3: last week's contacts per hour read the contacts index like today's; the stop-payment
+    requests before COB and the earliest COB, and the oldest unclaimed item, are the first rows of
+    their own covering index ranges, already in order (no sort of the Centre's items)."""
+    from tpsdesk.services import dashboard
+
+    got = dashboard.floor_dashboard(floor_desk, "tl1")
+    assert got.hours_last_week and got.oldest_unclaimed is not None  # the demo floor holds them
+    found = no_scan(floor_desk, lambda: dashboard.floor_dashboard(floor_desk, "tl1"))
+    due = [p for p in found if "ix_escalation_centre_rank_due" in p]
+    assert due and all("COVERING INDEX ix_escalation_centre_rank_due (centre_id=? AND rank=?" in p for p in due), due
+    unclaimed = [p for p in found if "ix_escalation_centre_unclaimed" in p]
+    assert unclaimed, found
+    for plan in (*due, *unclaimed):
+        assert "TEMP B-TREE" not in plan, plan
+    # owner_id IS NULL is shown as owner_id=?: still the one range of unclaimed open items.
+    assert all(
+        "COVERING INDEX ix_escalation_centre_unclaimed (centre_id=? AND owner_id=? AND closed=?)" in p
+        for p in unclaimed
+    ), unclaimed
+    hours = plans(floor_desk, lambda: dashboard.floor_dashboard(floor_desk, "tl1"), "contact")
+    contact_reads = [p for p in hours if "ix_contact_centre_opened" in p]
+    assert len(contact_reads) >= 3, hours  # today's hours, last week's hours, per TPS officer
+    assert not any(re.search(r"\bSCAN contact\b", p) for p in hours), hours

@@ -182,6 +182,10 @@ class Escalation(SQLModel, table=True):
         Index("ix_escalation_centre_open_eped", "centre_id", "closed", "eped", "category"),
         # 0009: finalised today, for the dashboard (T1).
         Index("ix_escalation_centre_finalised", "centre_id", "finalised_at"),
+        # 0012: the dashboard's stop-payment requests before COB, earliest first, and the
+        # oldest unclaimed item (T1, S3): each the first row of one range.
+        Index("ix_escalation_centre_rank_due", "centre_id", "rank", "due_at"),
+        Index("ix_escalation_centre_unclaimed", "centre_id", "owner_id", "closed", "raised_at", "id", "category"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
+from tpsdesk.businesstime import SiteCalendar, attach_utc
 from tpsdesk.domain.facts import Actor
 from tpsdesk.domain.schedule import FAR_PAST, OPEN_RANKS, RANK_AFTER_HOURS, RANK_URGENT
 from tpsdesk.domain.vocab import Grant, Permission, Role
@@ -67,6 +68,17 @@ class CategoryCount:
     count: int
 
 
+@dataclass(frozen=True, slots=True)
+class Unclaimed:
+    """The oldest open item nobody holds (T1): who should pick it up is the TL's call."""
+
+    id: int
+    category: str
+    label: str
+    raised_at: datetime  # local
+    age: timedelta  # now - raised_at
+
+
 @dataclass
 class Dashboard:
     centre: str
@@ -77,6 +89,9 @@ class Dashboard:
     window_start: datetime  # local
     window_end: datetime  # local
     hours: list[HourCount] = field(default_factory=list)
+    # The same local clock hours on the same weekday a week before (T1: call volume against
+    # an ordinary day); each edge is that day's local time, so a DST change between keeps the hours.
+    hours_last_week: list[HourCount] = field(default_factory=list)
     per_tps: list[PersonCount] = field(default_factory=list)
     owners: list[OwnerLoad] = field(default_factory=list)
     overdue_by_category: list[CategoryCount] = field(default_factory=list)
@@ -84,10 +99,19 @@ class Dashboard:
     finalised_today: int = 0
     after_hours_open: int = 0
     stop_payment_open: int = 0
+    # S3: open stop-payment requests whose ICT request is not recorded yet (they rank urgent),
+    # and the earliest COB among them (local; before now means one is already past it).
+    stop_payment_waiting: int = 0
+    stop_payment_next_cob: datetime | None = None
+    oldest_unclaimed: Unclaimed | None = None
 
     @property
     def contacts_total(self) -> int:
         return sum(h.count for h in self.hours)
+
+    @property
+    def contacts_last_week(self) -> int:
+        return sum(h.count for h in self.hours_last_week)
 
     @property
     def open_total(self) -> int:
@@ -153,6 +177,55 @@ def _hours(session: Session, centre_id: int, start: datetime, end: datetime) -> 
     )
     counts = {int(b): int(n) for b, n in session.exec(stmt).all()}
     return [HourCount(e, counts.get(i, 0)) for i, e in enumerate(edges)]
+
+
+def _last_week(cal: SiteCalendar, start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """The window's edges at the same local clock times seven days before (T1). The site
+    calendar places them (C10), so across a DST change it is still 08:00 to 17:00 local,
+    not 168 hours back (which would be an hour off)."""
+    week = timedelta(days=7)
+    return (
+        cal.local(cal.at(start.date() - week, start.time())),
+        cal.local(cal.at(end.date() - week, end.time())),
+    )
+
+
+def _stop_payment_waiting(session: Session, centre_id: int) -> tuple[int, datetime | None]:
+    """S3: the stop-payment requests still waiting on their ICT request (an urgent category
+    with its deadline unmet ranks urgent, ``schedule.plan``), and the earliest COB among
+    them: a count and the first row of one range of (centre, rank, due_at)."""
+    waiting = (Escalation.centre_id == centre_id, Escalation.rank == RANK_URGENT)
+    n = int(session.exec(select(func.count()).select_from(Escalation).where(*waiting)).one())
+    if not n:
+        return 0, None
+    first = session.exec(
+        select(col(Escalation.due_at))
+        .where(*waiting, col(Escalation.due_at).is_not(None))
+        .order_by(col(Escalation.due_at))
+        .limit(1)
+    ).first()
+    return n, attach_utc(first)
+
+
+def _oldest_unclaimed(
+    session: Session, desk: Desk, cal: SiteCalendar, centre_id: int, now: datetime
+) -> Unclaimed | None:
+    """The open item nobody holds that was raised first (T1): the first row of
+    (centre, owner_id, closed, raised_at, id), which also holds its category."""
+    row = session.exec(
+        select(col(Escalation.id), col(Escalation.category), col(Escalation.raised_at))
+        .where(Escalation.centre_id == centre_id, col(Escalation.owner_id).is_(None), col(Escalation.closed).is_(False))
+        .order_by(col(Escalation.raised_at), col(Escalation.id))
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    esc_id, category, raised = row
+    raised_at = attach_utc(raised)
+    assert esc_id is not None and raised_at is not None
+    cat = desk.policy.categories.get(category)
+    label = f"{cat.short} ({cat.rule})" if cat else category
+    return Unclaimed(int(esc_id), category, label, cal.local(raised_at), now - raised_at)
 
 
 def _per_tps(session: Session, actor: Actor, start: datetime, end: datetime) -> list[PersonCount]:
@@ -305,11 +378,14 @@ def floor_dashboard(desk: Desk, logon: str, *, window_hours: int | None = None) 
         now = desk.now()
         now_local = cal.local(now)
         start, end = _window(now_local, cal.open_time, cal.cob_time, window_hours)
+        week_start, week_end = _last_week(cal, start, end)
         day_start = cal.at(now_local.date(), time(0))
         day_end = cal.at(now_local.date() + timedelta(days=1), time(0))
         owners, late_by_category, after_hours, stop_payment = _open_items(session, desk, actor, now)
         raised = _raised_today(session, actor, day_start, day_end)
         finalised = _finalised_today(session, actor, day_start, day_end)
+        waiting, next_cob = _stop_payment_waiting(session, actor.centre_id)
+        unclaimed = _oldest_unclaimed(session, desk, cal, actor.centre_id, now)
         return Dashboard(
             centre=centre.code,
             centre_name=centre.name,
@@ -319,6 +395,7 @@ def floor_dashboard(desk: Desk, logon: str, *, window_hours: int | None = None) 
             window_start=start,
             window_end=end,
             hours=_hours(session, actor.centre_id, start, end),
+            hours_last_week=_hours(session, actor.centre_id, week_start, week_end),
             per_tps=_per_tps(session, actor, start, end),
             owners=owners,
             overdue_by_category=late_by_category,
@@ -326,4 +403,7 @@ def floor_dashboard(desk: Desk, logon: str, *, window_hours: int | None = None) 
             finalised_today=finalised,
             after_hours_open=after_hours,
             stop_payment_open=stop_payment,
+            stop_payment_waiting=waiting,
+            stop_payment_next_cob=cal.local(next_cob) if next_cob is not None else None,
+            oldest_unclaimed=unclaimed,
         )
