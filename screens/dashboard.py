@@ -10,6 +10,8 @@ see the whole Centre (R6) get the reason instead of figures.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
 from rich.text import Text
 from textual import work
@@ -21,13 +23,14 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from screens.base import DeskScreen
-from screens.messages import ShowQueue
+from screens.messages import Acted, ShowQueue
 from screens.widgets.pane import Pane
 from tpsdesk.errors import PermissionDenied, TpsError
-from tpsdesk.services.dashboard import Dashboard, OwnerLoad
+from tpsdesk.services.dashboard import Dashboard, HourCount, OwnerLoad
 
 POLL_SECONDS = 5.0
 BAR = "█"
+LAST_WEEK = "░"  # last week's bars: another glyph, not only another colour
 
 
 @dataclass
@@ -57,6 +60,53 @@ def bars(rows: list[tuple[str, int]], width: int = 24, suffix: str = "") -> Text
         out.append(f"{bar(n, top, width):<{width}}", style="bold cyan")
         out.append(f" {n}{suffix}\n")
     out.rstrip()
+    return out
+
+
+def paired_hours(today: list[HourCount], last_week: list[HourCount], width: int = 14) -> Text:
+    """T1: each hour of today's window beside the same hour a week before, one scale for both,
+    each bar with its number (today █, last week ░)."""
+    out = Text(no_wrap=True, overflow="ellipsis")
+    if not today:
+        out.append("none", style="dim")
+        return out
+    week = {h.label: h.count for h in last_week}
+    top = max([h.count for h in today] + list(week.values()))
+    for h in today:
+        before = week.get(h.label, 0)
+        out.append(f"{h.label} ")
+        out.append(f"{bar(h.count, top, width):<{width}}", style="bold cyan")
+        out.append(f" {h.count:>3}  ")
+        out.append(f"{LAST_WEEK * len(bar(before, top, width)):<{width}}", style="dim")
+        out.append(f" {before:>3}\n")
+    out.rstrip()
+    return out
+
+
+def age_words(age: timedelta) -> str:
+    minutes = max(0, int(age.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    return f"{days}d {rest // 60}h" if days else f"{rest // 60}h {rest % 60:02d}m"
+
+
+def attention(d: Dashboard) -> Text:
+    """Stop-payment requests before COB (S3) and the oldest unclaimed item (T1), as words."""
+    out = Text(no_wrap=False)
+    out.append(f"▲ Stop-payment requests waiting on ICT: {d.stop_payment_waiting}", style="bold")
+    cob = d.stop_payment_next_cob
+    if cob is not None:
+        if cob < d.now:
+            out.append(f"  ‼ past COB since {cob:%H:%M %a %d %b}", style="bold red")
+        else:
+            out.append(f"  · earliest COB {cob:%H:%M %a %d %b} (in {age_words(cob - d.now)})")
+    out.append("\n")
+    u = d.oldest_unclaimed
+    if u is None:
+        out.append("○ Oldest unclaimed: none", style="dim")
+    else:
+        out.append(f"○ Oldest unclaimed: #{u.id} ", style="bold")
+        out.append(Text(u.label))
+        out.append(f", waiting {age_words(u.age)} (a: reassign)")
     return out
 
 
@@ -95,6 +145,8 @@ class DashboardScreen(DeskScreen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
         Binding("r", "reload", "Refresh", id="dashboard.reload", tooltip="Refresh the figures now"),
+        Binding("a", "reassign", "Reassign", id="dashboard.reassign", tooltip="Reassign an escalation (R4, W5)"),
+        Binding("f", "feedback", "Feedback", id="dashboard.feedback", tooltip="Feedback sent to you (E7)"),
     ]
 
     def __init__(self) -> None:
@@ -110,7 +162,12 @@ class DashboardScreen(DeskScreen):
             yield Static("", id="dash-summary", markup=False)
             with Horizontal(id="dash-columns"):
                 with Vertical(id="dash-left", classes="dash-col"):
-                    yield Static("Contacts per hour", classes="section", markup=False)
+                    yield Static(
+                        "Contacts per hour: today █ · same day last week ░",
+                        classes="section",
+                        markup=False,
+                        id="dash-hours-title",
+                    )
                     yield Static("", id="dash-hours", markup=False)
                     yield Static("Contacts per TPS officer", classes="section", markup=False)
                     yield Static("", id="dash-tps", markup=False)
@@ -119,6 +176,8 @@ class DashboardScreen(DeskScreen):
                     yield DataTable(id="dash-owners", cursor_type="row", zebra_stripes=True)
                     yield Static("Overdue by category", classes="section", markup=False)
                     yield Static("", id="dash-categories", markup=False)
+                    yield Static("Needs attention", classes="section", markup=False)
+                    yield Static("", id="dash-attention", markup=False)
         yield Static("", id="dash-refused", markup=False)
 
     def on_mount(self) -> None:
@@ -200,12 +259,17 @@ class DashboardScreen(DeskScreen):
         title.append(f"  ·  shift {d.window_start:%H:%M}–{d.window_end:%H:%M} {d.now:%Z}  ·  updated {d.now:%H:%M:%S}")
         self.query_one("#dash-title", Static).update(title)
         self.query_one("#dash-summary", Static).update(summary(d))
-        self.query_one("#dash-hours", Static).update(bars([(h.label, h.count) for h in d.hours]))
+        if d.hours_last_week:
+            self.query_one("#dash-hours-title", Static).update(
+                f"Contacts per hour: today █ {d.contacts_total} · {d.hours_last_week[0].start:%a %d %b} ░ {d.contacts_last_week}"
+            )
+        self.query_one("#dash-hours", Static).update(paired_hours(d.hours, d.hours_last_week))
         self.query_one("#dash-tps", Static).update(bars([(p.logon or "(not taken)", p.count) for p in d.per_tps]))
         self._show_owners(d)
         self.query_one("#dash-categories", Static).update(
             bars([(c.label, c.count) for c in d.overdue_by_category], suffix=" overdue")
         )
+        self.query_one("#dash-attention", Static).update(attention(d))
 
     def _show_owners(self, d: Dashboard) -> None:
         """Refill the owners table, keeping the cursor on the same owner across polls."""
@@ -228,3 +292,81 @@ class DashboardScreen(DeskScreen):
         from tpsdesk.services.escalations import Filters
 
         self.post_message(ShowQueue(Filters(owner=logon or "none")))
+
+    # ------------------------------------------------------------ reassign (R4, R5, W5)
+    def action_reassign(self) -> None:
+        """Ask which escalation (the oldest unclaimed one offered), then the assign picker of
+        the staff ``assignable`` offers; ``escalations.assign`` decides and refuses with its
+        reason (R5), shown once by the dialog, with nothing changed."""
+        if self.refused:
+            self.notify(self.refused, severity="error", markup=False)
+            return
+        from screens.widgets.action_dialogs import Field, FormDialog
+        from tpsdesk.errors import ValidationError
+        from tpsdesk.services import escalations
+
+        session = self.session
+        first = self.data.oldest_unclaimed if self.data is not None else None
+
+        def options(values: dict[str, Any]) -> tuple[int, list[Any]]:
+            typed = str(values["id"]).strip().lstrip("#")
+            if not typed.isdigit():
+                raise ValidationError("id", "an escalation number is digits, e.g. 42")
+            esc_id = int(typed)
+            return esc_id, escalations.assignable(session.desk, session.logon, esc_id)
+
+        def picked(answer: tuple[int, list[Any]] | None) -> None:
+            if answer is not None:
+                self._assign_picker(*answer)
+
+        self.app.push_screen(
+            FormDialog(
+                "Reassign an escalation (R4, W5)",
+                [Field("id", "Escalation number", value=str(first.id) if first else "", required=True)],
+                options,
+                intro="The oldest unclaimed item is offered; type another number to reassign that one.",
+                save_label="Next",
+                dialog_id="dash-reassign",
+            ),
+            picked,
+        )
+
+    def _assign_picker(self, esc_id: int, staff: list[Any]) -> None:
+        from screens.widgets.action_dialogs import FormDialog, assign_field
+        from tpsdesk.services import escalations
+
+        if not staff:
+            self.notify(f"#{esc_id}: nobody of the Centre may be assigned it (W5)", severity="warning", markup=False)
+            return
+        session = self.session
+
+        def done(result: Any) -> None:
+            if result is not None:
+                self.notify(f"#{esc_id} assigned to {result.owner}", markup=False)
+                self.load()
+
+        self.app.push_screen(
+            FormDialog(
+                f"#{esc_id}: Assign (W5)",
+                [assign_field(staff)],
+                lambda v: escalations.assign(session.desk, session.logon, esc_id, v["to"]),
+                dialog_id="assign",
+            ),
+            done,
+        )
+
+    # ------------------------------------------------------------ feedback (E7)
+    def action_feedback(self) -> None:
+        """The feedback sent to the signed-in TL (E7, R4), read in a worker, shown read-only."""
+        from tpsdesk.services import feedback
+
+        session = self.session
+        self.call("dashboard.feedback", lambda: feedback.list_feedback(session.desk, session.logon))
+
+    def on_acted(self, message: Acted[Any]) -> None:
+        if message.act != "dashboard.feedback":
+            return
+        message.stop()
+        from screens.widgets.feedback_list import FeedbackList
+
+        self.app.push_screen(FeedbackList(message.result, self.session.logon, self.session.local))

@@ -38,6 +38,12 @@ class Field:
     limit: int | None = None  # an area's maximum length; default: the policy's input.max_text_chars
 
 
+def assign_field(staff: list[Any]) -> Field:
+    """The assign picker (W5): the staff ``escalations.assignable`` offers, by logon."""
+    options = [(f"{s.logon} {s.name} ({s.role}{', W5' if s.w5_group else ''})", s.logon) for s in staff]
+    return Field("to", "Assign to", "select", options=options, required=True)
+
+
 @dataclass
 class Saved(Message):
     result: Any = None
@@ -175,7 +181,9 @@ class FormDialog(ModalScreen[Any]):
             if self.on_conflict is not None:
                 with contextlib.suppress(TpsError):
                     self.on_conflict()  # fetch the fresh version so a second Save applies over it
-            self.post_message(Saved(error=f"{sentence(str(exc))} Your text is kept: check it and press Save again.", conflict=True))
+            self.post_message(
+                Saved(error=f"{sentence(str(exc))} Your text is kept: check it and press Save again.", conflict=True)
+            )
             return
         except TpsError as exc:
             self.post_message(Saved(error=str(exc)))

@@ -51,9 +51,7 @@ class OutcomePicker(Vertical):
 
     def compose(self) -> ComposeResult:
         choices = [Selection(Text(label), key) for key, label in self.outcomes.items()]
-        yield FieldRow(
-            "Outcome (I8)", TickList(*choices, id="outcomes", compact=True), stack=True, id="row-outcomes"
-        )
+        yield FieldRow("Outcome (I8)", TickList(*choices, id="outcomes", compact=True), stack=True, id="row-outcomes")
         yield FieldRow(
             "Category",
             Select(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from textual.widgets import DataTable
@@ -34,6 +35,11 @@ async def settle(app, pilot) -> None:
     await pilot.pause()
 
 
+def numbers(line: str) -> list[int]:
+    """The counts of a paired hours row (today, then last week), after its hh:mm label."""
+    return [int(n) for n in re.findall(r"(?<![:\d])\d+(?![:\d])", line)]
+
+
 def text_of(screen: DashboardScreen, selector: str) -> str:
     return str(screen.query_one(selector).render())
 
@@ -60,8 +66,8 @@ async def test_t1_tl_sees_the_floor_figures(make_app, known_floor) -> None:  # n
             assert part in summary
         assert "Contacts this shift 6" in summary
         hours = text_of(screen, "#dash-hours").splitlines()
-        assert hours[0].startswith("08:00 ") and hours[0].endswith(" 3")
-        assert hours[1].endswith(" 2") and hours[2].endswith(" 1")
+        assert hours[0].startswith("08:00 ")
+        assert [numbers(line) for line in hours[:3]] == [[3, 0], [2, 0], [1, 0]]  # today, last week
         tps = text_of(screen, "#dash-tps").splitlines()
         assert [line.split()[0] for line in tps] == ["tps1", "tps2", "(not"]
         assert [line.split()[-1] for line in tps] == ["3", "2", "1"]
@@ -189,3 +195,100 @@ async def test_t1_poll_keeps_the_cursor_on_the_same_owner(make_app, desk, known_
         await settle(app, pilot)
         assert table.get_row_index("sp1") == 2
         assert table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == "sp1"
+
+
+async def test_t1_charts_show_the_service_figures_today_against_last_week(make_app, desk, floor, known_floor) -> None:  # noqa: F811
+    """The paired hours chart holds the service's counts for today and the same weekday last week,
+    each with its number (never colour alone); the attention lines name the stop-payment request
+    before COB and the oldest unclaimed item (T1, S3)."""
+    from tests.test_dashboard_service import local
+    from tpsdesk.services import dashboard as dash_svc
+
+    for hh, mm in [(8, 10), (9, 20), (9, 30), (16, 5)]:
+        contact(desk, "so1", "tps1", local(hh, mm) - timedelta(days=7))
+    want = dash_svc.floor_dashboard(desk, "tl1")
+    app = make_app("tl1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_dashboard(app, pilot)
+        rows = text_of(screen, "#dash-hours").splitlines()
+        assert [numbers(r) for r in rows] == [
+            [a.count, b.count] for a, b in zip(want.hours, want.hours_last_week, strict=True)
+        ]
+        assert [numbers(r) for r in rows][:2] == [[3, 1], [2, 2]]
+        title = text_of(screen, "#dash-hours-title")
+        assert "today █ 6" in title and "Fri 18 Sep ░ 4" in title
+        seen = text_of(screen, "#dash-attention")
+        assert "Stop-payment requests waiting on ICT: 1" in seen and "earliest COB 17:00 Fri 25 Sep" in seen
+        assert f"Oldest unclaimed: #{known_floor['death']} Death (E3)" in seen
+
+
+async def test_r4_w5_tl_reassigns_from_the_dashboard(make_app, desk, known_floor) -> None:  # noqa: F811
+    """a: the oldest unclaimed item is offered, Next shows the assign picker, Save assigns it
+    (checked in the database) and the figures re-read."""
+    from textual.widgets import Select
+
+    from screens.widgets.action_dialogs import FormDialog
+
+    app = make_app("tl1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_dashboard(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert isinstance(app.screen, FormDialog)
+        await pilot.press("ctrl+s")  # Next, with the oldest unclaimed item's number
+        await settle(app, pilot)
+        picker = app.screen.query_one("#field-to", Select)
+        assert "sp1" in [v for _, v in picker._options]
+        picker.value = "sp1"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.screen is screen
+        assert esc_svc.show(desk, "tl1", known_floor["death"]).escalation.owner == "sp1"
+        assert screen.data is not None and screen.data.unclaimed == 1
+
+
+async def test_r5_refused_reassign_is_one_notice_and_changes_nothing(make_app, desk, known_floor) -> None:  # noqa: F811
+    """A finalised item may not be reassigned (F3): the refusal's reason shows once, the dialog
+    stays open, and the item's owner and version are unchanged."""
+    from textual.widgets import Input, Select
+
+    done = known_floor["done"]
+    before = esc_svc.show(desk, "tl1", done).escalation
+    app = make_app("tl1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_dashboard(app, pilot)
+        await pilot.press("a")
+        await settle(app, pilot)
+        app.screen.query_one("#field-id", Input).value = str(done)
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        picker = app.screen.query_one("#field-to", Select)
+        picker.value = "sp1"
+        app._notifications.clear()
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        notes = [n.message for n in app._notifications]
+        assert notes == [f"status: escalation {done} is finalised: reopen it with a reason first (F3)"], notes
+        after = esc_svc.show(desk, "tl1", done).escalation
+        assert (after.owner, after.version) == (before.owner, before.version)
+
+
+async def test_e7_tl_reads_feedback_as_plain_text(make_app, desk, floor) -> None:
+    """f: the feedback items sent to the TL (E7), read-only, the text as typed (never markup)."""
+    from screens.widgets.feedback_list import FeedbackList
+    from tpsdesk.services import feedback
+
+    feedback.give_feedback(desk, "so1", about="tps1", text="Told the customer [bold]wrong[/bold] rate", kind="conduct")
+    want = feedback.list_feedback(desk, "tl1")
+    assert want
+    app = make_app("tl1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_dashboard(app, pilot)
+        await pilot.press("f")
+        await settle(app, pilot)
+        assert isinstance(app.screen, FeedbackList)
+        shown = str(app.screen.query_one("#feedback-items").render())
+        assert "[bold]wrong[/bold]" in shown and f"#{want[0].id}" in shown
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, FeedbackList)
