@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from textual.binding import Binding
 
 from screens.messages import Acted, ActFailed
-from screens.widgets.action_dialogs import Field, FormDialog
+from screens.widgets.action_dialogs import Field, FormDialog, assign_field
 from tpsdesk.domain.finalise import WorkAssignment
 from tpsdesk.domain.vocab import Action
 from tpsdesk.services import escalations
@@ -256,9 +256,8 @@ class QueueActions:
 
     def _assign_dialog(self, view: EscalationView, staff: list[Any]) -> None:
         app = self._app()
-        options = [(f"{s.logon} {s.name} ({s.role}{', W5' if s.w5_group else ''})", s.logon) for s in staff]
         self._dialog(
-            view, "Assign (W5)", [Field("to", "Assign to", "select", options=options, required=True)],
+            view, "Assign (W5)", [assign_field(staff)],
             lambda v, ver: escalations.assign(app.session.desk, app.session.logon, view.id, v["to"], expected_version=ver),
             lambda r: self._after(f"#{view.id} assigned to {r.owner}", view.id), dialog_id="assign",
         )  # fmt: skip
