@@ -37,7 +37,7 @@ h2 { font-size: 1.15rem; border-bottom: 2px solid var(--rule); padding-bottom: .
 .mask { font-weight: bold; }
 .mask.full { color: #a00000; }
 .totals { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; padding: 0; list-style: none; }
-.totals li b { font-size: 1.3rem; display: block; }
+.totals li strong { font-size: 1.3rem; display: block; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0; font-size: .9rem; }
 th, td { border: 1px solid var(--rule); padding: .2rem .4rem; text-align: left; vertical-align: top; }
 th { background: #eee; }
@@ -196,7 +196,7 @@ def to_html(summary: ShiftSummary, *, full_identifiers: bool = False) -> str:
         f'<p class="meta">Generated {_e(export.when(summary, summary.generated_at))} by {_e(summary.generated_by)}; '
         f'customer identifiers <span class="mask{" full" if full else ""}">{_e(export.masking_words(full))}</span></p>',
         "</header>",
-        '<ul class="totals">' + "".join(f"<li><b>{n}</b>{_e(label)}</li>" for label, n in totals) + "</ul>",
+        '<ul class="totals">' + "".join(f"<li><strong>{n}</strong>{_e(label)}</li>" for label, n in totals) + "</ul>",
         f'<section id="contacts"><h2>Contacts ({summary.contacts_total})</h2>',
         f"<p>By reason: {_e(export._counts(summary.by_reason))}<br>By outcome: {_e(export._counts(summary.by_outcome))}</p>",
         f"<figure>{contacts_chart(summary)}<figcaption>Contacts per {per} across the window</figcaption></figure>",
