@@ -100,11 +100,15 @@ def render_bytes(summary: ShiftSummary, fmt: str, *, full_identifiers: bool = Fa
     return render(summary, fmt, full_identifiers=full_identifiers).encode("utf-8")
 
 
-def default_name(summary: ShiftSummary, fmt: str) -> str:
+def file_name(site: str, zone_name: str, start: datetime, fmt: str) -> str:
     """``shift-<SITE>-<YYYY-MM-DD>.<ext>``: the site and the local date the window starts."""
     _check_format(fmt)
-    day = summary.start.astimezone(zone(summary.zone)).date()
-    return f"shift-{summary.site}-{day.isoformat()}.{EXTENSIONS[fmt]}"
+    day = start.astimezone(zone(zone_name)).date()
+    return f"shift-{site}-{day.isoformat()}.{EXTENSIONS[fmt]}"
+
+
+def default_name(summary: ShiftSummary, fmt: str) -> str:
+    return file_name(summary.site, summary.zone, summary.start, fmt)
 
 
 def _record(desk: Any, logon: str, summary: ShiftSummary, fmt: str, full: bool, out: str | None) -> None:

@@ -197,6 +197,38 @@ def _window(desk: Desk, cal: SiteCalendar, start: Any, end: Any, day: Any = None
     return s, e
 
 
+@dataclass(frozen=True)
+class Window:
+    """Where and when a summary would be: for a dialog to name its file before it runs."""
+
+    site: str
+    zone: str
+    start: datetime
+    end: datetime
+
+
+@typed_input()
+def shift_window(
+    desk: Desk,
+    logon: str,
+    *,
+    start: datetime | str | None = None,
+    end: datetime | str | None = None,
+    site: str | None = None,
+    day: date | str | None = None,
+) -> Window:
+    """The site and window ``shift_summary`` would cover, refused as it would be (R4, R6)."""
+    with desk.store.read() as session:
+        actor = actor_for(session, logon)
+        reason = refusal(desk, actor)
+        if reason is not None:
+            raise PermissionDenied(reason)
+        where = _site(session, actor, site)
+        cal = desk.calendar(where)
+        s, e = _window(desk, cal, start, end, day)
+        return Window(where.code, where.zone, s, e)
+
+
 # ---------------------------------------------------------------- the summary
 @typed_input()
 def shift_summary(
