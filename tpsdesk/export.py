@@ -11,6 +11,26 @@ here which does both). ``write_file`` writes an export to a file through
 ``tpsdesk.safefile`` (whole or not at all, 0600, never over the database or a
 file that is not an export); ``is_export`` recognises a file it wrote by the
 signature each format begins with.
+
+CSV layout
+----------
+One table, one header row (``CSV_COLUMNS``), every row the same 17 columns; the first
+column, ``section``, says what a row is, and the rows come in blocks, one per section, in
+this order (a column a section does not use is empty):
+
+- ``window`` (one row): ``site``; ``time`` = the window's start and ``due`` = its end (ISO
+  8601 with the site's offset); ``state`` = ``masked`` or ``full`` (X2).
+- ``contacts``: ``tps`` (logon), ``reason``, ``outcome``, ``count`` (a contact with two
+  outcomes counts under each).
+- ``escalations``: ``category``, ``raised``, ``finalised``, ``referred``.
+- ``stop-payment``: ``id`` (the escalation, if any), ``crn``, ``time`` = when ICT was asked,
+  ``due`` = COB, ``state`` = ``before-cob``, ``after-cob``, ``not-sent`` or ``pending``.
+- ``overdue`` and ``handover``: ``id``, ``category``, ``status``, ``crn``, ``owner``,
+  ``time`` = the next action, ``due`` = the due time.
+
+CSV carries no free text (summaries); a cell that a spreadsheet would run as a formula
+starts with an apostrophe. The file begins with the header and the window row exactly,
+which is how ``is_export`` knows it.
 """
 
 from __future__ import annotations
