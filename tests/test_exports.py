@@ -320,3 +320,41 @@ def test_x1_csv_layout_one_header_and_a_section_column(desk: Desk, shift) -> Non
     sections = [r[0] for r in rows[1:]]
     runs = [name for i, name in enumerate(sections) if i == 0 or sections[i - 1] != name]
     assert runs == ["window", "contacts", "escalations", "stop-payment", "overdue", "handover"]  # one block each
+
+
+# ---------------------------------------------------------------- the grouped count, on both databases
+def test_t1_contacts_over_time_is_one_grouped_read_of_the_site_time_index(desk: Desk, shift) -> None:
+    from sqlalchemy import event
+
+    seen: list[tuple[str, Any]] = []
+
+    def listen(_conn: Any, _cursor: Any, statement: str, params: Any, _context: Any, _many: bool) -> None:
+        if "CASE" in statement and "FROM contact" in statement:
+            seen.append((statement, params))
+
+    event.listen(desk.store.engine, "before_cursor_execute", listen)
+    try:
+        shift_summary(desk, "tl1")
+    finally:
+        event.remove(desk.store.engine, "before_cursor_execute", listen)
+    assert len(seen) == 1 and "GROUP BY" in seen[0][0]  # one query for every bucket
+    with desk.store.engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        plan = " ".join(str(r[-1]) for r in raw.execute("EXPLAIN QUERY PLAN " + seen[0][0], seen[0][1]).fetchall())
+    assert "COVERING INDEX ix_contact_site_opened" in plan, plan
+
+
+@pytest.mark.postgres
+def test_t1_pg_contacts_over_time_and_every_format(pg_desk: Desk, pg_floor) -> None:
+    from test_summaries import _contacts, _ids
+
+    ids = _ids(pg_desk)
+    at = [OPEN + timedelta(minutes=m) for m in (5, 15, 70, 119)]
+    _contacts(pg_desk, ids, [("SYD", "tps1", "status-rate", ["resolved"], t) for t in at])
+    s = shift_summary(pg_desk, "tl1")  # the clock: Fri 10:00 Sydney
+    assert s.contacts_over_time == [(OPEN, 2), (OPEN + timedelta(hours=1), 2)]
+    week = shift_summary(pg_desk, "tl1", start="2026-09-21T00:00", end="2026-09-26T00:00")
+    assert week.time_bucket == "day" and [n for _, n in week.contacts_over_time] == [0, 0, 0, 0, 4]
+    for fmt in export.FORMATS:
+        assert export.render_bytes(s, fmt)
