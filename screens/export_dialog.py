@@ -39,7 +39,7 @@ FORMAT_LABELS = {
     "xlsx": "Excel",
     "csv": "CSV",
     "json": "JSON",
-    "md": "Markdown",
+    "md": "MD",
     "text": "Text",
 }
 FIRST = "html"  # printable, charts: what a TL most often opens
@@ -105,8 +105,11 @@ class ExportDialog(ModalScreen[str | None]):
 
     DEFAULT_CSS = """
     ExportDialog .export-dialog { max-width: 78; }
-    ExportDialog #export-format { layout: horizontal; height: auto; width: 100%; border: none; padding: 0; }
-    ExportDialog #export-format RadioButton { width: auto; margin-right: 1; }
+    ExportDialog RadioSet { layout: horizontal; height: auto; width: 1fr; border: none; padding: 0; }
+    ExportDialog RadioSet:focus { border: none; background-tint: $foreground 5%; }
+    ExportDialog RadioSet RadioButton { width: auto; margin-right: 1; }
+    ExportDialog .choice { height: auto; }
+    ExportDialog .choice Label { width: 8; padding-top: 0; }
     ExportDialog #export-path { width: 100%; }
     ExportDialog #export-progress { margin-top: 1; }
     ExportDialog #export-status { height: auto; }
@@ -128,9 +131,18 @@ class ExportDialog(ModalScreen[str | None]):
         with Vertical(classes="dialog export-dialog"):
             yield Label("Export the shift summary", markup=False, classes="dialog-title")
             yield Static(f"Site {self.desk_session.site}, the current shift", id="export-intro", markup=False)
-            with RadioSet(id="export-format"):
-                for fmt, label in FORMAT_LABELS.items():
-                    yield FormatButton(Text(label), value=fmt == FIRST, id=f"format-{fmt}")
+            sites = self.desk_session.sites or (self.desk_session.site,)
+            if len(sites) > 1:  # the Centre's sites (R4: a TL sees the whole Centre)
+                with Horizontal(classes="choice"):
+                    yield Label("Site", markup=False, classes="form-label")
+                    with RadioSet(id="export-site"):
+                        for code in sites:
+                            yield FormatButton(Text(code), value=code == self.desk_session.site, id=f"site-{code}")
+            with Horizontal(classes="choice"):
+                yield Label("Format", markup=False, classes="form-label")
+                with RadioSet(id="export-format"):
+                    for fmt, label in FORMAT_LABELS.items():
+                        yield FormatButton(Text(label), value=fmt == FIRST, id=f"format-{fmt}")
             yield Label("File", markup=False, classes="form-label")
             yield Input(self._auto_path, id="export-path")
             yield Tick(Text("Full identifiers (recorded, X2)"), False, id="export-full", compact=True)
@@ -143,9 +155,15 @@ class ExportDialog(ModalScreen[str | None]):
     def on_mount(self) -> None:
         self.query_one("#export-progress").display = False
         self.query_one("#export-format", RadioSet).focus()
-        self._read_window()
+        self._read_window(self.site)
 
     # ------------------------------------------------------------ the file name
+    @property
+    def site(self) -> str:
+        found = self.query("#export-site")
+        pressed = found.first(RadioSet).pressed_button if found else None
+        return pressed.id.removeprefix("site-") if pressed is not None and pressed.id else self.desk_session.site
+
     @property
     def fmt(self) -> str:
         pressed = self.query_one("#export-format", RadioSet).pressed_button
@@ -155,22 +173,26 @@ class ExportDialog(ModalScreen[str | None]):
         w = self.window
         if w is None:
             day = self.desk_session.local(self.desk_session.now())
-            name = export.file_name(self.desk_session.site, self.desk_session.zone, day, fmt)
+            name = export.file_name(
+                self.desk_session.site, self.desk_session.zone, day, fmt
+            )  # until the service answers
         else:
             name = export.file_name(w.site, w.zone, w.start, fmt)
         return os.fspath(self.folder / name)
 
     @work(thread=True, exit_on_error=False, group="export-window", exclusive=True)
-    def _read_window(self) -> None:
+    def _read_window(self, site: str) -> None:
         s = self.desk_session
         try:
-            window = run_service(lambda: summaries.shift_window(s.desk, s.logon))
+            window = run_service(lambda: summaries.shift_window(s.desk, s.logon, site=site))
         except TpsError as exc:
             self.post_message(WindowKnown(None, exc))
             return
         self.post_message(WindowKnown(window, None))
 
     def on_window_known(self, message: WindowKnown) -> None:
+        if message.window is not None and message.window.site != self.site:
+            return  # an answer for a site no longer chosen
         if message.error is not None:
             self._status(error_text(message.error), error=True)
             return
@@ -179,7 +201,7 @@ class ExportDialog(ModalScreen[str | None]):
         cal_start = fmt_local(w.start, zone(w.zone))
         cal_end = fmt_local(w.end, zone(w.zone))
         self.query_one("#export-intro", Static).update(Text(f"Site {w.site}, {cal_start} to {cal_end}"))
-        if not self._name_given:
+        if not self._name_given:  # a name the person typed is kept
             self._set_path(self._path_for(self.fmt))
 
     @property
@@ -189,6 +211,10 @@ class ExportDialog(ModalScreen[str | None]):
     def _set_path(self, value: str) -> None:
         self._auto_path = value
         self.query_one("#export-path", Input).value = value
+
+    @on(RadioSet.Changed, "#export-site")
+    def _site_changed(self) -> None:
+        self._read_window(self.site)  # its window names the file
 
     @on(RadioSet.Changed, "#export-format")
     def _format_changed(self) -> None:
@@ -223,14 +249,14 @@ class ExportDialog(ModalScreen[str | None]):
         bar.display = True
         bar.update(progress=0)
         self._status("Reading the shift…")
-        self._run(self.fmt, path, full)
+        self._run(self.site, self.fmt, path, full)
 
     @work(thread=True, exit_on_error=False, group="export-run")
-    def _run(self, fmt: str, path: str, full: bool) -> None:
+    def _run(self, site: str, fmt: str, path: str, full: bool) -> None:
         """A write: never exclusive (a cancelled thread would still write)."""
         s = self.desk_session
         try:
-            found = run_service(lambda: summaries.shift_summary(s.desk, s.logon))
+            found = run_service(lambda: summaries.shift_summary(s.desk, s.logon, site=site))
             self.post_message(ExportStep(1))
             written = run_service(
                 lambda: export.write_file(s.desk, s.logon, found, fmt, path, full_identifiers=full, field="file")

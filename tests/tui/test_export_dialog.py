@@ -5,6 +5,7 @@ message, nothing written; other roles read the refusal; usable at 80x24."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import openpyxl
@@ -114,9 +115,36 @@ async def test_x1_export_dialog_fits_80x24(make_app, shift, monkeypatch) -> None
     app = make_app("tl1", live=False)
     async with app.run_test(size=(80, 24)) as pilot:
         dialog = await _open(app, pilot, "f6")
-        for selector in ("#export-format", "#format-text", "#export-path", "#export-full", "#export", "#cancel"):
+        box = dialog.query_one(".export-dialog").region
+        assert Region(0, 0, 80, 24).contains_region(box)
+        for selector in (
+            "#site-SYD",
+            "#format-html",
+            "#format-text",
+            "#export-path",
+            "#export-full",
+            "#export",
+            "#cancel",
+        ):
             region = dialog.query_one(selector).region
-            assert region and Region(0, 0, 80, 24).contains_region(region), selector
+            assert region and box.contains_region(region), selector  # whole, inside the dialog
         await pilot.click("#export")
         await settle(pilot)
         assert not isinstance(app.screen, ExportDialog)  # written and closed at this size too
+
+
+async def test_x1_another_site_of_the_centre_is_offered_and_exported(make_app, shift, documents: Path) -> None:
+    app = make_app("tl1", live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        dialog = await _open(app, pilot, "f6")
+        await pilot.click("#site-PER")
+        await settle(pilot)
+        await pilot.click("#format-json")
+        await settle(pilot)
+        path = dialog.query_one("#export-path", Input)
+        # Fri 08:00 in Perth (AWST) is 00:00 UTC, the clock's now: that is Perth's current shift.
+        assert path.value == str(documents / "shift-PER-2026-09-25.json")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    data = json.loads((documents / "shift-PER-2026-09-25.json").read_text())
+    assert data["site"] == "PER" and data["identifiers"] == "masked"
