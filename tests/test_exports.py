@@ -127,6 +127,8 @@ def test_x1_cli_date_refused_with_from_and_a_bad_date(desk: Desk, shift, db_url:
         "not both",
     )
     fails(invoke("summary", "--date", "24/09/2026", db=db, user="tl1"), 2, "date", "2026-09-25")
+    for far in ("0001-01-01", "9999-12-31"):  # refused before any zone arithmetic overflows
+        fails(invoke("summary", "--date", far, db=db, user="tl1"), 2, "date")
 
 
 # ---------------------------------------------------------------- HTML

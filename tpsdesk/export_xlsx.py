@@ -30,6 +30,7 @@ MARK_NAME = "tpsdesk-export"
 MARK_VALUE = "tpsdesk shift summary"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 SHEET_NAME_MAX = 31  # Excel's limit
+CELL_TEXT_MAX = 32_767  # Excel's limit for the text of one cell
 _CUSTOM = "docProps/custom.xml"
 _NS = {
     "p": "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties",
@@ -120,7 +121,10 @@ def _cell(sheet: Any, r: int, c: int, value: Any, stamp: Any, text: Any) -> None
     elif isinstance(value, datetime):
         sheet.write_datetime(r, c, _naive_local(value), stamp)
     else:
-        sheet.write_string(r, c, str(value), text)
+        words = str(value)
+        if len(words) > CELL_TEXT_MAX:  # Excel cannot hold more: cut, and say so
+            words = words[: CELL_TEXT_MAX - 1] + "…"
+        sheet.write_string(r, c, words, text)
 
 
 def is_xlsx_export(data: bytes) -> bool:

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
+from tpsdesk.bounds import check_year
 from tpsdesk.businesstime import SiteCalendar
 from tpsdesk.deadlines import compute
 from tpsdesk.domain.facts import Actor
@@ -162,11 +163,14 @@ def _instant(cal: SiteCalendar, value: datetime | str | None, field_name: str) -
 
 def _day(value: date | str) -> date:
     if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise ValidationError("date", f"{value!r} is not a date such as 2026-09-25") from None
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValidationError("date", f"{value!r} is not a date such as 2026-09-25") from None
+    check_year("date", day)  # before any zone arithmetic can overflow
+    return day
 
 
 def day_window(cal: SiteCalendar, value: date | str) -> tuple[datetime, datetime]:
