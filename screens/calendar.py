@@ -2,7 +2,8 @@
 
 Arrows or hjkl move the day, PgUp/PgDn the month, ``t`` jumps to today (from
 ``desk.now()``, so a fake clock makes it stable). Enter opens the day's agenda;
-Enter there opens the escalation. The month's counts per day (counted by the
+Enter there opens the escalation. ``ctrl+e`` writes the month shown as a calendar file
+(``services.feeds.export_month``: masked, X2) in a thread worker and notifies its path. The month's counts per day (counted by the
 database, ``calendar.month_grid``) and the cursor day's entries (``day_agenda``)
 load in thread workers that post messages, each with a generation so a late
 answer to an older request is dropped; the handlers update the widgets.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rich.text import Text
@@ -23,7 +25,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from screens.base import DeskScreen
-from screens.messages import OpenEscalation
+from screens.messages import Acted, OpenEscalation
 from screens.widgets.agenda import AgendaScreen, agenda_text
 from screens.widgets.month_grid import LEGEND, MonthGrid, add_days, describe, shift_month
 from tpsdesk.businesstime import fmt_day
@@ -31,7 +33,11 @@ from tpsdesk.changes import Changes
 from tpsdesk.errors import TpsError
 from tpsdesk.services.calendar import AgendaItem, MonthData
 
-SIDE_ITEMS = 30  # the side panel lists a day's first entries; Enter opens all of them
+if TYPE_CHECKING:
+    from tpsdesk.services.feeds import Feed
+
+SIDE_ITEMS = 30  # the side panel lists a day's first entries; Enter opens the agenda
+AGENDA_ITEMS = 200  # a day's agenda reads its first entries only (a busy day holds thousands)
 RELOAD_SECONDS = 60  # time moves on; another user's change comes by the change feed; `r` reloads at once
 
 
@@ -76,6 +82,7 @@ class CalendarScreen(DeskScreen):
         _move("t", "today", "Today", "Jump to today (site local time)", show=True),
         _move("enter", "agenda", "Agenda", "Open the agenda of the cursor day", show=True),
         _move("r", "reload", "Reload", "Reload the month from the database", show=True),
+        _move("ctrl+e", "export_month", "Export month (.ics)", "Write the month as a calendar file", show=True),
     ]
 
     def __init__(self) -> None:
@@ -177,7 +184,7 @@ class CalendarScreen(DeskScreen):
 
         app = self.session
         try:
-            items = cal_svc.day_agenda(app.desk, app.logon, day)
+            items = cal_svc.day_agenda(app.desk, app.logon, day, limit=AGENDA_ITEMS)
         except TpsError as exc:
             self.post_message(DayLoaded(day, generation, error=str(exc)))
             return
@@ -239,10 +246,41 @@ class CalendarScreen(DeskScreen):
             self.notify(f"nothing is due on {fmt_day(day)}", markup=False)
             return
         self.app.push_screen(AgendaScreen(day, items, data.today, data.holidays.get(day)), self._opened)
+        total = self._entries_on(day, items)
+        if total > len(items):
+            self.notify(
+                f"the first {len(items):,} of {total:,} entries on {fmt_day(day)}; "
+                "the queue's filters (f3) find the rest",
+                markup=False,
+            )
+
+    def _entries_on(self, day: date, items: list[AgendaItem]) -> int:
+        """How many entries the day holds: what was read, or the grid's count when the read
+        stopped at its limit (due entries plus EPED markers)."""
+        data = self._current()
+        counts = data.days.get(day) if data else None
+        if len(items) < AGENDA_ITEMS or counts is None:
+            return len(items)
+        return max(len(items), counts.total + counts.eped)
 
     def _opened(self, escalation_id: int | None) -> None:
         if escalation_id is not None:
             self.post_message(OpenEscalation(escalation_id))
+
+    # ------------------------------------------------------------ export
+    def action_export_month(self) -> None:
+        """The month shown as an .ics file in Documents (a write of a file, never on the loop)."""
+        from tpsdesk.services import feeds
+
+        session, day = self.session, self.cursor
+        self.call("export-month", lambda: feeds.export_month(session.desk, session.logon, day.year, day.month))
+
+    def on_acted(self, message: Acted[tuple[Feed, str]]) -> None:
+        if message.act != "export-month":
+            return
+        message.stop()
+        made, written = message.result  # export_month's answer
+        self.notify(f"{made.events} due items written to {written}", markup=False)
 
     # ------------------------------------------------------------ text
     def _show(self) -> None:
@@ -269,8 +307,9 @@ class CalendarScreen(DeskScreen):
         items = self.day_items.get(day)
         if data and items is not None:
             shown = agenda_text(day, items[:SIDE_ITEMS], data.today, data.holidays.get(day))
-            if len(items) > SIDE_ITEMS:
-                shown.append(f"\n… and {len(items) - SIDE_ITEMS} more: Enter for the whole agenda", style="dim")
+            more = self._entries_on(day, items) - SIDE_ITEMS
+            if more > 0:
+                shown.append(f"\n… and {more:,} more: Enter for the agenda", style="dim")
             side.update(shown)
         elif data:
             side.update(Text(f"{fmt_day(day)}\nloading…", style="dim"))

@@ -243,3 +243,33 @@ def test_c9_month_grid_counted_by_the_database_equals_the_agenda_entries(desk) -
             assert grid.holidays == objects.holidays and grid.today == objects.today and not grid.items
             checked += sum(c.total + c.eped for c in grid.days.values())
     assert checked > 500  # the floor has entries of every kind to compare
+
+
+def test_s3_e12_day_first_entries_are_the_head_of_the_whole_day(desk, clock) -> None:
+    """The side panel's first entries of a day (``limit``) are exactly the first entries of the
+    whole agenda in its order (stop-payment, then overdue, then by time; S3, E12), for every
+    viewer, on busy days and quiet ones, before and after now, whatever the limit."""
+    from datetime import timedelta
+
+    from conftest import OWNER
+    from sqlmodel import select
+
+    from tpsdesk import demo
+    from tpsdesk.models import Staff
+
+    demo.generate(desk, who=OWNER, size=500, seed=12)
+    with desk.store.read() as session:
+        logons = sorted(session.exec(select(Staff.logon)).all())
+    today = desk.now().date()
+    compared = 0
+    for logon in logons[::2]:
+        for offset in (-9, -3, -1, 0, 1, 2, 5, 14):
+            day = today + timedelta(days=offset)
+            whole = cal_svc.day_agenda(desk, logon, day)
+            for limit in (1, 3, 10, 30):
+                first = cal_svc.day_agenda(desk, logon, day, limit=limit)
+                assert [(i.escalation_id, i.what, i.at) for i in first] == [
+                    (i.escalation_id, i.what, i.at) for i in whole[:limit]
+                ], (logon, day, limit)
+            compared += len(whole) > 10
+    assert compared >= 5  # busy days, where the limit cuts the list

@@ -42,12 +42,12 @@ def floor_desk(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> I
     store.dispose()
 
 
-def captured(desk: Desk, run: Callable[[], Any]) -> list[tuple[str, Any]]:
-    """The statements ``run`` sent that read escalations or events, with their parameters."""
+def captured(desk: Desk, run: Callable[[], Any], tables: str = "escalation|event") -> list[tuple[str, Any]]:
+    """The statements ``run`` sent that read ``tables`` (escalations or events), with their parameters."""
     seen: list[tuple[str, Any]] = []
 
     def listen(_conn: Any, _cursor: Any, statement: str, params: Any, _context: Any, _many: bool) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and re.search(r"\b(escalation|event)\b", statement):
+        if statement.lstrip().upper().startswith("SELECT") and re.search(rf"\b({tables})\b", statement):
             seen.append((statement, params))
 
     event.listen(desk.store.engine, "before_cursor_execute", listen)
@@ -59,13 +59,13 @@ def captured(desk: Desk, run: Callable[[], Any]) -> list[tuple[str, Any]]:
     return seen
 
 
-def plans(desk: Desk, run: Callable[[], Any]) -> list[str]:
+def plans(desk: Desk, run: Callable[[], Any], tables: str = "escalation|event") -> list[str]:
     """EXPLAIN QUERY PLAN of each statement ``run`` sent, one text per statement."""
     out = []
     with desk.store.engine.connect() as conn:
         raw = conn.connection.driver_connection
         assert raw is not None
-        for statement, params in captured(desk, run):
+        for statement, params in captured(desk, run, tables):
             rows = raw.execute("EXPLAIN QUERY PLAN " + statement, params).fetchall()
             out.append("\n".join(str(r[-1]) for r in rows))
     return out
@@ -146,6 +146,21 @@ def test_q_overdue_lookup_and_calendar_range_use_indexes(floor_desk) -> None:
         no_scan(floor_desk, lambda logon=logon: esc.between(floor_desk, logon, start, end))
 
 
+@pytest.mark.parametrize("name", ["none", "mine", "site", "owner", "unclaimed"])
+@pytest.mark.parametrize("logon", ("sp1", "tps1"))
+def test_q_calendar_feed_window_and_revisions_use_indexes(floor_desk, logon, name) -> None:
+    """The feed's read (``calendar.window``: the calendar's rows narrowed by the queue's
+    filters, and each item's revision from ``event`` by escalation id) scans no table."""
+    from datetime import date
+
+    from tpsdesk.services import calendar as cal_svc
+
+    f = None if name == "none" else FILTERS[name]
+    found = no_scan(floor_desk, lambda: cal_svc.window(floor_desk, logon, date(2026, 9, 25), date(2026, 10, 26), f))
+    if logon == "sp1" and name == "none":
+        assert any("ix_event_escalation_id" in p for p in found), found
+
+
 def _centre_summaries(desk: Desk, logon: str) -> dict[int, str]:
     with desk.store.engine.connect() as conn:
         raw = conn.connection.driver_connection
@@ -184,3 +199,58 @@ def test_t1_dashboard_reads_no_table_scan_and_counts_from_indexes(floor_desk) ->
     found = no_scan(floor_desk, lambda: dashboard.floor_dashboard(floor_desk, "tl1"))
     grouped = [p for p in found if "GROUP BY" in p or "COVERING" in p]
     assert grouped and all("COVERING INDEX" in p for p in grouped if "SEARCH escalation" in p), grouped
+
+
+def test_x1_shift_summary_reads_index_ranges_and_counts_from_covering_indexes(floor_desk) -> None:
+    """The shift summary (X1) of a window with contacts, raises, finalisations and referrals:
+    no scan of escalation, event or contact, and every grouped count from a covering index,
+    so the summary of one shift costs the same on a floor of any size."""
+    from tpsdesk.services import summaries
+
+    day = START.date()
+    start, end = f"{day - timedelta(days=3)}T08:00", f"{day}T17:00"
+    got = summaries.shift_summary(floor_desk, "tl1", start=start, end=end)
+    assert got.contacts_total and got.escalations and got.handover_total  # the window holds data
+    assert any(c.finalised for c in got.escalations) and any(c.referred for c in got.escalations)
+    found = plans(
+        floor_desk,
+        lambda: summaries.shift_summary(floor_desk, "tl1", start=start, end=end),
+        "escalation|event|contact|stop_payment_doc",
+    )
+    for plan in found:
+        assert not re.search(r"\bSCAN (escalation|event|contact|stop_payment_doc)\b", plan), (
+            f"a full scan grows with the floor:\n{plan}"
+        )
+    grouped = [p for p in found if "GROUP BY" in p]
+    assert len(grouped) >= 4, found  # contacts, and raised / finalised / referred by category
+    assert all("COVERING INDEX" in p for p in grouped), grouped
+    listed = [p for p in found if "ORDER BY" in p or "next_action_at" in p]
+    assert all("TEMP B-TREE FOR ORDER BY" not in p for p in listed), listed  # listed in index order
+
+
+def test_x1_items_open_at_end_of_shift_are_listed_by_next_action_with_none_last(floor_desk) -> None:
+    """The overdue and handover lists (X1) hold the first items by next action, those with no
+    next action after every timed one, and the totals count them all."""
+    from tpsdesk.services import summaries
+
+    got = summaries.shift_summary(floor_desk, "tl1", limit=30)
+    assert got.handover_total >= len(got.handover) and len(got.handover) == min(30, got.handover_total)
+    times = [i.next_action_at for i in got.handover]
+    timed = [t for t in times if t is not None]
+    assert timed == sorted(timed) and times[: len(timed)] == timed  # None only after the timed ones
+    every = summaries.shift_summary(floor_desk, "tl1", limit=100_000)
+    assert [i.id for i in every.handover[:30]] == [i.id for i in got.handover]
+    assert len(every.handover) == every.handover_total
+    assert every.overdue_total == sum(1 for i in every.handover if i.next_action_at and i.next_action_at < every.end)
+
+
+def test_e12_calendar_grid_and_day_first_entries_are_index_ranges(floor_desk) -> None:
+    """The month's day counts are one index range per day and kind of entry, and a day's
+    first entries walk each kind's index in order: nothing scans the escalation table."""
+    from tpsdesk.services import calendar
+
+    today = floor_desk.now().date()
+    for logon in ("sp1", "tl1", "tps1"):
+        grid = no_scan(floor_desk, lambda logon=logon: calendar.month_grid(floor_desk, logon, today.year, today.month))
+        assert all("INDEX" in p for p in grid)
+        no_scan(floor_desk, lambda logon=logon: calendar.day_agenda(floor_desk, logon, today, limit=30))

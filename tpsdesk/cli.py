@@ -39,6 +39,7 @@ COMMANDS: dict[str, str] = {
     "doc": "tpsdesk.commands.doc:doc",
     "feedback": "tpsdesk.commands.feedback:feedback",
     "summary": "tpsdesk.commands.summary:summary",
+    "calendar": "tpsdesk.commands.calendar:calendar",
 }
 
 

@@ -17,6 +17,10 @@ from zoneinfo import ZoneInfo
 from tpsdesk.businesstime import ONE_DAY, SiteCalendar, as_utc, fmt_day, plain_offset, resolve_local
 from tpsdesk.policy import Category, Deadline
 
+# The deadline kinds that fall due at close of business: "before COB" (C6) and a rule that
+# names a date without a time (C7). The follow-up calendar's feed alarms before these.
+COB_KINDS = frozenset({"cob", "date"})
+
 
 @dataclass(slots=True)
 class DeadlineAt:

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Column, DateTime, Index, Integer, Table, Text, TypeDecorator
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import text as sa_text
 from sqlmodel import Field, SQLModel
 
 from tpsdesk.domain.schedule import FAR_FUTURE, RANK_AFTER_HOURS, RANK_CLOSED, RANK_NORMAL, RANK_URGENT
@@ -137,8 +138,29 @@ class Escalation(SQLModel, table=True):
         # 0002: counts and views per Centre, raiser and site stay index ranges at 1M rows.
         Index("ix_escalation_centre_open_next", "centre_id", "closed", "next_action_at"),
         Index("ix_escalation_raiser_queue", "raised_by_id", "closed", "rank", "sort_at", "id"),
-        Index("ix_escalation_site_open_next", "site_id", "closed", "next_action_at"),
-        Index("ix_escalation_site_raised", "site_id", "raised_at"),
+        Index("ix_escalation_site_open_next", "site_id", "closed", "next_action_at", "raised_at"),
+        # 0010: the shift summary's escalations raised, finalised and referred by category (X1),
+        # and the dashboard's open and overdue items per owner and category (T1), from indexes alone.
+        Index("ix_escalation_site_raised", "site_id", "raised_at", "category"),
+        Index(
+            "ix_escalation_site_finalised",
+            "site_id",
+            "finalised_at",
+            "category",
+            sqlite_where=sa_text("finalised_at IS NOT NULL"),
+            postgresql_where=sa_text("finalised_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_escalation_site_referred",
+            "site_id",
+            "referred_at",
+            "category",
+            sqlite_where=sa_text("referred_at IS NOT NULL"),
+            postgresql_where=sa_text("referred_at IS NOT NULL"),
+        ),
+        Index("ix_escalation_centre_open_owner", "centre_id", "closed", "owner_id"),
+        Index("ix_escalation_centre_overdue", "centre_id", "sort_at", "owner_id", "category"),
+        Index("ix_escalation_centre_after_hours", "centre_id", "after_hours", "rank"),
         # 0005: a category filter in one Centre is an index range in queue order.
         Index("ix_escalation_centre_category_queue", "centre_id", "category", "rank", "sort_at", "id"),
         # 0006: status, owner and site filters in queue order; the calendar's day counts covered.
@@ -258,7 +280,8 @@ class Contact(SQLModel, table=True):
 
     __tablename__ = "contact"
     __table_args__ = (
-        Index("ix_contact_site_opened", "site_id", "opened_at"),
+        # 0010: the shift summary's contacts by officer, reason and outcome (X1), from the index alone.
+        Index("ix_contact_site_opened_lines", "site_id", "opened_at", "tps_id", "recorded_by_id", "reason", "outcomes"),
         # 0007: the dashboard's contacts per hour and per TPS officer, from the index alone.
         Index("ix_contact_centre_opened", "centre_id", "opened_at", "tps_id"),
         # 0008: the open contacts of a site, oldest first, and an SO's own (R1, I7).
@@ -299,6 +322,8 @@ class StopPaymentDoc(SQLModel, table=True):
     """A stop-payment DOC (S1, S5)."""
 
     __tablename__ = "stop_payment_doc"
+    # 0010: the shift summary's stop-payment requests of a site and window (X1).
+    __table_args__ = (Index("ix_stop_payment_doc_site_created", "site_id", "created_at"),)
     id: int | None = Field(default=None, primary_key=True)
     centre_id: int = Field(foreign_key="centre.id")
     site_id: int = Field(foreign_key="site.id")

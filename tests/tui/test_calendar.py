@@ -259,3 +259,32 @@ async def test_e3_a_busy_day_lists_its_first_entries_and_enter_opens_all(make_ap
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, AgendaScreen) and len(app.screen.items) == SIDE_ITEMS + 5
+
+
+async def test_x2_ctrl_e_writes_the_month_as_ics_and_notifies_its_path(make_app, desk, floor, tmp_path, monkeypatch) -> None:
+    """ctrl+e: the month shown (masked, X2) to tpsdesk-<SITE>-<YYYY-MM>.ics in Documents, in a worker."""
+    from icalendar import Calendar
+
+    from tests.tui.helpers import notices
+    from tpsdesk.services import feeds
+
+    monkeypatch.setattr(feeds, "documents_folder", lambda: tmp_path)
+    death = esc_svc.raise_escalation(desk, "tps1", category="death", crn=CRN, summary=f"crn {CRN}")  # 26 Sep
+    esc_svc.raise_escalation(desk, "tps1", category="review", crn=CRN)  # 2 Oct: another month
+    app = make_app("sp1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_calendar(app, pilot)
+        await pilot.press("ctrl+e")
+        await settle(app, pilot)
+        written = tmp_path / "tpsdesk-SYD-2026-09.ics"
+        assert f"1 due items written to {written}" in notices(app)
+        feed = Calendar.from_ical(written.read_bytes())
+        assert [str(e["UID"]) for e in feed.walk("VEVENT")] == [f"esc-{death.id}-due@tpsdesk"]
+        assert CRN not in written.read_text()
+        # A file that is not a feed tpsdesk wrote is never replaced: the one clear message.
+        october = tmp_path / "tpsdesk-SYD-2026-10.ics"
+        october.write_text("my own notes\n")
+        await pilot.press("pagedown", "ctrl+e")
+        await settle(app, pilot)
+        assert october.read_text() == "my own notes\n"
+        assert any("is not an export tpsdesk wrote" in n for n in notices(app))

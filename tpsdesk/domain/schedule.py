@@ -24,6 +24,9 @@ RANK_URGENT, RANK_AFTER_HOURS, RANK_NORMAL, RANK_CLOSED = 0, 1, 2, 3
 # overdue = open and sort_at before now, each a range of a queue-ordered index.
 OPEN_RANKS = (RANK_URGENT, RANK_AFTER_HOURS, RANK_NORMAL)
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+# Before every sort time (years are checked to lie far after it): the lower bound that makes
+# "overdue" a two-sided range, which SQLite's planner prices as the narrow range it is.
+FAR_PAST = datetime(1900, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)

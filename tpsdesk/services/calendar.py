@@ -9,27 +9,28 @@ plus one on the EPED categories, never a walk over every row.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import BindParameter, and_, bindparam, case, func, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from tpsdesk.businesstime import SiteCalendar
-from tpsdesk.deadlines import date_deadline
+from tpsdesk.deadlines import COB_KINDS, date_deadline
 from tpsdesk.domain.facts import Actor
 from tpsdesk.domain.schedule import RANK_URGENT
 from tpsdesk.domain.vocab import NextAction
-from tpsdesk.errors import ValidationError
-from tpsdesk.models import Escalation, Site
+from tpsdesk.errors import NotFound, ValidationError
+from tpsdesk.models import Escalation, Event, Site, Staff
 from tpsdesk.policy import Policy
 from tpsdesk.services.actors import actor_for
 from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
-from tpsdesk.services.escalations import Owner, _visible
+from tpsdesk.services.escalations import Filters, Owner, _visible, narrowed
 
 # Urgency of one due entry, most pressing first. S3 puts stop-payment at the top
 # of every calendar; the day's count takes the first bucket that applies.
@@ -62,6 +63,8 @@ class AgendaItem:
     status: str
     summary: str
     eped: date | None = None
+    cob: bool = False  # a deadline due at close of business (C6, C7): the feed alarms before it
+    site_zone: str = ""  # the raising site's zone (C9: its deadlines are in that site's calendar)
 
     @property
     def counts(self) -> bool:
@@ -124,6 +127,36 @@ class MonthData:
         return _next_month(self.first) - timedelta(days=1)
 
 
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """How often an escalation has changed and when it last did, from its history (D3).
+
+    Events are append-only, so ``changes`` only grows: a calendar feed uses it as the
+    events' SEQUENCE and ``last_changed`` as their LAST-MODIFIED."""
+
+    changes: int
+    last_changed: datetime
+
+
+@dataclass(slots=True)
+class DueWindow:
+    """The due entries of open, visible escalations on the viewer's local days ``first`` to
+    ``last`` (the calendar's own reads, narrowed by the queue's filters), with their revisions."""
+
+    first: date
+    last: date
+    zone: str
+    site: str
+    now: datetime
+    items: list[AgendaItem]
+    revisions: dict[int, Revision]
+
+
+# A feed covers at most this many days: a year and a day, so any month or quarter fits.
+MAX_WINDOW_DAYS = 366
+_REVISION_CHUNK = 500  # ids per IN list: well under SQLite's and PostgreSQL's parameter limits
+
+
 def _next_month(d: date) -> date:
     return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
 
@@ -135,9 +168,18 @@ def _viewer(session: Session, desk: Desk, actor: Actor) -> tuple[Site, SiteCalen
 
 
 def _rows(
-    session: Session, desk: Desk, actor: Actor, start: datetime, end: datetime, first: date, last: date
+    session: Session,
+    desk: Desk,
+    actor: Actor,
+    start: datetime,
+    end: datetime,
+    first: date,
+    last: date,
+    narrow: Filters | None = None,
+    limit: int | None = None,
 ) -> list[Any]:
-    """Open, visible items with a deadline, follow-up or EPED in the window."""
+    """Open, visible items with a deadline, follow-up or EPED in the window; with ``limit``,
+    only the rows that can hold the window's first ``limit`` entries (``_first_rows``)."""
     # sqlmodel's ``select`` is typed for at most four entities; for more it builds this
     # same ``Select``, so build it directly, naming the row's types as select() would
     # (the owner's logon is None on an unclaimed item: outer join).
@@ -177,6 +219,10 @@ def _rows(
         .outerjoin(Owner, col(Owner.id) == Escalation.owner_id)
     )
     base = _visible(base, desk, actor).where(Escalation.closed == False)  # noqa: E712
+    if narrow is not None:  # mine / owner / site: the queue's own filters, inside what R1 allows
+        base = narrowed(base, actor, narrow)
+    if limit is not None:
+        return _first_rows(session, desk, base, start, end, first, last, limit)
 
     def within(column: Any) -> Any:
         return and_(column >= start, column < end)
@@ -200,6 +246,45 @@ def _rows(
     return list(rows.values())
 
 
+def _entry_columns() -> list[tuple[Any, list[Any]]]:
+    """Each kind of dated entry as (its column, what makes a row have one): the deadline; a
+    follow-up or review that is not the deadline itself; a progress check (E13) that is
+    neither. The day counts and the day's first entries ask the same conditions."""
+    due, nfu, nxt = col(Escalation.due_at), col(Escalation.next_follow_up_at), col(Escalation.next_action_at)
+    return [
+        (due, []),
+        (nfu, [or_(due == None, nfu != due)]),  # noqa: E711
+        (nxt, [col(Escalation.next_action_kind).in_(list(PROGRESS_KINDS)), or_(due == None, nxt != due),  # noqa: E711
+               or_(nfu == None, nxt != nfu)]),  # noqa: E711
+    ]  # fmt: skip
+
+
+def _first_rows(
+    session: Session, desk: Desk, base: Any, start: datetime, end: datetime, first: date, last: date, limit: int
+) -> list[Any]:
+    """The rows holding the first ``limit`` entries of the window in agenda order (``sort_key``:
+    stop-payment, then overdue, then by time). For each kind of entry, each of its four groups
+    (urgent or not, before or after now) is read in its column's index order up to ``limit``
+    rows; every entry of the overall first ``limit`` is among those of its own group."""
+    now = desk.now()
+    rows: dict[int, Any] = {}
+    for column, where in _entry_columns():
+        for lo, hi in ((start, min(now, end)), (max(start, now), end)):
+            if lo >= hi:
+                continue
+            for urgent in (col(Escalation.rank) == RANK_URGENT, col(Escalation.rank) != RANK_URGENT):
+                stmt = base.where(column >= lo, column < hi, urgent, *where)
+                stmt = stmt.order_by(column, col(Escalation.id)).limit(limit)
+                for r in session.exec(stmt).all():
+                    rows.setdefault(r[0], r)
+    eped_cats = [k for k, c in desk.policy.categories.items() if c.followup.eped]
+    if eped_cats:  # E10: an EPED marks its own date; a day holds few of them
+        by_eped = base.where(col(Escalation.category).in_(eped_cats), col(Escalation.eped).between(first, last))
+        for r in session.exec(by_eped).all():
+            rows.setdefault(r[0], r)
+    return list(rows.values())
+
+
 def _items_of(
     row: Any, policy: Policy, viewer: SiteCalendar, cals: dict[int, SiteCalendar], now: datetime
 ) -> list[AgendaItem]:
@@ -210,6 +295,7 @@ def _items_of(
     common = dict(
         escalation_id=esc_id, category=category, category_label=cat.short, crn=crn, owner=owner,
         site=site_code, status=status, summary=summary, urgent=rank == RANK_URGENT, eped=eped,
+        site_zone=cals[site_id].zone_name,
     )  # fmt: skip
     out: list[AgendaItem] = []
     if due_at is not None:
@@ -220,6 +306,7 @@ def _items_of(
         out.append(
             AgendaItem(
                 what="deadline",
+                cob=bool(cat.deadlines) and all(d.kind in COB_KINDS for d in cat.deadlines),
                 rule=rule,
                 label=label,
                 at=due_at,
@@ -277,21 +364,33 @@ def sort_key(item: AgendaItem) -> tuple[int, int, datetime, int]:
     return (0 if item.urgent else 1, 0 if item.overdue else 1, item.at, item.escalation_id)
 
 
-def _collect(desk: Desk, logon: str, first: date, last: date) -> MonthData:
+def _collect(
+    desk: Desk,
+    logon: str,
+    first: date,
+    last: date,
+    narrow: Filters | None = None,
+    revisions: dict[int, Revision] | None = None,
+    limit: int | None = None,
+) -> MonthData:
     if last < first:
         raise ValidationError("day", "the last day is before the first")
     with desk.store.read() as session:
         actor = actor_for(session, logon)
+        if narrow is not None:
+            _check_narrow(session, narrow)
         site, viewer = _viewer(session, desk, actor)
         now = desk.now()
         start = viewer.at(first, time(0))
         end = viewer.at(last + timedelta(days=1), time(0))
-        rows = _rows(session, desk, actor, start, end, first, last)
+        rows = _rows(session, desk, actor, start, end, first, last, narrow, limit)
         cals: dict[int, SiteCalendar] = {}
         for site_id in {r[5] for r in rows}:
             s = session.get(Site, site_id)
             assert s is not None
             cals[site_id] = desk.calendar(s)
+        if revisions is not None:  # in the same read as the rows, so a revision matches what was read
+            revisions.update(_revisions(session, [r[0] for r in rows]))
     data = MonthData(first.year, first.month, viewer.zone_name, site.code, viewer.state, now, viewer.local(now).date())
     by_day: dict[date, list[AgendaItem]] = defaultdict(list)
     for row in rows:
@@ -300,7 +399,7 @@ def _collect(desk: Desk, logon: str, first: date, last: date) -> MonthData:
                 by_day[item.day].append(item)
     for day, items in sorted(by_day.items()):
         items.sort(key=sort_key)
-        data.items[day] = items
+        data.items[day] = items if limit is None else items[:limit]
         counts = DayCounts()
         for item in items:
             counts.add(item, data.today)
@@ -309,29 +408,81 @@ def _collect(desk: Desk, logon: str, first: date, last: date) -> MonthData:
     return data
 
 
+def _revisions(session: Session, ids: list[int]) -> dict[int, Revision]:
+    """Each escalation's count of history events and the last one's time: one grouped read per
+    chunk of ids, each id a range of ``ix_event_escalation_id``."""
+    out: dict[int, Revision] = {}
+    for i in range(0, len(ids), _REVISION_CHUNK):
+        chunk = ids[i : i + _REVISION_CHUNK]
+        stmt = (
+            select(col(Event.escalation_id), func.count(), func.max(col(Event.at)))
+            .where(col(Event.escalation_id).in_(chunk))
+            .group_by(col(Event.escalation_id))
+        )
+        for esc_id, n, last in session.exec(stmt).all():
+            if esc_id is not None and last is not None:
+                out[int(esc_id)] = Revision(int(n), last)
+    return out
+
+
+def _check_narrow(session: Session, f: Filters) -> None:
+    """The filters name a real owner and site, and do not contradict each other (one message each)."""
+    if f.mine and f.owner:
+        raise ValidationError("--owner", "give --mine or --owner, not both")
+    if f.owner and f.owner != "none" and session.exec(select(Staff.id).where(Staff.logon == f.owner)).first() is None:
+        raise NotFound(f"--owner: no staff member with logon {f.owner!r} (tpsdesk staff list)")
+    if f.site and session.exec(select(Site.id).where(Site.code == f.site)).first() is None:
+        raise NotFound(f"--site: no site with code {f.site!r} (tpsdesk site list)")
+
+
+@typed_input()
+def window(desk: Desk, logon: str, first: date, last: date, filters: Filters | None = None) -> DueWindow:
+    """What falls due on the viewer's local days ``first`` to ``last`` (C9), for a calendar feed:
+    the same rows and entries as ``day_agenda`` (who sees what is ``_visible``, R1, R4, W5),
+    narrowed by ``filters``' mine / owner / site, with each escalation's revision (D3).
+
+    EPED markers (E10) only mark a day and are left out; the EPED follow-up is an entry."""
+    if last < first:
+        raise ValidationError("--to", f"{last:%Y-%m-%d} is before --from {first:%Y-%m-%d}")
+    if (last - first).days + 1 > MAX_WINDOW_DAYS:
+        raise ValidationError("--to", f"a feed covers at most {MAX_WINDOW_DAYS} days; choose a shorter window")
+    narrow = Filters(mine=filters.mine, owner=filters.owner, site=filters.site) if filters else None
+    if narrow is not None and narrow.site:
+        narrow.site = narrow.site.strip().upper()
+    revisions: dict[int, Revision] = {}
+    data = _collect(desk, logon, first, last, narrow, revisions)
+    items = sorted(
+        (i for day in data.items.values() for i in day if i.counts), key=lambda i: (i.at, i.escalation_id, i.what)
+    )
+    return DueWindow(first, last, data.zone, data.site, data.now, items, revisions)
+
+
 # ---------------------------------------------------------------- counts in SQL
-def _day_of(column: Any, midnights: list[datetime]) -> Any:
-    """The viewer's local day of ``column`` as its index in the month (0 = the 1st): the UTC
-    instants of the local midnights bound each day, so daylight saving changes nothing."""
-    return case(*[(column < m, i) for i, m in enumerate(midnights[1:])], else_=len(midnights) - 1)
-
-
 def _counted(
     session: Session, desk: Desk, actor: Actor, column: Any, where: list[Any], midnights: list[datetime], now: datetime
 ) -> list[tuple[int, bool, bool, int]]:
-    """(day index, overdue, urgent, how many) of the open, visible items whose ``column`` falls in the month."""
-    day = _day_of(column, midnights)
-    overdue = column < now
-    urgent = col(Escalation.rank) == RANK_URGENT
-    stmt = select(day, overdue, urgent, func.count()).select_from(Escalation)
+    """(day index, overdue, urgent, how many) of the open, visible items whose ``column`` falls
+    in the month. Each local day is its own range of an index, bounded by the UTC instants of
+    the viewer's midnights (so daylight saving changes nothing): one statement, compiled once
+    and run per day, several times faster than one pass that works out each row's day with a
+    CASE of every midnight."""
+    lo: BindParameter[datetime] = bindparam("day_start")
+    hi: BindParameter[datetime] = bindparam("day_end")
+    overdue = func.sum(case((column < now, 1), else_=0))
+    urgent = func.sum(case((and_(column >= now, col(Escalation.rank) == RANK_URGENT), 1), else_=0))
+    stmt = select(func.count(), overdue, urgent).select_from(Escalation)
     stmt = _visible(stmt, desk, actor).where(
         Escalation.closed == False,  # noqa: E712
-        column >= midnights[0],
-        column < midnights[-1],
+        column >= lo,
+        column < hi,
         *where,
     )
-    stmt = stmt.group_by(day, overdue, urgent)
-    return [(int(d), bool(o), bool(u), int(n)) for d, o, u, n in session.exec(stmt).all()]
+    out: list[tuple[int, bool, bool, int]] = []
+    for day, (start, end) in enumerate(itertools.pairwise(midnights)):
+        n, late, first = session.exec(stmt, params={"day_start": start, "day_end": end}).one()
+        n, late, first = int(n), int(late or 0), int(first or 0)
+        out += [(day, True, False, late), (day, False, True, first), (day, False, False, n - late - first)]
+    return [entry for entry in out if entry[3]]
 
 
 def _grid_counts(
@@ -343,18 +494,11 @@ def _grid_counts(
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     midnights = [viewer.at(d, time(0)) for d in [*days, last + timedelta(days=1)]]
     today = viewer.local(now).date()
-    due, nfu, nxt = col(Escalation.due_at), col(Escalation.next_follow_up_at), col(Escalation.next_action_at)
     entries = [
-        *_counted(session, desk, actor, due, [], midnights, now),
-        # A follow-up or review on the deadline itself is the deadline's entry.
-        *_counted(session, desk, actor, nfu, [or_(due == None, nfu != due)], midnights, now),  # noqa: E711
-        *_counted(
-            session, desk, actor, nxt,
-            [col(Escalation.next_action_kind).in_(list(PROGRESS_KINDS)), or_(due == None, nxt != due),  # noqa: E711
-             or_(nfu == None, nxt != nfu)],  # noqa: E711
-            midnights, now,
-        ),
-    ]  # fmt: skip
+        entry
+        for column, where in _entry_columns()
+        for entry in _counted(session, desk, actor, column, where, midnights, now)
+    ]
     out: dict[date, DayCounts] = {}
     for index, overdue, urgent, n in entries:
         day = days[index]
@@ -422,9 +566,13 @@ def month_counts(desk: Desk, logon: str, year: int, month_no: int) -> dict[date,
 
 
 @typed_input()
-def day_agenda(desk: Desk, logon: str, day: date) -> list[AgendaItem]:
-    """What is due on one local day, stop-payment and overdue first (S3)."""
-    return _collect(desk, logon, day, day).items.get(day, [])
+def day_agenda(desk: Desk, logon: str, day: date, *, limit: int | None = None) -> list[AgendaItem]:
+    """What is due on one local day, stop-payment and overdue first (S3); with ``limit``, only
+    the first ``limit`` entries, read without building the rest (a busy day at a million items
+    holds tens of thousands). The day's counts (``month_grid``) say how many there are."""
+    if limit is not None and limit < 1:
+        raise ValidationError("limit", "give at least 1 entry")
+    return _collect(desk, logon, day, day, limit=limit).items.get(day, [])
 
 
 @typed_input()
@@ -434,3 +582,12 @@ def today(desk: Desk, logon: str) -> date:
         actor = actor_for(session, logon)
         _site, viewer = _viewer(session, desk, actor)
     return viewer.local(desk.now()).date()
+
+
+@typed_input()
+def viewer_site(desk: Desk, logon: str) -> str:
+    """The code of the viewer's site (a feed's file is named after it)."""
+    with desk.store.read() as session:
+        actor = actor_for(session, logon)
+        site, _viewer_cal = _viewer(session, desk, actor)
+        return site.code

@@ -16,7 +16,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from tpsdesk.domain.facts import Actor
-from tpsdesk.domain.schedule import OPEN_RANKS, RANK_AFTER_HOURS, RANK_URGENT
+from tpsdesk.domain.schedule import FAR_PAST, OPEN_RANKS, RANK_AFTER_HOURS, RANK_URGENT
 from tpsdesk.domain.vocab import Grant, Permission, Role
 from tpsdesk.errors import PermissionDenied, ValidationError
 from tpsdesk.models import Centre, Contact, Escalation, Event, Site, Staff
@@ -186,19 +186,34 @@ def _open(centre_id: int) -> list[Any]:
     return [Escalation.centre_id == centre_id, col(Escalation.rank).in_(OPEN_RANKS)]
 
 
-def _open_items(session: Session, desk: Desk, actor: Actor, now: datetime) -> tuple[list[OwnerLoad], int, int]:
-    """Open escalations and overdue items per owner (E12), plus after-hours and stop-payment (S3).
-
-    Each figure is a grouped count over one index that holds every column it reads (the
-    owner queue, the category queue, the Centre queue), so no table row is read."""
-    late = case((col(Escalation.sort_at) < now, 1), else_=0)
+def _open_items(
+    session: Session, desk: Desk, actor: Actor, now: datetime
+) -> tuple[list[OwnerLoad], list[CategoryCount], int, int]:
+    """Open escalations per owner, overdue items per owner and per category (E12), plus
+    after-hours and stop-payment (S3). Each is a grouped count over one index that holds every
+    column it reads, walked in its own order: open items per owner are (centre, closed, owner);
+    overdue ones a range of (centre, sort_at), since an open item sorts at its next action and
+    a closed one at the far future (schedule.plan)."""
     per_owner = (
-        select(col(Escalation.owner_id), func.count(), func.sum(late))
+        select(col(Escalation.owner_id), func.count())
         .select_from(Escalation)
-        .where(*_open(actor.centre_id))
+        .where(Escalation.centre_id == actor.centre_id, col(Escalation.closed).is_(False))
         .group_by(col(Escalation.owner_id))
     )
-    rows = session.exec(per_owner).all()
+    open_by_owner: dict[int | None, int] = {owner: int(n) for owner, n in session.exec(per_owner).all()}
+    late = (
+        select(col(Escalation.owner_id), col(Escalation.category), func.count())
+        .select_from(Escalation)
+        .where(
+            Escalation.centre_id == actor.centre_id, col(Escalation.sort_at) >= FAR_PAST, col(Escalation.sort_at) < now
+        )
+        .group_by(col(Escalation.owner_id), col(Escalation.category))
+    )
+    late_by_owner: dict[int | None, int] = {}
+    late_by_category: dict[str, int] = {}
+    for owner, category, n in session.exec(late).all():
+        late_by_owner[owner] = late_by_owner.get(owner, 0) + int(n)
+        late_by_category[category] = late_by_category.get(category, 0) + int(n)
     urgent = [k for k, c in desk.policy.categories.items() if c.urgent]
     stop_payment = 0
     if urgent:
@@ -219,33 +234,28 @@ def _open_items(session: Session, desk: Desk, actor: Actor, now: datetime) -> tu
     )
     workers = session.exec(select(Staff).where(Staff.centre_id == actor.centre_id, Staff.active == True)).all()  # noqa: E712
     names = {s.id: s for s in workers}
-    missing = {r[0] for r in rows if r[0] is not None and r[0] not in names}
+    missing = {o for o in (*open_by_owner, *late_by_owner) if o is not None and o not in names}
     if missing:
         names.update({s.id: s for s in session.exec(select(Staff).where(col(Staff.id).in_(missing))).all()})
     loads: dict[int | None, OwnerLoad] = {}
-    for owner_id, n, overdue in rows:
+    for owner_id, n in open_by_owner.items():
         s = names.get(owner_id)
-        loads[owner_id] = OwnerLoad(s.logon if s else None, s.name if s else "unclaimed", int(n), int(overdue or 0))
+        name = s.name if s else "unclaimed"
+        loads[owner_id] = OwnerLoad(s.logon if s else None, name, n, late_by_owner.get(owner_id, 0))
     for s in workers:  # everyone who may work escalations shows, idle or not (W5)
         if s.id not in loads and can_work(desk.policy, s, actor.channel):
             loads[s.id] = OwnerLoad(s.logon, s.name, 0, 0)
     unclaimed = loads.pop(None, OwnerLoad(None, "unclaimed", 0, 0))
     out = sorted(loads.values(), key=lambda o: (-o.overdue, -o.open, o.logon or ""))
     out.append(unclaimed)
-    return out, after_hours, stop_payment
+    return out, _by_category(desk, late_by_category), after_hours, stop_payment
 
 
-def _overdue_by_category(session: Session, desk: Desk, actor: Actor, now: datetime) -> list[CategoryCount]:
-    stmt = (
-        select(Escalation.category, func.count())
-        .select_from(Escalation)
-        .where(*_open(actor.centre_id), col(Escalation.sort_at) < now)
-        .group_by(Escalation.category)
-    )
+def _by_category(desk: Desk, counts: dict[str, int]) -> list[CategoryCount]:
     out = []
-    for category, n in session.exec(stmt).all():
+    for category, n in counts.items():
         cat = desk.policy.categories.get(category)
-        out.append(CategoryCount(category, f"{cat.short} ({cat.rule})" if cat else category, int(n)))
+        out.append(CategoryCount(category, f"{cat.short} ({cat.rule})" if cat else category, n))
     return sorted(out, key=lambda c: (-c.count, c.category))
 
 
@@ -297,7 +307,7 @@ def floor_dashboard(desk: Desk, logon: str, *, window_hours: int | None = None) 
         start, end = _window(now_local, cal.open_time, cal.cob_time, window_hours)
         day_start = cal.at(now_local.date(), time(0))
         day_end = cal.at(now_local.date() + timedelta(days=1), time(0))
-        owners, after_hours, stop_payment = _open_items(session, desk, actor, now)
+        owners, late_by_category, after_hours, stop_payment = _open_items(session, desk, actor, now)
         raised = _raised_today(session, actor, day_start, day_end)
         finalised = _finalised_today(session, actor, day_start, day_end)
         return Dashboard(
@@ -311,7 +321,7 @@ def floor_dashboard(desk: Desk, logon: str, *, window_hours: int | None = None) 
             hours=_hours(session, actor.centre_id, start, end),
             per_tps=_per_tps(session, actor, start, end),
             owners=owners,
-            overdue_by_category=_overdue_by_category(session, desk, actor, now),
+            overdue_by_category=late_by_category,
             raised_today=raised,
             finalised_today=finalised,
             after_hours_open=after_hours,

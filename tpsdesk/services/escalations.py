@@ -101,6 +101,21 @@ def _visible(stmt: Any, desk: Desk, actor: Actor) -> Any:
     return stmt.where(or_(col(Escalation.raised_by_id) == sc.actor_id, col(Escalation.owner_id) == sc.actor_id))
 
 
+def narrowed(stmt: Any, actor: Actor, f: Filters) -> Any:
+    """The owner and site filters (``mine``, ``owner``, ``site``) as SQL, over what ``_visible``
+    already allows: they only narrow it (R1, R5), so the queue and the calendar feed share them."""
+    if f.mine:
+        stmt = stmt.where(Escalation.owner_id == actor.id)
+    elif f.owner == "none":
+        stmt = stmt.where(Escalation.owner_id == None)  # noqa: E711
+    elif f.owner:
+        # By id, not through the view's join: a count or a key read then needs no join.
+        stmt = stmt.where(Escalation.owner_id == select(Staff.id).where(Staff.logon == f.owner).scalar_subquery())
+    if f.site:
+        stmt = stmt.where(Escalation.site_id == select(Site.id).where(Site.code == f.site).scalar_subquery())
+    return stmt
+
+
 def _filtered(
     stmt: Any, desk: Desk, actor: Actor, f: Filters, now: datetime, session: Session, *, counting: bool = False
 ) -> Any:
@@ -131,17 +146,9 @@ def _filtered(
                 "category", f"unknown category {f.category!r}: use one of {', '.join(desk.policy.categories)}"
             )
         stmt = stmt.where(Escalation.category == f.category)
-    if f.mine:
-        stmt = stmt.where(Escalation.owner_id == actor.id)
-    elif f.owner == "none":
-        stmt = stmt.where(Escalation.owner_id == None)  # noqa: E711
-    elif f.owner:
-        # By id, not through the view's join: a count or a key read then needs no join.
-        stmt = stmt.where(Escalation.owner_id == select(Staff.id).where(Staff.logon == f.owner).scalar_subquery())
+    stmt = narrowed(stmt, actor, f)
     if f.overdue:
         stmt = stmt.where(col(Escalation.sort_at) < now)  # the next action has passed (E12)
-    if f.site:
-        stmt = stmt.where(Escalation.site_id == select(Site.id).where(Site.code == f.site).scalar_subquery())
     if f.text:
         dialect = desk.store.dialect
         many = textsearch.many_matches(session.connection(), dialect, f.text)

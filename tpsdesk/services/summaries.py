@@ -25,12 +25,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import case, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from tpsdesk.bounds import check_year
 from tpsdesk.businesstime import SiteCalendar
 from tpsdesk.deadlines import compute
+from tpsdesk.domain import schedule
 from tpsdesk.domain.facts import Actor
 from tpsdesk.domain.vocab import Grant, Permission, Role
 from tpsdesk.errors import NotFound, PermissionDenied, ValidationError
@@ -40,7 +42,7 @@ from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
 from tpsdesk.services.history import record_event
 from tpsdesk.services.retry import transaction
-from tpsdesk.services.uow import plan_of
+from tpsdesk.services.uow import calendar_of, items_of
 from tpsdesk.text import a_or_an
 
 EXPORT_EVENT = "export-full-identifiers"  # X2
@@ -371,19 +373,18 @@ def _outcomes(raw: str) -> list[str]:
 
 
 def _categories(session: Session, desk: Desk, site_id: int, start: datetime, end: datetime) -> list[CategoryLine]:
-    """Escalations raised, finalised and referred in the window, by category (X1), in one pass
-    over the site's rows (raised before the window ends)."""
-    columns = (col(Escalation.raised_at), col(Escalation.finalised_at), col(Escalation.referred_at))
-    raised, finalised, referred = (func.sum(case((and_(c >= start, c < end), 1), else_=0)) for c in columns)
-    stmt = (
-        select(col(Escalation.category), raised, finalised, referred)
-        .where(Escalation.site_id == site_id, Escalation.raised_at < end)
-        .group_by(col(Escalation.category))
-    )
+    """Escalations raised, finalised and referred in the window, by category (X1): one grouped
+    count per figure, each a range of the site's (time, category) index."""
     counts: dict[str, list[int]] = {}
-    for category, *ns in session.exec(stmt).all():
-        if any(ns):
-            counts[category] = [int(n or 0) for n in ns]
+    for i, column in enumerate((Escalation.raised_at, Escalation.finalised_at, Escalation.referred_at)):
+        stmt = (
+            select(col(Escalation.category), func.count())
+            .select_from(Escalation)
+            .where(Escalation.site_id == site_id, col(column) >= start, col(column) < end)
+            .group_by(col(Escalation.category))
+        )
+        for category, n in session.exec(stmt).all():
+            counts.setdefault(category, [0, 0, 0])[i] = int(n)
     out = []
     for key, cat in desk.policy.categories.items():
         if key in counts:
@@ -395,48 +396,76 @@ def _stop_payments(
     session: Session, desk: Desk, cal: SiteCalendar, site_id: int, start: datetime, end: datetime
 ) -> list[StopPaymentLine]:
     """Each stop-payment DOC of the window, and whether ICT was asked before COB (S3, E1)."""
+    doc = (
+        col(StopPaymentDoc.id),
+        col(StopPaymentDoc.escalation_id),
+        col(StopPaymentDoc.crn),
+        col(StopPaymentDoc.created_at),
+        col(StopPaymentDoc.ict_requested_at),
+    )
     stmt = (
-        select(StopPaymentDoc, Escalation)
+        sa_select(*doc, Escalation)
         .outerjoin(Escalation, col(Escalation.id) == StopPaymentDoc.escalation_id)
-        .where(StopPaymentDoc.site_id == site_id, StopPaymentDoc.created_at >= start, StopPaymentDoc.created_at < end)
+        .where(
+            col(StopPaymentDoc.site_id) == site_id,
+            col(StopPaymentDoc.created_at) >= start,
+            col(StopPaymentDoc.created_at) < end,
+        )
         .order_by(col(StopPaymentDoc.created_at), col(StopPaymentDoc.id))
     )
     now = desk.now()
     arrears = next((c for c in desk.policy.categories.values() if c.urgent), None)
+    rows = session.execute(stmt).all()
+    raised = [row[-1] for row in rows if row[-1] is not None]
+    plans = {
+        item.id: schedule.plan(desk.policy, calendar_of(desk, session, esc), item).result  # the raising site's (C9)
+        for esc, item in zip(raised, items_of(session, raised), strict=True)
+    }
     out = []
-    for doc, esc in session.exec(stmt).all():
-        if esc is not None:
-            result = plan_of(desk, session, esc).result  # the raising site's calendar (C9)
+    for doc_id, escalation_id, crn, created_at, asked, esc in rows:
+        if esc is not None and esc.id is not None:
+            result = plans[esc.id]
         elif arrears is not None:
-            result = compute(arrears, doc.created_at, cal)
+            result = compute(arrears, created_at, cal)
         else:
             continue
         cob = min((d.at for d in result.deadlines), default=None)
         if cob is None:
             continue
-        asked = doc.ict_requested_at
         if asked is not None:
             state = "before-cob" if asked <= cob else "after-cob"
         else:
             state = "not-sent" if now >= cob else "pending"
-        out.append(StopPaymentLine(doc.id or 0, doc.escalation_id, doc.crn, doc.created_at, cob, asked, state))
+        out.append(StopPaymentLine(doc_id or 0, escalation_id, crn, created_at, cob, asked, state))
     return out
 
 
 def _items(session: Session, conditions: tuple[Any, ...], limit: int) -> tuple[int, list[ItemLine]]:
-    total = int(session.exec(select(func.count(col(Escalation.id))).where(*conditions)).one())
-    stmt = (
-        select(Escalation, Staff.logon)
-        .outerjoin(Staff, col(Staff.id) == Escalation.owner_id)
-        .where(*conditions)
-        .order_by(col(Escalation.next_action_at).is_(None), col(Escalation.next_action_at), col(Escalation.id))
-        .limit(max(0, limit))
-    )
-    items = [
-        ItemLine(e.id or 0, e.category, e.status, e.crn, owner, e.next_action_at, e.due_at, e.summary)
-        for e, owner in session.exec(stmt).all()
+    """How many rows meet ``conditions``, and the first ``limit`` by next action (those with
+    none last; ties the first raised first): two walks of the site's (closed, next_action_at,
+    raised_at) index in its own order."""
+    total = int(session.exec(select(func.count()).select_from(Escalation).where(*conditions)).one())
+    columns = [
+        col(c)
+        for c in (
+            Escalation.id,
+            Escalation.category,
+            Escalation.status,
+            Escalation.crn,
+            Staff.logon,
+            Escalation.next_action_at,
+            Escalation.due_at,
+            Escalation.summary,
+        )
     ]
-    return total, items
+    base = sa_select(*columns).outerjoin(Staff, col(Staff.id) == Escalation.owner_id).where(*conditions)
+    timed = base.where(col(Escalation.next_action_at).is_not(None))
+    order = (col(Escalation.next_action_at), col(Escalation.raised_at), col(Escalation.id))
+    rows = list(session.execute(timed.order_by(*order).limit(max(0, limit))).all())
+    if len(rows) < limit:
+        untimed = base.where(col(Escalation.next_action_at).is_(None)).order_by(*order[1:])
+        rows += session.execute(untimed.limit(limit - len(rows))).all()
+    return total, [ItemLine(*row) for row in rows]
 
 
 # ---------------------------------------------------------------- X2

@@ -9,7 +9,7 @@ error the paths show, ``schedule`` writes the domain's plan onto the row,
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
@@ -51,7 +51,6 @@ def staff_label(session: Session, staff_id: int | None) -> str | None:
 
 def item_of(session: Session, esc: Escalation, channel: str | None = None) -> Item:
     """The domain's facts of a row (one look-up each for the channel, holder and contact)."""
-    assert esc.id is not None
     if channel is None:
         centre = session.get(Centre, esc.centre_id)
         channel = centre.channel if centre else Channel.SMART_CENTRE
@@ -59,6 +58,43 @@ def item_of(session: Session, esc: Escalation, channel: str | None = None) -> It
     if esc.contact_id is not None:
         contact = session.get(Contact, esc.contact_id)
         contact_at = contact.opened_at if contact else None
+    return _item(esc, channel, contact_at, staff_label(session, esc.owner_id))
+
+
+def items_of(session: Session, rows: Sequence[Escalation]) -> list[Item]:
+    """``item_of`` for many rows with one look-up per table and 500 ids (channels, contacts,
+    holders), for reads that plan a whole list, such as the shift summary's stop-payment requests."""
+    channels: dict[int | None, str] = {}
+    opened: dict[int | None, datetime] = {}
+    labels: dict[int | None, str] = {}
+    for ids in _chunks({e.centre_id for e in rows}):
+        channels.update((c.id, c.channel) for c in session.exec(select(Centre).where(col(Centre.id).in_(ids))))
+    for ids in _chunks({e.contact_id for e in rows if e.contact_id is not None}):
+        opened.update(session.exec(select(Contact.id, Contact.opened_at).where(col(Contact.id).in_(ids))).all())
+    for ids in _chunks({e.owner_id for e in rows if e.owner_id is not None}):
+        labels.update(
+            (s.id, f"{s.name} ({s.logon})") for s in session.exec(select(Staff).where(col(Staff.id).in_(ids)))
+        )
+    return [
+        _item(
+            e,
+            channels.get(e.centre_id, Channel.SMART_CENTRE),
+            opened.get(e.contact_id) if e.contact_id is not None else None,
+            labels.get(e.owner_id) if e.owner_id is not None else None,
+        )
+        for e in rows
+    ]
+
+
+def _chunks(ids: set[int], size: int = 500) -> Iterator[list[int]]:
+    """Ids in bounded groups: an IN list stays well inside every backend's parameter limit."""
+    ordered = sorted(ids)
+    for i in range(0, len(ordered), size):
+        yield ordered[i : i + size]
+
+
+def _item(esc: Escalation, channel: str, contact_at: datetime | None, owner_label: str | None) -> Item:
+    assert esc.id is not None
     return Item(
         id=esc.id,
         category=esc.category,
@@ -68,7 +104,7 @@ def item_of(session: Session, esc: Escalation, channel: str | None = None) -> It
         raised_by_id=esc.raised_by_id,
         raised_at=esc.raised_at,
         owner_id=esc.owner_id,
-        owner_label=staff_label(session, esc.owner_id),
+        owner_label=owner_label,
         closed=esc.closed,
         reported_at=esc.reported_at,
         contact_at=contact_at,
