@@ -95,6 +95,7 @@ class DashboardScreen(DeskScreen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
         Binding("r", "reload", "Refresh", id="dashboard.reload", tooltip="Refresh the figures now"),
+        Binding("ctrl+e", "export", "Export", id="dashboard.export", tooltip="Export the shift summary (X1)"),
     ]
 
     def __init__(self) -> None:
@@ -139,6 +140,11 @@ class DashboardScreen(DeskScreen):
 
     def action_reload(self) -> None:
         self.load()
+
+    def action_export(self) -> None:
+        from screens.export_dialog import open_export_dialog
+
+        open_export_dialog(self.app)
 
     def load(self) -> None:
         """Refresh now, unless a read is running (its answer is as fresh) or it was refused."""
