@@ -40,6 +40,8 @@ CLI = {
     "cli.list": ["escalation", "list", "--json"],
     "cli.due": ["due", "death", "--at", "2026-12-03T10:00"],
     **{f"cli.summary.{fmt}": ["summary", "--format", fmt] for fmt in ("text", "md", "csv", "json")},
+    # The two file formats are written where a person would: a file (replaced on each run).
+    **{f"cli.summary.{fmt}": ["summary", "--format", fmt, "--out", f"{{home}}/shift.{fmt}"] for fmt in ("html", "xlsx")},
 }
 
 
@@ -97,10 +99,11 @@ def one_size(floor: floors.Floor, results: report.Results, args: argparse.Namesp
             results.add(fig, size, value, measures.probe_command("services"))
 
     def cli() -> None:
-        for name, argv in CLI.items():
+        for name, template in CLI.items():
+            argv = [arg.format(home=home) for arg in template]
             cmd = [*measures.TPSDESK, *argv]
             got = measures.run_process(cmd, cli_env, timeout=300)
-            text = "TPSDESK_USER=sp1 tpsdesk " + shlex.join(argv)
+            text = "TPSDESK_USER=sp1 tpsdesk " + shlex.join(template).replace("{home}", "$HOME")
             if got.error:
                 log(f"  {name}: {got.error}")
                 results.add(name, size, None, text, skipped=got.error[:200])

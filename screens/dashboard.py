@@ -147,6 +147,7 @@ class DashboardScreen(DeskScreen):
         Binding("r", "reload", "Refresh", id="dashboard.reload", tooltip="Refresh the figures now"),
         Binding("a", "reassign", "Reassign", id="dashboard.reassign", tooltip="Reassign an escalation (R4, W5)"),
         Binding("f", "feedback", "Feedback", id="dashboard.feedback", tooltip="Feedback sent to you (E7)"),
+        Binding("ctrl+e", "export", "Export", id="dashboard.export", tooltip="Export the shift summary (X1)"),
     ]
 
     def __init__(self) -> None:
@@ -198,6 +199,11 @@ class DashboardScreen(DeskScreen):
 
     def action_reload(self) -> None:
         self.load()
+
+    def action_export(self) -> None:
+        from screens.export_dialog import open_export_dialog
+
+        open_export_dialog(self.app)
 
     def load(self) -> None:
         """Refresh now, unless a read is running (its answer is as fresh) or it was refused."""

@@ -26,12 +26,17 @@ class DeskCommands(Provider):
 
         out = [(f"Go to {spec.title}", name, f"{spec.key.upper()}") for name, spec in SCREENS.items()]
         out.append(("Quick overdue lookup", "overdue", "F7"))
+        out.append(("Export the shift summary", "export", "ctrl+e"))
         return out
 
     def _go(self, name: str) -> None:
         app = desk_app(self.app)
         if name == "overdue":
             app.action_overdue()
+        elif name == "export":
+            from screens.export_dialog import open_export_dialog
+
+            open_export_dialog(app)
         else:
             app.show_screen(name)
 

@@ -1,4 +1,8 @@
-"""Shift summary renderers (X1): plain text, Markdown, CSV and JSON.
+"""Shift summary renderers (X1): plain text, Markdown, CSV, JSON, HTML and XLSX.
+
+HTML (``tpsdesk.export_html``) is one self-contained printable page; XLSX
+(``tpsdesk.export_xlsx``) is a workbook, binary, so it is written to a file only
+(``render_bytes``; ``render`` refuses it with the one message).
 
 X2: customer identifiers are masked by default (``******789A``), also a CRN typed
 into free text; ``full_identifiers=True`` shows them, and the caller records
@@ -7,6 +11,26 @@ here which does both). ``write_file`` writes an export to a file through
 ``tpsdesk.safefile`` (whole or not at all, 0600, never over the database or a
 file that is not an export); ``is_export`` recognises a file it wrote by the
 signature each format begins with.
+
+CSV layout
+----------
+One table, one header row (``CSV_COLUMNS``), every row the same 17 columns; the first
+column, ``section``, says what a row is, and the rows come in blocks, one per section, in
+this order (a column a section does not use is empty):
+
+- ``window`` (one row): ``site``; ``time`` = the window's start and ``due`` = its end (ISO
+  8601 with the site's offset); ``state`` = ``masked`` or ``full`` (X2).
+- ``contacts``: ``tps`` (logon), ``reason``, ``outcome``, ``count`` (a contact with two
+  outcomes counts under each).
+- ``escalations``: ``category``, ``raised``, ``finalised``, ``referred``.
+- ``stop-payment``: ``id`` (the escalation, if any), ``crn``, ``time`` = when ICT was asked,
+  ``due`` = COB, ``state`` = ``before-cob``, ``after-cob``, ``not-sent`` or ``pending``.
+- ``overdue`` and ``handover``: ``id``, ``category``, ``status``, ``crn``, ``owner``,
+  ``time`` = the next action, ``due`` = the due time.
+
+CSV carries no free text (summaries); a cell that a spreadsheet would run as a formula
+starts with an apostrophe. The file begins with the header and the window row exactly,
+which is how ``is_export`` knows it.
 """
 
 from __future__ import annotations
@@ -15,7 +39,7 @@ import csv
 import io
 import json
 import os
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +48,13 @@ from tpsdesk.errors import ValidationError
 from tpsdesk.services.summaries import ItemLine, ShiftSummary
 from tpsdesk.text import mask_crn, mask_crns_in_text
 
-FORMATS = ("text", "md", "csv", "json")
+FORMATS = ("text", "md", "csv", "json", "html", "xlsx")
+BINARY_FORMATS = ("xlsx",)
+TEXT_FORMATS = tuple(f for f in FORMATS if f not in BINARY_FORMATS)
+EXTENSIONS = {"text": "txt", "md": "md", "csv": "csv", "json": "json", "html": "html", "xlsx": "xlsx"}
+# The JSON schema's name and version (docs/shift-summary.schema.json): a reader checks it.
+JSON_SCHEMA = "tpsdesk.shift-summary/1"
+JSON_SCHEMA_VERSION = 1
 # A CRN written in free text: nine digits (spaces allowed between the threes) and a letter.
 _CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -50,11 +80,62 @@ def iso(summary: ShiftSummary, value: datetime | None) -> str | None:
     return value.astimezone(zone(summary.zone)).isoformat() if value is not None else None
 
 
-def render(summary: ShiftSummary, fmt: str, *, full_identifiers: bool = False) -> str:
-    renderers = {"text": to_text, "md": to_markdown, "csv": to_csv, "json": to_json}
-    if fmt not in renderers:
+def _renderers() -> dict[str, Any]:
+    from tpsdesk import export_html, export_xlsx
+
+    return {
+        "text": to_text,
+        "md": to_markdown,
+        "csv": to_csv,
+        "json": to_json,
+        "html": export_html.to_html,
+        "xlsx": export_xlsx.to_xlsx,
+    }
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
         raise ValidationError("format", f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
-    return renderers[fmt](summary, full_identifiers=full_identifiers)
+
+
+def binary_refusal(fmt: str) -> str:
+    return f"{fmt} is a binary file: give --out FILE"
+
+
+def render(summary: ShiftSummary, fmt: str, *, full_identifiers: bool = False) -> str:
+    """A text format, for the terminal or a file; a binary format (xlsx) is refused."""
+    _check_format(fmt)
+    if fmt in BINARY_FORMATS:
+        raise ValidationError("out", binary_refusal(fmt))
+    text: str = _renderers()[fmt](summary, full_identifiers=full_identifiers)
+    return text
+
+
+def render_bytes(summary: ShiftSummary, fmt: str, *, full_identifiers: bool = False) -> bytes:
+    """Any format as the bytes of its file (text formats as UTF-8)."""
+    _check_format(fmt)
+    if fmt in BINARY_FORMATS:
+        data: bytes = _renderers()[fmt](summary, full_identifiers=full_identifiers)
+        return data
+    return render(summary, fmt, full_identifiers=full_identifiers).encode("utf-8")
+
+
+def file_name(site: str, zone_name: str, start: datetime, fmt: str) -> str:
+    """``shift-<SITE>-<YYYY-MM-DD>.<ext>``: the site and the local date the window starts."""
+    _check_format(fmt)
+    day = start.astimezone(zone(zone_name)).date()
+    return f"shift-{site}-{day.isoformat()}.{EXTENSIONS[fmt]}"
+
+
+def default_name(summary: ShiftSummary, fmt: str) -> str:
+    return file_name(summary.site, summary.zone, summary.start, fmt)
+
+
+def _record(desk: Any, logon: str, summary: ShiftSummary, fmt: str, full: bool, out: str | None) -> None:
+    if full:
+        from tpsdesk.services.summaries import record_full_export
+
+        record_full_export(desk, logon, summary, fmt, out=out)
 
 
 def export(
@@ -62,10 +143,7 @@ def export(
 ) -> str:
     """Render; a full-identifier export is first recorded in the history (X2)."""
     text = render(summary, fmt, full_identifiers=full_identifiers)
-    if full_identifiers:
-        from tpsdesk.services.summaries import record_full_export
-
-        record_full_export(desk, logon, summary, fmt, out=out)
+    _record(desk, logon, summary, fmt, full_identifiers, out)
     return text
 
 
@@ -83,15 +161,124 @@ def write_file(
 
     The target is checked before anything happens (a refusal records nothing); a
     full-identifier export is recorded in the history before its file is written, so no
-    such file exists without its record.
+    such file exists without its record. Binary formats (xlsx) are rendered to bytes in
+    memory and go through the same ``safefile`` path.
     """
     from tpsdesk import safefile
 
+    _check_format(fmt)
     protect = desk.store.files()
     target = safefile.check_target(out, is_export=is_export, protect=protect, field=field)
-    text = export(desk, logon, summary, fmt, full_identifiers=full_identifiers, out=str(target.real))
-    written = safefile.write_export(target, text.encode("utf-8"), is_export=is_export, protect=protect, field=field)
+    data = render_bytes(summary, fmt, full_identifiers=full_identifiers)
+    _record(desk, logon, summary, fmt, full_identifiers, str(target.real))
+    written = safefile.write_export(target, data, is_export=is_export, protect=protect, field=field)
     return str(written)
+
+
+# ---------------------------------------------------------------- sections as typed tables
+@dataclass(frozen=True)
+class Table:
+    """One section of the summary (X1) as typed cells, for the HTML page and the workbook.
+
+    Cells are ``str``, ``int``, ``bool``, ``None`` or a ``datetime`` in the site's zone; CRNs
+    and free text are already masked unless full identifiers were asked for (X2). ``total``
+    is the section's full count when only the first rows are listed (``limit``).
+    """
+
+    key: str  # a short name: the sheet name, the HTML id
+    title: str
+    columns: tuple[str, ...]
+    rows: list[tuple[Any, ...]]
+    total: int | None = None
+    widths: tuple[int, ...] = ()  # sensible spreadsheet column widths, in characters
+
+
+def local(summary: ShiftSummary, value: datetime | None) -> datetime | None:
+    return value.astimezone(zone(summary.zone)) if value is not None else None
+
+
+def _item_table(summary: ShiftSummary, key: str, title: str, items: list[ItemLine], total: int, full: bool) -> Table:
+    return Table(
+        key,
+        title,
+        ("Id", "Category", "Status", "CRN", "Owner", "Next action", "Due", "Summary"),
+        [
+            (
+                i.id,
+                i.category,
+                i.status,
+                crn(summary, i.crn, full),
+                i.owner or "unclaimed",
+                local(summary, i.next_action_at),
+                local(summary, i.due_at),
+                free_text(summary, i.summary, full),
+            )
+            for i in items
+        ],
+        total,
+        (9, 11, 20, 13, 12, 18, 18, 60),
+    )
+
+
+def tables(summary: ShiftSummary, full: bool) -> list[Table]:
+    """Every section of X1, in order, plus the contacts over time that the charts draw (T1)."""
+    when_word = "Hour" if summary.time_bucket == "hour" else "Day"
+    return [
+        Table(
+            "Contacts",
+            f"Contacts ({summary.contacts_total}) by TPS officer, reason and outcome",
+            ("TPS", "Name", "Reason", "Outcome", "Contacts"),
+            [(c.tps or "-", c.tps_name, c.reason, c.outcome, c.count) for c in summary.contacts],
+            None,
+            (12, 24, 22, 20, 10),
+        ),
+        Table(
+            "Contacts per " + when_word.lower(),
+            f"Contacts per {when_word.lower()}",
+            (when_word, "Contacts"),
+            [(local(summary, t), n) for t, n in summary.contacts_over_time],
+            None,
+            (18, 10),
+        ),
+        Table(
+            "Escalations",
+            "Escalations raised, finalised and referred, by category",
+            ("Category", "Name", "Raised", "Finalised", "Referred"),
+            [(e.category, e.label, e.raised, e.finalised, e.referred) for e in summary.escalations],
+            None,
+            (12, 28, 10, 10, 10),
+        ),
+        Table(
+            "Stop payments",
+            f"Stop-payment requests ({len(summary.stop_payments)}) and whether ICT was asked before COB",
+            ("DOC", "Escalation", "CRN", "Created", "COB", "ICT asked", "Reached ICT", "Before COB"),
+            [
+                (
+                    s.doc_id,
+                    s.escalation_id,
+                    crn(summary, s.crn, full),
+                    local(summary, s.created_at),
+                    local(summary, s.cob),
+                    local(summary, s.ict_requested_at),
+                    STATE_WORDS[s.state],
+                    s.reached_before_cob,
+                )
+                for s in summary.stop_payments
+            ],
+            None,
+            (8, 11, 13, 18, 18, 18, 20, 11),
+        ),
+        _item_table(
+            summary, "Overdue", "Overdue at the end of the shift", summary.overdue, summary.overdue_total, full
+        ),
+        _item_table(
+            summary, "Handover", "Handed over to the next shift", summary.handover, summary.handover_total, full
+        ),
+    ]
+
+
+def masking_words(full: bool) -> str:
+    return "IN FULL (this export is recorded, X2)" if full else "masked (X2)"
 
 
 # ---------------------------------------------------------------- recognising an export
@@ -104,8 +291,13 @@ def is_export(head: bytes) -> bool:
 
     Each format begins in its own way: text with its title and the identifiers line, Markdown
     with the same as a heading, CSV with its exact header then the window row, JSON with its
-    marker key. A file that begins differently is not replaced.
+    marker key, HTML with its exact first lines and generator mark. An xlsx file is a zip
+    (``safefile`` hands over the whole file for one): it is one only when its workbook holds
+    the custom document property tpsdesk sets (``export_xlsx.is_xlsx_export``); any other zip
+    or workbook is not. A file that begins differently is not replaced.
     """
+    from tpsdesk import export_html, export_xlsx
+
     csv_head = (",".join(CSV_COLUMNS) + "\nwindow,").encode()
     json_head = b'{\n  "export": ' + json.dumps(JSON_MARK).encode()
     identifiers = b"; customer identifiers "
@@ -114,6 +306,8 @@ def is_export(head: bytes) -> bool:
         or head.startswith(json_head)
         or (head.startswith(b"Shift summary: site ") and identifiers in head)
         or (head.startswith(b"# Shift summary: site ") and identifiers in head)
+        or head.startswith(export_html.HEAD.encode())
+        or export_xlsx.is_xlsx_export(head)
     )
 
 
@@ -135,6 +329,8 @@ def to_dict(summary: ShiftSummary, *, full_identifiers: bool = False) -> dict[st
     full = full_identifiers
     return {
         "export": JSON_MARK,
+        "schema": JSON_SCHEMA,
+        "schema_version": JSON_SCHEMA_VERSION,
         "centre": summary.centre,
         "site": summary.site,
         "site_name": summary.site_name,
@@ -149,6 +345,10 @@ def to_dict(summary: ShiftSummary, *, full_identifiers: bool = False) -> dict[st
             "by_reason": summary.by_reason,
             "by_outcome": summary.by_outcome,
             "per_tps": [asdict(c) for c in summary.contacts],
+        },
+        "contacts_over_time": {
+            "bucket": summary.time_bucket,
+            "counts": [{"start": iso(summary, t), "count": n} for t, n in summary.contacts_over_time],
         },
         "escalations": [asdict(c) for c in summary.escalations],
         "stop_payments": [

@@ -9,7 +9,8 @@ one's mode was.
 Only three kinds of target are written: a name that does not exist yet, an empty regular
 file of the person's own (it holds nothing to lose: ``touch`` or ``mktemp`` made it), and a
 file that ``is_export`` recognises as one tpsdesk wrote before (an export begins with its
-format's signature, ``tpsdesk.export.is_export``). Everything else is refused before a byte
+format's signature, ``tpsdesk.export.is_export``; a zip, such as an xlsx workbook, is handed
+over whole, up to ``ZIP_MAX`` bytes, since what marks it as tpsdesk's lies inside the archive). Everything else is refused before a byte
 is written: the database in use, its WAL, shared-memory and journal files (by path, by the
 path of a symbolic link's target and by device and inode, so a hard link is caught too), a
 folder, a device or pipe, another user's file and any other file.
@@ -36,6 +37,8 @@ from tpsdesk.errors import EnvironmentFault, ValidationError
 TEMP_MARK = ".tpsdesk-export-"
 TEMP_SUFFIX = ".tmp"
 HEAD_BYTES = 4096  # enough of an old file to recognise an export's signature
+ZIP_HEADER = b"PK\x03\x04"
+ZIP_MAX = 64 << 20  # a zip larger than this is not read, so not recognised (never replaced)
 CHUNK = 1 << 16
 SQLITE_HEADER = b"SQLite format 3\x00"
 _NAME_KEEP = 100  # the target's name in a temporary name is cut so the name stays under NAME_MAX
@@ -214,12 +217,24 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _head(path: Path) -> bytes | None:
+    """The first ``HEAD_BYTES`` of the file; all of it (up to ``ZIP_MAX``) when it is a zip."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
         return None  # unreadable: it cannot be recognised as an export
     try:
-        return os.read(fd, HEAD_BYTES)
+        head = os.read(fd, HEAD_BYTES)
+        if not head.startswith(ZIP_HEADER):
+            return head
+        chunks = [head]
+        size = len(head)
+        while size <= ZIP_MAX:
+            chunk = os.read(fd, CHUNK)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+            size += len(chunk)
+        return None  # too large to be one of ours
     except OSError:
         return None
     finally:

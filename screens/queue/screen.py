@@ -111,6 +111,7 @@ class QueueScreen(DeskScreen):
         Binding("x", "clear_filters", "Clear", show=False, id="queue.clear", tooltip="Clear every filter"),
         Binding("escape", "close_detail", "Close", show=False, id="queue.close", tooltip="Close the detail pane"),
         Binding("ctrl+r", "refresh_now", "Refresh", show=False, id="queue.refresh", tooltip="Re-read the queue now"),
+        Binding("ctrl+e", "export", "Export", show=False, id="queue.export", tooltip="Export the shift summary (X1)"),
         *(entry.binding() for entry in REGISTRY),
     ]
 
@@ -203,6 +204,11 @@ class QueueScreen(DeskScreen):
 
     def action_refresh_now(self) -> None:
         self.poll(force=True)
+
+    def action_export(self) -> None:
+        from screens.export_dialog import open_export_dialog
+
+        open_export_dialog(self.app)
 
     @work(thread=True, exit_on_error=False, group="queue-sweep")
     def _sweep(self) -> None:

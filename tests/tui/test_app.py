@@ -148,7 +148,9 @@ def test_every_binding_has_id_and_tooltip() -> None:
     from screens.widgets.virtual_table import VirtualTable
 
     owners = (TpsApp, QueueScreen, OverdueScreen, HelpScreen, FirstRunScreen, UserPicker, FormDialog, VirtualTable)
-    for owner in (*owners, ContactsScreen, OutcomeDialog):
+    from screens.export_dialog import ExportDialog
+
+    for owner in (*owners, ContactsScreen, OutcomeDialog, ExportDialog):
         for binding in owner.BINDINGS:
             assert binding.id and binding.tooltip, (owner.__name__, binding.key)
 

@@ -4,6 +4,17 @@ get it; an export with full customer identifiers is recorded in the history (X2)
 
 Figures come from GROUP BY queries over the window; the lists of overdue and
 handed-over items are capped (``limit``) and carry their totals.
+
+The window is the current shift by default, ``start``/``end`` as given, or one business day's
+hours at the site (``day``: opening time to COB, site-local, C3). A day that is not a
+business day (a weekend, a public holiday of the site) is summarised whole, midnight to
+midnight site-local: whatever was done that day (after-hours contacts, C6) is what a Team
+Leader asking about it expects to see, and an empty summary says there was nothing.
+
+Contacts over time (T1, for the charts) are one grouped count over local hour buckets, or
+local day buckets when the window is longer than ``HOURLY_MAX`` (a month stays a few dozen
+bars): the bucket edges are computed here in the site's zone (DST-safe) and the database
+counts rows per edge with a portable CASE, as the dashboard does, on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -11,13 +22,14 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from tpsdesk.bounds import check_year
 from tpsdesk.businesstime import SiteCalendar
 from tpsdesk.deadlines import compute
 from tpsdesk.domain import schedule
@@ -35,6 +47,7 @@ from tpsdesk.text import a_or_an
 
 EXPORT_EVENT = "export-full-identifiers"  # X2
 OPEN_CONTACT = "(no outcome yet)"
+HOURLY_MAX = timedelta(hours=48)  # longer windows count contacts per local day
 
 
 @dataclass(frozen=True)
@@ -107,6 +120,9 @@ class ShiftSummary:
     overdue_total: int = 0
     handover: list[ItemLine] = field(default_factory=list)
     handover_total: int = 0
+    # T1: contacts per bucket (start instant, count), every bucket of the window listed, 0s too.
+    contacts_over_time: list[tuple[datetime, int]] = field(default_factory=list)
+    time_bucket: str = "hour"  # "hour", or "day" for a window longer than HOURLY_MAX
 
 
 # ---------------------------------------------------------------- permission and window
@@ -147,9 +163,34 @@ def _instant(cal: SiteCalendar, value: datetime | str | None, field_name: str) -
     return value
 
 
-def _window(desk: Desk, cal: SiteCalendar, start: Any, end: Any) -> tuple[datetime, datetime]:
+def _day(value: date | str) -> date:
+    if isinstance(value, date):
+        day = value
+    else:
+        try:
+            day = date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValidationError("date", f"{value!r} is not a date such as 2026-09-25") from None
+    check_year("date", day)  # before any zone arithmetic can overflow
+    return day
+
+
+def day_window(cal: SiteCalendar, value: date | str) -> tuple[datetime, datetime]:
+    """One day at the site: a business day's hours, opening to COB; any other day whole,
+    midnight to midnight site-local (see the module docstring)."""
+    day = _day(value)
+    if cal.is_business_day(day):
+        return cal.at(day, cal.open_time), cal.cob_on(day)
+    return cal.at(day, time(0)), cal.at(day + timedelta(days=1), time(0))
+
+
+def _window(desk: Desk, cal: SiteCalendar, start: Any, end: Any, day: Any = None) -> tuple[datetime, datetime]:
     now = desk.now()
     s, e = _instant(cal, start, "from"), _instant(cal, end, "to")
+    if day is not None and day != "":
+        if s is not None or e is not None:
+            raise ValidationError("date", "give either --date or --from/--to, not both")
+        return day_window(cal, day)
     if s is None and e is None:
         return default_window(desk, cal, now)
     hours = desk.policy.summary.shift_hours
@@ -162,6 +203,38 @@ def _window(desk: Desk, cal: SiteCalendar, start: Any, end: Any) -> tuple[dateti
     return s, e
 
 
+@dataclass(frozen=True)
+class Window:
+    """Where and when a summary would be: for a dialog to name its file before it runs."""
+
+    site: str
+    zone: str
+    start: datetime
+    end: datetime
+
+
+@typed_input()
+def shift_window(
+    desk: Desk,
+    logon: str,
+    *,
+    start: datetime | str | None = None,
+    end: datetime | str | None = None,
+    site: str | None = None,
+    day: date | str | None = None,
+) -> Window:
+    """The site and window ``shift_summary`` would cover, refused as it would be (R4, R6)."""
+    with desk.store.read() as session:
+        actor = actor_for(session, logon)
+        reason = refusal(desk, actor)
+        if reason is not None:
+            raise PermissionDenied(reason)
+        where = _site(session, actor, site)
+        cal = desk.calendar(where)
+        s, e = _window(desk, cal, start, end, day)
+        return Window(where.code, where.zone, s, e)
+
+
 # ---------------------------------------------------------------- the summary
 @typed_input()
 def shift_summary(
@@ -171,9 +244,11 @@ def shift_summary(
     start: datetime | str | None = None,
     end: datetime | str | None = None,
     site: str | None = None,
+    day: date | str | None = None,
     limit: int = 500,
 ) -> ShiftSummary:
-    """What happened at ``site`` (default: the actor's) from ``start`` to ``end`` (default: the current shift)."""
+    """What happened at ``site`` (default: the actor's) from ``start`` to ``end`` (default: the
+    current shift), or on ``day`` (its business hours; a non-business day whole)."""
     with desk.store.read() as session:
         actor = actor_for(session, logon)
         reason = refusal(desk, actor)
@@ -181,7 +256,7 @@ def shift_summary(
             raise PermissionDenied(reason)
         where = _site(session, actor, site)
         cal = desk.calendar(where)
-        s, e = _window(desk, cal, start, end)
+        s, e = _window(desk, cal, start, end, day)
         centre = session.get(Centre, where.centre_id)
         assert centre is not None and where.id is not None
         out = ShiftSummary(
@@ -196,6 +271,7 @@ def shift_summary(
             mask_keep=desk.policy.summary.mask_keep,
         )
         _contacts(session, out, where.id, s, e)
+        out.time_bucket, out.contacts_over_time = _over_time(session, cal, where.id, s, e)
         out.escalations = _categories(session, desk, where.id, s, e)
         out.stop_payments = _stop_payments(session, desk, cal, where.id, s, e)
         open_items = (Escalation.site_id == where.id, col(Escalation.closed).is_(False), Escalation.raised_at < e)
@@ -241,6 +317,45 @@ def _contacts(session: Session, out: ShiftSummary, site_id: int, start: datetime
         who = names.get(staff_id)
         out.contacts.append(ContactLine(who.logon if who else None, who.name if who else "?", reason, outcome, n))
     out.contacts.sort(key=lambda c: (c.tps or "", c.reason, c.outcome))
+
+
+def bucket_edges(cal: SiteCalendar, start: datetime, end: datetime) -> tuple[str, list[datetime]]:
+    """The starts (UTC) of the local hours, or local days for a long window, that meet
+    ``start``..``end``: the first is the local hour (day) holding ``start``. Each edge is a
+    local wall-clock boundary, so a DST change gives a 23- or 25-hour day, never a shifted hour."""
+    if end - start <= HOURLY_MAX:
+        first = cal.local(start).replace(minute=0, second=0, microsecond=0).astimezone(UTC)
+        hours = []
+        t = first
+        while t < end:
+            hours.append(t)
+            t += timedelta(hours=1)  # UTC arithmetic: whole elapsed hours
+        return "hour", hours
+    days = []
+    d = cal.local(start).date()
+    while (edge := cal.at(d, time(0)).astimezone(UTC)) < end:
+        days.append(edge)
+        d += timedelta(days=1)
+    return "day", days
+
+
+def _over_time(
+    session: Session, cal: SiteCalendar, site_id: int, start: datetime, end: datetime
+) -> tuple[str, list[tuple[datetime, int]]]:
+    """Contacts per bucket of the window (T1): one GROUP BY over a CASE of the bucket edges."""
+    kind, edges = bucket_edges(cal, start, end)
+    if not edges:
+        return kind, []
+    bounds = [*edges[1:], end]
+    bucket = case(*[(col(Contact.opened_at) < b, i) for i, b in enumerate(bounds)], else_=len(edges) - 1)
+    stmt = (
+        select(bucket, func.count())
+        .select_from(Contact)
+        .where(Contact.site_id == site_id, Contact.opened_at >= start, Contact.opened_at < end)
+        .group_by(bucket)
+    )
+    counts = {int(b): int(n) for b, n in session.exec(stmt).all()}
+    return kind, [(e, counts.get(i, 0)) for i, e in enumerate(edges)]
 
 
 def _get_site(session: Session, site_id: int) -> Site:
