@@ -225,14 +225,22 @@ def shift_window(
 ) -> Window:
     """The site and window ``shift_summary`` would cover, refused as it would be (R4, R6)."""
     with desk.store.read() as session:
-        actor = actor_for(session, logon)
-        reason = refusal(desk, actor)
-        if reason is not None:
-            raise PermissionDenied(reason)
-        where = _site(session, actor, site)
-        cal = desk.calendar(where)
-        s, e = _window(desk, cal, start, end, day)
+        _actor, where, _cal, (s, e) = _resolve(session, desk, logon, site, start, end, day)
         return Window(where.code, where.zone, s, e)
+
+
+def _resolve(
+    session: Session, desk: Desk, logon: str, site: str | None, start: Any, end: Any, day: Any
+) -> tuple[Actor, Site, SiteCalendar, tuple[datetime, datetime]]:
+    """Who asks (refused unless the role may have summaries: R4, R6), which site, its
+    calendar and the window: what the window and the summary decide alike."""
+    actor = actor_for(session, logon)
+    reason = refusal(desk, actor)
+    if reason is not None:
+        raise PermissionDenied(reason)
+    where = _site(session, actor, site)
+    cal = desk.calendar(where)
+    return actor, where, cal, _window(desk, cal, start, end, day)
 
 
 # ---------------------------------------------------------------- the summary
@@ -250,13 +258,7 @@ def shift_summary(
     """What happened at ``site`` (default: the actor's) from ``start`` to ``end`` (default: the
     current shift), or on ``day`` (its business hours; a non-business day whole)."""
     with desk.store.read() as session:
-        actor = actor_for(session, logon)
-        reason = refusal(desk, actor)
-        if reason is not None:
-            raise PermissionDenied(reason)
-        where = _site(session, actor, site)
-        cal = desk.calendar(where)
-        s, e = _window(desk, cal, start, end, day)
+        actor, where, cal, (s, e) = _resolve(session, desk, logon, site, start, end, day)
         centre = session.get(Centre, where.centre_id)
         assert centre is not None and where.id is not None
         out = ShiftSummary(
