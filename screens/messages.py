@@ -14,8 +14,8 @@ from typing import Generic, TypeVar
 
 from textual.message import Message
 
+from tpsdesk.domain.queue import Filters
 from tpsdesk.errors import TpsError
-from tpsdesk.services.escalations import Filters
 
 T = TypeVar("T")
 

@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from tpsdesk.dburl import busy_timeout_ms, os_login, resolve_url, sqlite_file
-from tpsdesk.domain import access
+from tpsdesk.domain import access, queue
 from tpsdesk.domain.facts import Actor
 from tpsdesk.domain.schedule import RANK_URGENT
 from tpsdesk.domain.vocab import Channel, Role, W5Group
@@ -139,9 +139,9 @@ def answer(f: Floor | None, read: Callable[[Floor], T]) -> T | None:
         return None
 
 
-def _visible(f: Floor) -> tuple[str, list[Any]]:
+def _visible(f: Floor, sc: access.Scope | None = None) -> tuple[str, list[Any]]:
     """R1, R4, W5: the domain's scope as a WHERE clause, as the service writes it."""
-    sc = access.scope(f.policy, f.actor)
+    sc = sc or access.scope(f.policy, f.actor)
     if sc.whole_centre:
         return "e.centre_id = ?", [sc.centre_id]
     return "(e.raised_by_id = ? OR e.owner_id = ?)", [sc.actor_id, sc.actor_id]
@@ -179,4 +179,56 @@ def overdue(f: Floor, limit: int) -> list[EscalationView]:
             [*params, now, RANK_URGENT, limit - len(rows)],
         ).fetchall()
         rows += rest
+    return [_view(r) for r in rows]
+
+
+def _param(value: Any) -> Any:
+    """A condition's value as the store keeps it on SQLite."""
+    if isinstance(value, datetime):
+        return _stamp(value)
+    if isinstance(value, str):
+        return str(value)  # a StrEnum member as its plain text
+    return value
+
+
+def _condition(c: queue.Cond) -> tuple[str, list[Any]]:
+    """One of the domain's conditions (``domain.queue``) as ``sqlite3`` text, as the service's
+    ``_sql`` writes it in SQLAlchemy."""
+    if not c.column.isidentifier():
+        raise ValueError(f"not a column: {c.column!r}")
+    column, value = f"e.{c.column}", c.value
+    if c.op == "null":
+        return f"{column} IS NULL", []
+    if c.op == "in":
+        assert isinstance(value, tuple)
+        return f"{column} IN ({', '.join('?' * len(value))})", [_param(v) for v in value]
+    if isinstance(value, queue.StaffLogon):
+        return f"{column} {c.op} (SELECT id FROM staff WHERE logon = ?)", [value.logon]
+    if isinstance(value, queue.SiteCode):
+        return f"{column} {c.op} (SELECT id FROM site WHERE code = ?)", [value.code]
+    return f"{column} {c.op} ?", [_param(value)]
+
+
+def queue_page(f: Floor, filters: queue.Filters, limit: int) -> list[EscalationView] | None:
+    """``escalations.list_page`` from the top: the rows ``domain.queue.select`` chooses, in queue
+    order (S3: rank, then next action). None (the full path answers) for a text search, a filter
+    the domain refuses, or an owner or site that does not exist (the full path says so)."""
+    chosen = queue.select(f.policy, f.actor, filters, f.now)
+    if isinstance(chosen, queue.BadFilter) or chosen.text:
+        return None
+    if filters.site and filters.site not in f.zones:
+        return None
+    known = "SELECT 1 FROM staff WHERE logon = ?"
+    if filters.owner and filters.owner != "none" and f.conn.execute(known, (filters.owner,)).fetchone() is None:
+        return None
+    where, params = _visible(f, chosen.scope)
+    parts = [where]
+    for c in chosen.conditions:
+        text, values = _condition(c)
+        parts.append(text)
+        params += values
+    rows = f.conn.execute(
+        f"SELECT {', '.join(COLUMNS)} {FROM} WHERE {' AND '.join(parts)} ORDER BY e.rank, e.sort_at, e.id LIMIT ?",
+        [*params, max(1, min(limit, 1000))],
+    ).fetchall()
     return [_view(r) for r in rows]

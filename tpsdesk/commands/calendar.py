@@ -61,8 +61,8 @@ def export(
     first, last = _day(from_, "--from"), _day(to, "--to")
     if first is not None and last is not None and last < first:
         raise ValidationError("--to", f"{last:%Y-%m-%d} is before --from {first:%Y-%m-%d}")
+    from tpsdesk.domain.queue import Filters
     from tpsdesk.services import feeds
-    from tpsdesk.services.escalations import Filters
 
     desk = obj.desk()
     if first is None:

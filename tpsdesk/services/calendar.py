@@ -22,6 +22,7 @@ from sqlmodel.sql.expression import Select
 from tpsdesk.businesstime import SiteCalendar
 from tpsdesk.deadlines import COB_KINDS, date_deadline
 from tpsdesk.domain.facts import Actor
+from tpsdesk.domain.queue import Filters
 from tpsdesk.domain.schedule import RANK_URGENT
 from tpsdesk.domain.vocab import NextAction
 from tpsdesk.errors import NotFound, ValidationError
@@ -30,7 +31,7 @@ from tpsdesk.policy import Policy
 from tpsdesk.services.actors import actor_for
 from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.desk import Desk
-from tpsdesk.services.escalations import Filters, Owner, _visible, narrowed
+from tpsdesk.services.escalations import Owner, _visible, narrowed
 
 # Urgency of one due entry, most pressing first. S3 puts stop-payment at the top
 # of every calendar; the day's count takes the first bucket that applies.

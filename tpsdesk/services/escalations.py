@@ -7,7 +7,6 @@ deadlines (E12) and raises a typed error a person can act on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -18,11 +17,12 @@ from sqlmodel.sql.expression import Select
 
 from tpsdesk import textsearch
 from tpsdesk.businesstime import zone
-from tpsdesk.domain import access, lifecycle
+from tpsdesk.domain import access, lifecycle, queue
 from tpsdesk.domain.facts import Actor
 from tpsdesk.domain.lifecycle import Offer
-from tpsdesk.domain.schedule import OPEN_RANKS, RANK_CLOSED, RANK_URGENT
-from tpsdesk.domain.vocab import ALL_FILTER, OPEN_FILTER, REFERRED_STATUSES, Action, NoteKind, Permission, Status
+from tpsdesk.domain.queue import Filters as Filters  # the queue's filters, decided in the domain
+from tpsdesk.domain.schedule import RANK_CLOSED, RANK_URGENT
+from tpsdesk.domain.vocab import ALL_FILTER, Action, NoteKind, Permission, Status
 from tpsdesk.errors import Conflict, NotFound, ValidationError
 from tpsdesk.models import Centre, Contact, Escalation, Event, Note, Site, Staff, StopPaymentDoc
 from tpsdesk.services.actors import actor_for, allowed, require, staff_actor, staff_by_logon
@@ -80,79 +80,54 @@ def view_of(session: Session, escalation_id: int) -> EscalationView:
     return _to_view(row)
 
 
-@dataclass
-class Filters:
-    """What the queue shows. ``status`` may be ``open`` (default), a status, or ``all``."""
-
-    status: str = OPEN_FILTER
-    category: str | None = None
-    owner: str | None = None  # a logon, or "none" for unclaimed
-    mine: bool = False
-    overdue: bool = False
-    site: str | None = None
-    text: str | None = None
-
-
 def _visible(stmt: Any, desk: Desk, actor: Actor) -> Any:
     """R1, R4, W5 as SQL: the domain's ``scope``, the twin of ``access.may_see``."""
-    sc = access.scope(desk.policy, actor)
+    return _scoped(stmt, access.scope(desk.policy, actor))
+
+
+def _scoped(stmt: Any, sc: access.Scope) -> Any:
     if sc.whole_centre:
         return stmt.where(Escalation.centre_id == sc.centre_id)
     return stmt.where(or_(col(Escalation.raised_by_id) == sc.actor_id, col(Escalation.owner_id) == sc.actor_id))
 
 
+def _sql(c: queue.Cond) -> Any:
+    """One of the domain's conditions (``domain.queue``) as SQLAlchemy."""
+    column = col(getattr(Escalation, c.column))
+    value: Any = c.value
+    if isinstance(value, queue.StaffLogon):  # by id, not through the view's join: a count needs no join
+        value = select(Staff.id).where(Staff.logon == value.logon).scalar_subquery()
+    elif isinstance(value, queue.SiteCode):
+        value = select(Site.id).where(Site.code == value.code).scalar_subquery()
+    if c.op == "null":
+        return column.is_(None)
+    if c.op == "in":
+        return column.in_(value)
+    if c.op == "<":
+        return column < value
+    if c.op == "<=":
+        return column <= value
+    return column == value
+
+
 def narrowed(stmt: Any, actor: Actor, f: Filters) -> Any:
-    """The owner and site filters (``mine``, ``owner``, ``site``) as SQL, over what ``_visible``
-    already allows: they only narrow it (R1, R5), so the queue and the calendar feed share them."""
-    if f.mine:
-        stmt = stmt.where(Escalation.owner_id == actor.id)
-    elif f.owner == "none":
-        stmt = stmt.where(Escalation.owner_id == None)  # noqa: E711
-    elif f.owner:
-        # By id, not through the view's join: a count or a key read then needs no join.
-        stmt = stmt.where(Escalation.owner_id == select(Staff.id).where(Staff.logon == f.owner).scalar_subquery())
-    if f.site:
-        stmt = stmt.where(Escalation.site_id == select(Site.id).where(Site.code == f.site).scalar_subquery())
-    return stmt
+    """The owner and site filters over what ``_visible`` already allows (``queue.narrowing``)."""
+    return stmt.where(*(_sql(c) for c in queue.narrowing(actor, f)))
 
 
 def _filtered(
     stmt: Any, desk: Desk, actor: Actor, f: Filters, now: datetime, session: Session, *, counting: bool = False
 ) -> Any:
-    """The filters as SQL, each a range of an index in queue order (rank, sort_at, id).
-
-    Open items are the ranks in OPEN_RANKS and an open item sorts at its next action
-    (``schedule.plan``), so "open" and "overdue" are written on rank and sort_at: an IN
-    list on rank keeps the index order, so a page, End and the count never walk the
-    closed items or the ones not yet due."""
-    stmt = _visible(stmt, desk, actor)
-    if f.status == OPEN_FILTER or f.overdue:
-        stmt = stmt.where(col(Escalation.rank).in_(OPEN_RANKS))
-    if f.status in (OPEN_FILTER, ALL_FILTER):
-        pass
-    elif f.status == Status.AWAITING_FOLLOW_UP:
-        stmt = stmt.where(
-            col(Escalation.status).in_(REFERRED_STATUSES),
-            col(Escalation.next_follow_up_at) <= now,
-        )
-    else:
-        if f.status not in {s.value for s in Status}:
-            names = ", ".join(s.value for s in Status)
-            raise ValidationError("status", f"unknown status {f.status!r}: use open, {names} or all")
-        stmt = stmt.where(Escalation.status == f.status)
-    if f.category:
-        if f.category not in desk.policy.categories:
-            raise ValidationError(
-                "category", f"unknown category {f.category!r}: use one of {', '.join(desk.policy.categories)}"
-            )
-        stmt = stmt.where(Escalation.category == f.category)
-    stmt = narrowed(stmt, actor, f)
-    if f.overdue:
-        stmt = stmt.where(col(Escalation.sort_at) < now)  # the next action has passed (E12)
-    if f.text:
+    """The rows ``domain.queue.select`` chooses, as SQL: each condition a range of an index in
+    queue order (rank, sort_at, id); the text search through the backend's own index."""
+    chosen = queue.select(desk.policy, actor, f, now)
+    if isinstance(chosen, queue.BadFilter):
+        raise ValidationError(chosen.field, chosen.text)
+    stmt = _scoped(stmt, chosen.scope).where(*(_sql(c) for c in chosen.conditions))
+    if chosen.text:
         dialect = desk.store.dialect
-        many = textsearch.many_matches(session.connection(), dialect, f.text)
-        stmt = stmt.where(textsearch.matching(dialect, f.text, many=many, counting=counting))
+        many = textsearch.many_matches(session.connection(), dialect, chosen.text)
+        stmt = stmt.where(textsearch.matching(dialect, chosen.text, many=many, counting=counting))
     return stmt
 
 

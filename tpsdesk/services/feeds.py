@@ -27,13 +27,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tpsdesk.domain.queue import Filters
 from tpsdesk.errors import ValidationError
 from tpsdesk.policy import Policy
 from tpsdesk.services.actors import actor_for
 from tpsdesk.services.boundary import typed_input
 from tpsdesk.services.calendar import AgendaItem, DueWindow, Revision, window
 from tpsdesk.services.desk import Desk
-from tpsdesk.services.escalations import Filters
 from tpsdesk.services.history import record_event
 from tpsdesk.services.retry import transaction
 from tpsdesk.services.summaries import EXPORT_EVENT
