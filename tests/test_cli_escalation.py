@@ -16,6 +16,7 @@ import pytest
 from cli_helpers import NOW, fails, invoke, ok_json, run
 from click.testing import CliRunner
 
+from tpsdesk import quickread
 from tpsdesk.clock import FakeClock
 from tpsdesk.commands.escalation import WORKFLOW_MODULE
 from tpsdesk.services import escalations
@@ -195,6 +196,7 @@ def test_unexpected_failure_exits_1_with_a_short_message_and_a_log(
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(escalations, "list_page", broken)
+    monkeypatch.setattr(quickread, "queue_page", broken)  # the direct read path `list` takes first
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     err = fails(invoke("escalation", "list", db=floor_db, user="sp1"), 1, "unexpected failure (RuntimeError)")
     assert "tpsdesk.log" in err

@@ -320,12 +320,14 @@ def test_x2_db_a_read_only_database_is_one_line(tmp_path: Path, template_db: Pat
 def test_log_file_is_created_0600_in_a_0700_folder(
     tmp_path: Path, floor_db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from tpsdesk import quickread
     from tpsdesk.services import escalations
 
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(escalations, "list_page", broken)
+    monkeypatch.setattr(quickread, "queue_page", broken)  # the direct read path `list` takes first
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     err = fails(invoke("escalation", "list", db=floor_db, user="sp1"), 1, "unexpected failure")
     log = Path(err.rsplit(" ", 1)[-1])
