@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Button, Footer
+from textual.widgets import Button
 from textual.worker import Worker
 
 from screens.context import DeskSession
 from screens.messages import Acted, ActFailed
 from screens.widgets.field_row import FieldRow
+from screens.widgets.footer import DeskFooter
 from screens.widgets.header import DeskHeader
 from tpsdesk import faults
 from tpsdesk.changes import Changes
@@ -75,7 +76,7 @@ class DeskScreen(FloorAware, Screen[Any]):
     def compose(self) -> ComposeResult:
         yield DeskHeader()
         yield from self.compose_body()
-        yield Footer()
+        yield DeskFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()
