@@ -23,6 +23,7 @@ typed method. A worker that fails with an error nobody expected is shown as one 
 from __future__ import annotations
 
 import asyncio
+import gc
 import getpass
 import importlib
 import os
@@ -42,6 +43,7 @@ from textual.worker import Worker, WorkerFailed, WorkerState
 from screens.base import DeskScreen, FloorAware
 from screens.context import DeskSession
 from screens.messages import OpenEscalation, OpenStopPayment, ShowQueue, ShowScreen
+from screens.stylesheet import DeskStylesheet
 from screens.terminal import TerminalWatch
 from screens.widgets.confirm import ConfirmDiscard
 from screens.widgets.header import DeskHeader
@@ -108,7 +110,12 @@ def load_screen(name: str) -> Screen[Any]:
 
 def _factory(name: str) -> Callable[[], Screen[Any]]:
     def make() -> Screen[Any]:
-        return load_screen(name)
+        screen = load_screen(name)
+        # A new screen's widgets take the current styles as they mount, so the whole-app CSS
+        # refresh Textual runs for a screen it has not styled yet (a re-parse and a restyle of
+        # every node on every screen, 40-100 ms on a first open) would change nothing.
+        screen._css_update_count = screen.app._css_update_count
+        return screen
 
     return make
 
@@ -151,7 +158,19 @@ class TpsApp(App[None]):
     """The desk. ``desk`` and ``user`` may be given (tests); else opened from ``db``."""
 
     TITLE = "tpsdesk"
-    CSS_PATH = "tpsdesk.tcss"
+    # Every screen's stylesheet, read once at start. The screens name the same files, so a
+    # screen's first open adds no CSS (which would re-parse and restyle the whole app);
+    # tests/tui/test_app.py checks that each screen's files are listed here.
+    CSS_PATH = [
+        "tpsdesk.tcss",
+        "queue/queue.tcss",
+        "intake.tcss",
+        "calendar.tcss",
+        "dashboard.tcss",
+        "contacts.tcss",
+        "outbox.tcss",
+        "stop_payment.tcss",
+    ]
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = _modes()
     DEFAULT_MODE = "_start"
     COMMAND_PALETTE_BINDING = "ctrl+p"
@@ -225,6 +244,7 @@ class TpsApp(App[None]):
         by ``tpsdesk tui`` (``cli.Context.desk``, whose clock honours ``TPSDESK_NOW``): the
         event loop never waits on opening or migrating a database."""
         super().__init__()
+        self.stylesheet = DeskStylesheet(variables=self.get_css_variables())  # re-parses reuse rules
         self.desk: Desk = desk
         self.site_override = (site or os.environ.get("TPSDESK_SITE") or "").upper() or None
         self.cli_user = user
@@ -238,6 +258,10 @@ class TpsApp(App[None]):
         self.terminal_watch: TerminalWatch | None = None
         self.terminal_gone = ""  # why the app left without its terminal ('' while it has one)
         self.mail_sender: MailSender | None = None  # I7, E7: started at sign-in when smtp_host is set
+        # Modes whose first frame moved what was alive then (modules, the ORM's mappers, CSS,
+        # the screen's widgets) out of the cyclic collector's reach (gc.freeze): a full
+        # collection of those ~75 ms of objects would otherwise land in some later key press.
+        self._frozen_modes: set[str] = set()
 
     # ------------------------------------------------------------ the session
     @property
@@ -296,6 +320,7 @@ class TpsApp(App[None]):
                 delivered(message)
 
     def on_unmount(self) -> None:
+        gc.unfreeze()  # what the session froze is the collector's again (tests run many apps)
         if self.mail_sender is not None:
             self.mail_sender.stop()
             self.mail_sender = None
@@ -467,6 +492,9 @@ class TpsApp(App[None]):
             return
         if self._close_modals():
             self.switch_mode(name)
+            if name not in self._frozen_modes:
+                self._frozen_modes.add(name)
+                self.call_after_refresh(gc.freeze)
 
     def _close_modals(self) -> bool:
         """Close lookups before switching; an open form dialog keeps its typed text and stays."""
