@@ -108,6 +108,14 @@ def load_screen(name: str) -> Screen[Any]:
     return screen
 
 
+def _settle_collector() -> None:
+    """After a mode's first frame: the cyclic collector on (``tpsdesk tui`` starts with it off),
+    and what is alive now (modules, the ORM's mappers, CSS, the screen's widgets) moved out of
+    its reach, so no full collection over them lands in a later key press."""
+    gc.enable()
+    gc.freeze()
+
+
 def _factory(name: str) -> Callable[[], Screen[Any]]:
     def make() -> Screen[Any]:
         screen = load_screen(name)
@@ -258,9 +266,8 @@ class TpsApp(App[None]):
         self.terminal_watch: TerminalWatch | None = None
         self.terminal_gone = ""  # why the app left without its terminal ('' while it has one)
         self.mail_sender: MailSender | None = None  # I7, E7: started at sign-in when smtp_host is set
-        # Modes whose first frame moved what was alive then (modules, the ORM's mappers, CSS,
-        # the screen's widgets) out of the cyclic collector's reach (gc.freeze): a full
-        # collection of those ~75 ms of objects would otherwise land in some later key press.
+        # Modes whose first frame has settled the collector (_settle_collector): a full
+        # collection over the session's long-lived objects took ~75 ms, in some later key press.
         self._frozen_modes: set[str] = set()
 
     # ------------------------------------------------------------ the session
@@ -321,6 +328,7 @@ class TpsApp(App[None]):
 
     def on_unmount(self) -> None:
         gc.unfreeze()  # what the session froze is the collector's again (tests run many apps)
+        gc.enable()
         if self.mail_sender is not None:
             self.mail_sender.stop()
             self.mail_sender = None
@@ -494,7 +502,7 @@ class TpsApp(App[None]):
             self.switch_mode(name)
             if name not in self._frozen_modes:
                 self._frozen_modes.add(name)
-                self.call_after_refresh(gc.freeze)
+                self.call_after_refresh(_settle_collector)
 
     def _close_modals(self) -> bool:
         """Close lookups before switching; an open form dialog keeps its typed text and stays."""

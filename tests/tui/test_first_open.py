@@ -115,10 +115,30 @@ async def test_footer_rebuilds_only_when_its_keys_change(make_app: Any) -> None:
 
 
 async def test_signed_in_objects_are_frozen_and_released_on_exit(make_app: Any) -> None:
+    """`tpsdesk tui` starts with the collector off; the first screen's first frame turns it on
+    and freezes what is alive then; leaving the app gives it all back."""
     gc.unfreeze()
-    app: TpsApp = make_app("sp1")
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await pilot.pause()
-        assert app.current_mode == "queue" and gc.get_freeze_count() > 0
-    assert gc.get_freeze_count() == 0
+    gc.disable()
+    try:
+        app: TpsApp = make_app("sp1")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            await pilot.pause()
+            assert app.current_mode == "queue" and gc.get_freeze_count() > 0 and gc.isenabled()
+        assert gc.get_freeze_count() == 0 and gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_tui_command_starts_with_the_collector_off(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import screens.app
+    from tpsdesk import cli
+
+    seen: list[bool] = []
+    monkeypatch.setattr(screens.app, "run", lambda *a, **k: seen.append(gc.isenabled()))
+    try:
+        with pytest.raises(SystemExit) as done:
+            cli.main(["--db", f"sqlite:///{tmp_path / 'new.db'}", "tui"])
+        assert done.value.code == 0 and seen == [False]
+    finally:
+        gc.enable()
