@@ -45,6 +45,7 @@ from tpsdesk.services.views import EscalationDetail, EscalationView
 POLL_SECONDS = 4.0
 SWEEP_EVERY = 15  # polls between sweeps (E12 awaiting-follow-up)
 RESYNC_EVERY = 15  # polls between re-reads while the change feed is live
+SEARCH_FOCUS_WAIT = 0.25  # seconds after a search's rows land before the table takes focus without its count
 STATUSES = list(STATUS_FILTERS)  # the vocabulary's queue filters, in lifecycle order (E12)
 SHORT_STATUS = {Status.AWAITING_FOLLOW_UP.value: "awaiting f/u"}  # fits the status column
 END_KEY = (10**6, FAR_FUTURE, 2**62)  # past every real key: keyset start for the last page
@@ -125,6 +126,7 @@ class QueueScreen(DeskScreen):
         self._polls = 0
         self._open_on_mount: int | None = None
         self._may_started = False
+        self._focus_after_search = False  # a search was submitted: the table takes focus with its answer
         self._generation = 0  # of the latest detail request; older answers are dropped
         self.opening: int | None = None  # an item asked for whose detail has not arrived
         self._focus_on_load = False
@@ -275,6 +277,8 @@ class QueueScreen(DeskScreen):
         self.query_one("#queue-filters", Static).update("Filters │ " + " · ".join(parts))
 
     def on_window_loaded(self, _: WindowLoaded) -> None:
+        if self._focus_after_search:  # a slow count never keeps the rows from the keys
+            self.set_timer(SEARCH_FOCUS_WAIT, self._focus_after_answer)
         # Permissions are read once the first rows are in: the first screen matters most.
         if not self._may_started:
             self._may_started = True
@@ -283,6 +287,17 @@ class QueueScreen(DeskScreen):
     def on_count_loaded(self, message: CountLoaded) -> None:
         # The table took the total first; the count line follows it.
         self.call_after_refresh(self._show_count)
+        if self._focus_after_search:
+            self.call_after_refresh(self._focus_after_answer)
+
+    def _focus_after_answer(self) -> None:
+        """The search's answer is painted (or its count is slow): the table takes focus, unless
+        the person has moved it elsewhere meanwhile."""
+        if not self._focus_after_search:
+            return
+        self._focus_after_search = False
+        if isinstance(self.focused, Input) and self.focused.id == "queue-search":
+            self.table.focus()
 
     def _show_count(self) -> None:
         table = self.table
@@ -347,7 +362,11 @@ class QueueScreen(DeskScreen):
         self._set(text=event.value.strip() or None)
         if not event.value.strip():
             event.input.display = False
-        self.table.focus()
+            self.table.focus()
+        else:
+            # The table takes focus once the search's rows and count are painted: the footer
+            # rebuilt for the table's keys (~50 ms) then never holds back the frames that show them.
+            self._focus_after_search = True
 
     # ------------------------------------------------------------ detail
     def open_escalation(self, escalation_id: int) -> None:

@@ -231,3 +231,52 @@ async def test_f_key_while_a_dialog_is_open_keeps_the_dialog_and_its_text(desk, 
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert escalations.show(desk, "sp1", eid).notes[-1].text == "half-typed [bold note"
+
+
+async def test_search_moves_focus_to_the_table_once_its_answer_is_in(desk, make_app) -> None:
+    """Enter in the search box: the rows and the count are painted first, then the table has
+    the keys (the footer follows it), so the next arrow moves the cursor."""
+    raise_some(desk, 3, summary="letter to customer")
+    raise_some(desk, 2, summary="phone call")
+    app = make_app("sp1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await _open_queue(app, pilot)
+        await pilot.press("slash", *"letter", "enter")
+        await settle(pilot)
+        assert table.total == 3 and "3 escalations" in str(app.screen.query_one("#queue-count").content)
+        assert app.focused is table
+        await pilot.press("down")
+        assert table.cursor == 1
+
+
+async def test_search_focus_waits_for_no_slow_count_and_never_takes_focus_back(desk, make_app, monkeypatch) -> None:
+    import threading
+
+    from screens.queue import screen as queue_screen
+
+    raise_some(desk, 3, summary="letter to customer")
+    release = threading.Event()
+    real_count = queue_screen.EscalationSource.count
+
+    def slow_count(self) -> int:
+        if self.filters.text:
+            release.wait(10)
+        return real_count(self)
+
+    monkeypatch.setattr(queue_screen.EscalationSource, "count", slow_count)
+    monkeypatch.setattr(queue_screen, "SEARCH_FOCUS_WAIT", 0.001)  # the wait for the count, spent at once
+    app = make_app("sp1")
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await _open_queue(app, pilot)
+        await pilot.press("slash", *"letter", "enter")
+        for _ in range(200):  # the rows land while the count is held
+            await pilot.pause()
+            if len(table.rows) == 3 and app.focused is table:
+                break
+        assert len(table.rows) == 3 and app.focused is table and table.counting
+        search = app.screen.query_one("#queue-search", Input)
+        search.focus()  # the person goes back to the box before the count is in
+        await pilot.pause()
+        release.set()
+        await settle(pilot)
+        assert table.total == 3 and app.focused is search  # the late count leaves focus where it is
