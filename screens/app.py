@@ -168,7 +168,7 @@ class TpsApp(App[None]):
     TITLE = "tpsdesk"
     # Every screen's stylesheet, read once at start. The screens name the same files, so a
     # screen's first open adds no CSS (which would re-parse and restyle the whole app);
-    # tests/tui/test_app.py checks that each screen's files are listed here.
+    # tests/tui/test_first_open.py checks that each screen's files are listed here.
     CSS_PATH = [
         "tpsdesk.tcss",
         "queue/queue.tcss",
